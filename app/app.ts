@@ -1,0 +1,93 @@
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import type { Registry } from 'prom-client';
+import type { Config } from './config';
+import { AppError } from './errors';
+import type { Logger } from './telemetry/logger';
+import { createMetricsRenderer, type Metrics } from './telemetry/metrics';
+import type { FaultRegistry } from './faults/registry';
+import type { HealthChecks } from './health/checks';
+import type { AccountService } from './accounts/service';
+import type { TransferService } from './transfers/service';
+import { requestContext } from './http/request-context';
+import { requestTelemetry } from './http/request-telemetry';
+import { jsonBody } from './http/body';
+import { cors } from './http/cors';
+import { errorHandler, notFound } from './http/error-handler';
+import { accountRoutes } from './accounts/routes';
+import { transferRoutes } from './transfers/routes';
+import { healthRoutes } from './health/routes';
+import { faultRoutes } from './faults/routes';
+import { buildOpenApi } from './openapi';
+import { FAULT_OPERATIONS } from './faults/openapi';
+
+/** Everything the HTTP layer needs, built once by app/services.ts. */
+export interface AppDeps {
+  config: Pick<Config, 'BODY_LIMIT_KB' | 'CHAOS_TOKEN' | 'CORS_ORIGINS' | 'SERVICE_NAME'>;
+  version: string;
+  logger: Logger;
+  metrics: Metrics;
+  promRegistry: Registry;
+  faults: FaultRegistry;
+  health: HealthChecks;
+  accounts: AccountService;
+  transfers: TransferService;
+  /** Set while the server drains on shutdown: new requests get 503 SHUTTING_DOWN. */
+  isShuttingDown?: () => boolean;
+}
+
+const ENDPOINTS = [
+  'GET /', 'GET /health', 'GET /healthz', 'GET /livez', 'GET /metrics', 'GET /docs', 'GET /openapi.json',
+  'GET /api/balance', 'POST /api/transfer', 'GET /api/accounts', 'POST /api/accounts', 'GET /api/accounts/:number',
+  'POST /api/transfers', 'GET /api/transactions', 'GET /api/transactions/:id',
+  'GET /api/failures', 'POST /api/failures', 'POST /api/reset',
+];
+
+/** Builds the Express app; it never listens and reads no environment (tests drive it directly). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  const openapi = buildOpenApi(deps.version, FAULT_OPERATIONS);
+  // Swagger UI needs inline styles; the rest of the API gets the strict default policy.
+  app.use('/docs', helmet({ contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } }));
+  app.use(helmet());
+  app.use(cors(deps.config.CORS_ORIGINS));
+  app.use(requestContext());
+  app.use(requestTelemetry(deps.metrics, deps.logger));
+  if (deps.isShuttingDown) app.use(refuseWhile(deps.isShuttingDown));
+  app.use(jsonBody(deps.config.BODY_LIMIT_KB));
+
+  const render = createMetricsRenderer(deps.promRegistry);
+  app.get('/metrics', async (req, res) => {
+    const { contentType, body } = await render((req.get('accept') ?? '').includes('application/openmetrics-text'));
+    res.type(contentType).send(body);
+  });
+
+  app.get('/', (_req, res) => {
+    res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints: ENDPOINTS });
+  });
+  app.get('/openapi.json', (_req, res) => void res.json(openapi));
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' }));
+
+  const gate = deps.faults.gate();
+  app.use(faultRoutes(deps.faults, deps.config.CHAOS_TOKEN));
+  app.use(healthRoutes(deps.health, gate));
+  app.use(accountRoutes(deps.accounts, gate));
+  app.use(transferRoutes(deps.transfers, gate));
+
+  app.use(notFound());
+  app.use(errorHandler(deps.logger, deps.metrics));
+  return app;
+}
+
+function refuseWhile(isShuttingDown: () => boolean): RequestHandler {
+  return (req, res, next) => {
+    if (!isShuttingDown() || req.path === '/livez') return next();
+    res.setHeader('Connection', 'close');
+    next(new AppError('SHUTTING_DOWN'));
+  };
+}

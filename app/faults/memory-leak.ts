@@ -1,0 +1,52 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { z } from 'zod';
+import type { Fault } from './fault';
+
+export const memoryLeakSettings = {
+  memory_leak_mb: z.number().min(0).max(100).default(0).describe('Memory retained per affected request, MB (up to MEMORY_LEAK_CAP_MB in total).'),
+};
+
+const MB = 1024 * 1024;
+
+/** Asks V8 for a full collection, so released buffers leave RSS promptly after a reset. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/**
+ * Each affected request retains memory_leak_mb of real, touched memory (RSS grows), never more
+ * than capBytes in total. stop() drops every reference and collects, so memory falls back.
+ */
+export function memoryLeakFault(capBytes: number, onChange: (bytes: number) => void): Fault {
+  const chunks: Buffer[] = [];
+  let leaked = 0;
+  let capped = 0;
+  return {
+    name: 'memory_leak',
+    keys: ['memory_leak_mb'],
+    isActive: (s) => s.memory_leak_mb > 0,
+    beforeRequest(s) {
+      const size = Math.round(s.memory_leak_mb * MB);
+      if (size === 0) return false;
+      if (leaked + size > capBytes) {
+        capped += 1;
+        return false;
+      }
+      chunks.push(Buffer.alloc(size, 0xa5));
+      leaked += size;
+      onChange(leaked);
+      return true;
+    },
+    stop() {
+      if (leaked === 0) return;
+      chunks.length = 0;
+      leaked = 0;
+      capped = 0;
+      onChange(0);
+      collectGarbage();
+    },
+    status: () => ({ leaked_bytes: leaked, cap_bytes: capBytes, capped_requests: capped }),
+  };
+}

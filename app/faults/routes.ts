@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import { AppError } from '../errors';
+import { parseRequest } from '../http/validate';
+import { updateSchema } from './catalogue';
+import type { FaultRegistry } from './registry';
+import { requireBearer } from './auth';
+
+/** The control plane: GET/POST /api/failures and POST /api/reset. Never subject to faults. */
+export function faultRoutes(registry: FaultRegistry, token: string | undefined): Router {
+  const router = Router();
+  const auth = requireBearer(token);
+  const actor = (req: { ip?: string }, res: { locals: Record<string, unknown> }) => ({
+    address: req.ip,
+    requestId: res.locals.requestId as string | undefined,
+  });
+  const requireEnabled = () => {
+    if (!registry.enabled) throw new AppError('CHAOS_DISABLED');
+  };
+
+  router.get('/api/failures', auth, (_req, res) => {
+    const state = registry.current();
+    res.json({
+      current_config: state.settings,
+      enabled: registry.enabled,
+      faults: registry.view(state),
+      leaked_bytes: registry.leakedBytes(),
+    });
+  });
+
+  router.post('/api/failures', auth, (req, res) => {
+    requireEnabled();
+    const { body } = parseRequest({ body: [updateSchema, req.body] });
+    const state = registry.update(body, actor(req, res));
+    res.json({ status: 'updated', config: state.settings, faults: registry.view(state) });
+  });
+
+  router.post('/api/reset', auth, (req, res) => {
+    requireEnabled();
+    const { state, releasedBytes } = registry.reset(actor(req, res));
+    res.json({ status: 'reset complete', config: state.settings, released_bytes: releasedBytes });
+  });
+
+  return router;
+}

@@ -1,0 +1,53 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, type ErrorCode } from '../errors';
+import type { Logger } from '../telemetry/logger';
+import type { Metrics } from '../telemetry/metrics';
+import { currentTraceId } from '../telemetry/trace-context';
+
+/** body-parser's error types, mapped to catalogue codes. */
+const BODY_ERRORS: Record<string, ErrorCode> = {
+  'entity.parse.failed': 'INVALID_JSON',
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'encoding.unsupported': 'UNSUPPORTED_MEDIA_TYPE',
+  'charset.unsupported': 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+function asAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; expose?: boolean };
+  if (e?.type && BODY_ERRORS[e.type]) return new AppError(BODY_ERRORS[e.type] as ErrorCode, { cause: err });
+  if (e?.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new AppError('BAD_REQUEST', { status: e.status, cause: err });
+  }
+  return undefined;
+}
+
+/** The only place an error becomes a response: `{"error": {code, message, details?, request_id, trace_id?}}`. */
+export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = asAppError(err);
+    const error = known ?? new AppError('INTERNAL');
+    if (!known) logger.error('unhandled error', { err, method: req.method, path: req.path, request_id: res.locals.requestId });
+    else if (error.status >= 500 && error.code !== 'FAULT_INJECTED') logger.warn(error.message, { code: error.code, cause: String(error.cause ?? '') });
+    metrics.errorsTotal.inc({ code: error.code, status: String(error.status) });
+    if (res.headersSent) return void res.destroy();
+    const traceId = currentTraceId();
+    if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    if (error.code === 'DATABASE_UNAVAILABLE' || error.code === 'DATABASE_TIMEOUT') res.setHeader('Retry-After', '1');
+    res.status(error.status).json({
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.details && { details: error.details }),
+        request_id: res.locals.requestId,
+        ...(traceId && { trace_id: traceId }),
+      },
+    });
+  };
+}
+
+export function notFound(): RequestHandler {
+  return (req) => {
+    throw new AppError('NOT_FOUND', { details: { method: req.method, path: req.path.slice(0, 200) } });
+  };
+}

@@ -1,0 +1,15 @@
+import type { Request } from 'express';
+import { ENDPOINT_UNMATCHED } from '../telemetry/catalogue';
+
+/** The route template that handled a request ("/api/accounts/:number"), or one shared value for unknown paths. */
+export function routeLabel(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : ENDPOINT_UNMATCHED;
+}
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+
+/** The method label, bounded to the usual verbs. */
+export function methodLabel(req: Request): string {
+  return METHODS.has(req.method) ? req.method : 'OTHER';
+}

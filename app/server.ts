@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config';
+import { startTracing } from './telemetry/tracing';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+const config = readConfig();
+const tracing = startTracing(config);
+// Loaded only now: express and pg must be required after the instrumentation is registered.
+const { createServices } = require('./services') as typeof import('./services');
+const { migrateIfNeeded } = require('./db/migrate') as typeof import('./db/migrate');
+
+async function main(): Promise<void> {
+  let shuttingDown = false;
+  const services = createServices(config, { isShuttingDown: () => shuttingDown });
+  const { logger } = services;
+  try {
+    if (config.DB_AUTO_MIGRATE && (await migrateIfNeeded(services.pool))) logger.info('database schema created from init.sql');
+  } catch (err) {
+    // The API still starts: /livez answers and /health reports the database until it is reachable.
+    logger.error('could not check or apply the database schema', { err: (err as Error).message });
+  }
+
+  const server: Server = services.app.listen(config.PORT, config.HOST);
+  server.on('listening', () => logger.info('listening', { url: `http://${config.HOST}:${config.PORT}` }));
+  server.on('error', (err) => {
+    logger.error('cannot listen', { err: err.message });
+    process.exit(1);
+  });
+  server.keepAliveTimeout = 5_000;
+  server.requestTimeout = 120_000;
+
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing connections');
+      server.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    server.close(async () => {
+      clearTimeout(force);
+      await services.close().catch((err: Error) => logger.error('error while closing', { err: err.message }));
+      await tracing.shutdown().catch(() => undefined);
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

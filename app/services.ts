@@ -1,0 +1,79 @@
+import path from 'node:path';
+import type { Pool } from 'pg';
+import { Registry } from 'prom-client';
+import type { Express } from 'express';
+import type { Config } from './config';
+import { createApp } from './app';
+import { Database } from './db/database';
+import { createPool } from './db/pool';
+import { createLogger, type Logger } from './telemetry/logger';
+import { createMetrics, type Metrics } from './telemetry/metrics';
+import { FaultRegistry } from './faults/registry';
+import { HealthChecks } from './health/checks';
+import { AccountRepository } from './accounts/repository';
+import { AccountService } from './accounts/service';
+import { TransactionRepository } from './transfers/repository';
+import { TransferService } from './transfers/service';
+import { projectRoot, readPackageVersion } from './paths';
+
+/** The wired application: built once per process (or per test), closed once. */
+export interface Services {
+  app: Express;
+  pool: Pool;
+  logger: Logger;
+  metrics: Metrics;
+  promRegistry: Registry;
+  faults: FaultRegistry;
+  health: HealthChecks;
+  /** Stops timers, releases fault resources and ends the pool. */
+  close(): Promise<void>;
+}
+
+/** Wires config into the app. The prom-client Registry and the fault registry are created here and passed in. */
+export function createServices(
+  config: Config,
+  options: { logger?: Logger; isShuttingDown?: () => boolean } = {},
+): Services {
+  const version = readPackageVersion();
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME });
+  const pool = createPool(config, logger);
+  const promRegistry = new Registry();
+  const metrics = createMetrics(promRegistry, { service: config.SERVICE_NAME, version }, () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
+  const faults = new FaultRegistry(
+    { metrics, logger, enabled: config.CHAOS_ENABLED },
+    { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
+  );
+  const db = new Database(pool, metrics, faults.queryHook());
+  const health = new HealthChecks(db, path.resolve(projectRoot()));
+  const accountRepo = new AccountRepository(db);
+  const app = createApp({
+    config,
+    version,
+    logger,
+    metrics,
+    promRegistry,
+    faults,
+    health,
+    accounts: new AccountService(accountRepo),
+    transfers: new TransferService(db, accountRepo, new TransactionRepository(db), metrics),
+    isShuttingDown: options.isShuttingDown,
+  });
+  return {
+    app,
+    pool,
+    logger,
+    metrics,
+    promRegistry,
+    faults,
+    health,
+    async close() {
+      faults.close();
+      health.stop();
+      await pool.end();
+    },
+  };
+}

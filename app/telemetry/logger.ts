@@ -1,0 +1,53 @@
+import winston from 'winston';
+import { trace } from '@opentelemetry/api';
+
+const REDACTED = '[redacted]';
+const SECRET_KEY = /authorization|token|password|secret|cookie|database_url/i;
+
+/** Replaces values whose key looks like a secret, at any depth, so no log line carries one. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value instanceof Error) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  return out;
+}
+
+const secretFilter = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (SECRET_KEY.test(key)) info[key] = REDACTED;
+    else info[key] = redact(info[key]);
+  }
+  return info;
+});
+
+/** Adds the active span's trace and span ids to every line logged inside a traced request. */
+const traceContext = winston.format((info) => {
+  const span = trace.getActiveSpan();
+  if (span) {
+    const ctx = span.spanContext();
+    info.trace_id ??= ctx.traceId;
+    info.span_id ??= ctx.spanId;
+  }
+  return info;
+});
+
+/** JSON lines on stdout; `silent` turns logging off (tests). */
+export function createLogger(options: { level: string; service: string }): winston.Logger {
+  return winston.createLogger({
+    level: options.level === 'silent' ? 'error' : options.level,
+    silent: options.level === 'silent',
+    defaultMeta: { service: options.service },
+    format: winston.format.combine(
+      traceContext(),
+      secretFilter(),
+      winston.format.errors({ stack: true }),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
+    transports: [new winston.transports.Console()],
+  });
+}
+
+export type Logger = winston.Logger;

@@ -1,0 +1,97 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LATENCY_BUCKETS, METRICS, type MetricSpec } from './catalogue';
+
+function counter<L extends string>(registry: Registry, s: MetricSpec & { labels: readonly L[] }): Counter<L> {
+  return new Counter({ name: s.name, help: s.help, labelNames: s.labels, registers: [registry] });
+}
+
+function gauge<L extends string>(
+  registry: Registry,
+  s: MetricSpec & { labels: readonly L[] },
+  collect?: (this: Gauge<L>) => void,
+): Gauge<L> {
+  return new Gauge({ name: s.name, help: s.help, labelNames: s.labels, registers: [registry], ...(collect && { collect }) });
+}
+
+/** Connection pool counts, read at scrape time. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+function histogram<L extends string>(registry: Registry, s: MetricSpec & { labels: readonly L[] }, exemplars = false): Histogram<L> {
+  return new Histogram({
+    name: s.name,
+    help: s.help,
+    labelNames: s.labels,
+    buckets: [...LATENCY_BUCKETS],
+    enableExemplars: exemplars,
+    registers: [registry],
+  });
+}
+
+/** Creates every application metric on the given registry (never the global one) plus the Node defaults. */
+export function createMetrics(registry: Registry, info: { service: string; version: string }, poolStats?: () => PoolStats) {
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  // prom-client creates exemplar histograms only on an OpenMetrics registry; the renderer picks the format per scrape.
+  const anyFormat = registry as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE>;
+  anyFormat.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  const m = {
+    requestsTotal: counter(registry, METRICS.requestsTotal),
+    requestLatency: histogram(registry, METRICS.requestLatency, true),
+    requestsInProgress: gauge(registry, METRICS.requestsInProgress),
+    errorsTotal: counter(registry, METRICS.errorsTotal),
+    activeTransactions: gauge(registry, METRICS.activeTransactions),
+    transfersTotal: counter(registry, METRICS.transfersTotal),
+    moneyMovedCents: counter(registry, METRICS.moneyMovedCents),
+    dbQueryDuration: histogram(registry, METRICS.dbQueryDuration),
+    dbQueryErrors: counter(registry, METRICS.dbQueryErrors),
+    dbPoolConnections: gauge(registry, METRICS.dbPoolConnections, function collect() {
+      const stats = poolStats?.() ?? { total: 0, idle: 0, waiting: 0 };
+      for (const state of ['total', 'idle', 'waiting'] as const) this.set({ state }, stats[state]);
+    }),
+    appInfo: gauge(registry, METRICS.appInfo),
+    faultActive: gauge(registry, METRICS.faultActive),
+    faultSetting: gauge(registry, METRICS.faultSetting),
+    faultAffectedRequests: counter(registry, METRICS.faultAffectedRequests),
+    faultLeakedBytes: gauge(registry, METRICS.faultLeakedBytes),
+    faultChangesTotal: counter(registry, METRICS.faultChangesTotal),
+  };
+  anyFormat.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+  m.appInfo.set({ service: info.service, version: info.version, node_version: process.version }, 1);
+  m.activeTransactions.set(0);
+  m.requestsInProgress.set(0);
+  m.faultLeakedBytes.set(0);
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Renders the registry in the format the scraper asked for. prom-client keeps the format on the
+ * registry and renames counters in place while rendering OpenMetrics, so renders are serialised
+ * and the names restored afterwards; OpenMetrics is the only format that carries exemplars.
+ */
+export function createMetricsRenderer(promRegistry: Registry) {
+  // The registry's declared content type is fixed at creation; this renderer switches it per scrape.
+  const registry = promRegistry as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE>;
+  let queue: Promise<unknown> = Promise.resolve();
+  async function render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
+    if (!openMetrics) return { contentType: registry.contentType, body: await registry.metrics() };
+    const counters = registry.getMetricsAsArray().filter((metric) => (metric as unknown as { type: string }).type === 'counter');
+    const names = counters.map((metric) => metric.name);
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+    try {
+      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
+    } finally {
+        registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      counters.forEach((metric, i) => ((metric as { name: string }).name = names[i] as string));
+    }
+  }
+  return (openMetrics: boolean) => {
+    const result = queue.then(() => render(openMetrics));
+    queue = result.catch(() => undefined);
+    return result;
+  };
+}

@@ -1,0 +1,69 @@
+import type { Database, Tx } from '../db/database';
+
+/** A transactions row (money in integer cents, as text from BIGINT). */
+export interface TransactionRow {
+  id: string;
+  from_account: string;
+  to_account: string;
+  amount_cents: string;
+  currency: string;
+  description: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: Date;
+}
+
+export interface EntryRow {
+  account_number: string;
+  amount_cents: string;
+}
+
+const COLUMNS = 'id, from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash, created_at';
+
+export class TransactionRepository {
+  constructor(private readonly db: Database) {}
+
+  async findByKey(key: string): Promise<TransactionRow | undefined> {
+    const rows = await this.db.query<TransactionRow>('transaction_by_key', `SELECT ${COLUMNS} FROM transactions WHERE idempotency_key = $1`, [key]);
+    return rows[0];
+  }
+
+  async find(id: string): Promise<TransactionRow | undefined> {
+    const rows = await this.db.query<TransactionRow>('transaction_get', `SELECT ${COLUMNS} FROM transactions WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  entries(id: string): Promise<EntryRow[]> {
+    return this.db.query<EntryRow>('ledger_entries_get', 'SELECT account_number, amount_cents FROM ledger_entries WHERE transaction_id = $1 ORDER BY id', [id]);
+  }
+
+  list(account: string | undefined, limit: number, offset: number): Promise<TransactionRow[]> {
+    return this.db.query<TransactionRow>(
+      'transaction_list',
+      `SELECT ${COLUMNS} FROM transactions
+       WHERE $1::text IS NULL OR from_account = $1 OR to_account = $1
+       ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [account ?? null, limit, offset],
+    );
+  }
+
+  /** Records the transfer and its two balanced ledger entries (debit then credit). */
+  async insert(
+    tx: Tx,
+    t: { from: string; to: string; cents: number; currency: string; description?: string; key?: string; hash: string },
+  ): Promise<TransactionRow> {
+    const rows = await tx.query<TransactionRow>(
+      'transaction_insert',
+      `INSERT INTO transactions (from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [t.from, t.to, t.cents, t.currency, t.description ?? null, t.key ?? null, t.hash],
+    );
+    const row = rows[0] as TransactionRow;
+    await tx.query(
+      'ledger_insert',
+      `INSERT INTO ledger_entries (transaction_id, account_number, amount_cents) VALUES ($1, $2, -$4::bigint), ($1, $3, $4::bigint)`,
+      [row.id, t.from, t.to, t.cents],
+    );
+    return row;
+  }
+}

