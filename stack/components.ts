@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATABASE, type ComponentName, type Profile, type ResolvedOptions } from './options';
+import { httpProbe, postgresProbe } from './probes';
+import { readCmdline } from './process';
+import { renderAlertmanagerConfig, renderPrometheusConfig, telegramFromEnv } from './render';
+import type { Tool } from './tools';
+import type { Probe } from './wait';
+
+/** Prometheus config per profile, under config/prometheus/. */
+export const PROMETHEUS_CONFIGS: Readonly<Record<Profile, string>> = {
+  workshop: 'prometheus.yml',
+  fast: 'prometheus.fast.yml',
+};
+
+/** How to run, check and stop one process of the native stack. */
+export interface Component {
+  name: ComponentName;
+  /** host:port it listens on. */
+  address: string;
+  /** What a person opens or connects to. */
+  url: string;
+  /** Health check, for readiness (polled) and `status` (once). */
+  probe: Probe;
+  /** Renders configs and checks what the process needs; runs before any component starts. */
+  prepare?(): void;
+  command(tools: Record<Tool, string>): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string };
+  stopSignal: NodeJS.Signals;
+  /** Runs after the process is stopped: releases what it may have left behind, and says what it did. */
+  afterStop?(): Promise<string | undefined>;
+}
+
+/** Where each kind of state lives inside the state directory. */
+export function statePaths(stateDir: string) {
+  return {
+    stackFile: path.join(stateDir, 'stack.json'),
+    pids: path.join(stateDir, 'pids'),
+    log: (name: ComponentName) => path.join(stateDir, 'logs', `${name}.log`),
+    dir: (name: ComponentName) => path.join(stateDir, name),
+    postgresData: path.join(stateDir, 'postgres', 'data'),
+    alertsFile: path.join(stateDir, 'alert-sink', 'alerts.jsonl'),
+  };
+}
+
+export function defineComponents(o: ResolvedOptions): Record<ComponentName, Component> {
+  const paths = statePaths(o.stateDir);
+  const { ports } = o;
+  const databaseUrl = `postgres://${DATABASE.user}:${DATABASE.password}@127.0.0.1:${ports.postgres}/${DATABASE.name}`;
+  const nodeEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...extra });
+
+  return {
+    postgres: {
+      name: 'postgres',
+      address: `127.0.0.1:${ports.postgres}`,
+      url: databaseUrl,
+      probe: postgresProbe(databaseUrl),
+      command: () => ({
+        argv: nodeScript('postgres-server'),
+        env: nodeEnv({ PG_DATA_DIR: paths.postgresData, PG_PORT: String(ports.postgres) }),
+        cwd: o.root,
+      }),
+      stopSignal: 'SIGTERM',
+      afterStop: () => stopOrphanedPostmaster(paths.postgresData),
+    },
+    'postgres-exporter': {
+      name: 'postgres-exporter',
+      address: `127.0.0.1:${ports.postgresExporter}`,
+      url: `http://127.0.0.1:${ports.postgresExporter}/metrics`,
+      probe: httpProbe(`http://127.0.0.1:${ports.postgresExporter}/metrics`, (body) =>
+        /^pg_up 1$/m.test(body) ? undefined : 'pg_up is not 1 (exporter cannot reach PostgreSQL)',
+      ),
+      command: (tools) => ({
+        argv: [
+          tools.postgresExporter,
+          `--web.listen-address=127.0.0.1:${ports.postgresExporter}`,
+          // PostgreSQL 17 moved the checkpointer columns the bgwriter collector of 0.11 reads
+          '--no-collector.bgwriter',
+        ],
+        env: nodeEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
+        cwd: o.stateDir,
+      }),
+      stopSignal: 'SIGTERM',
+    },
+    'alert-sink': {
+      name: 'alert-sink',
+      address: `127.0.0.1:${ports.alertSink}`,
+      url: `http://127.0.0.1:${ports.alertSink}/alerts`,
+      probe: httpProbe(`http://127.0.0.1:${ports.alertSink}/healthz`),
+      command: () => ({
+        argv: nodeScript('alert-sink'),
+        env: nodeEnv({
+          ALERT_SINK_HOST: '127.0.0.1',
+          ALERT_SINK_PORT: String(ports.alertSink),
+          ALERT_SINK_FILE: paths.alertsFile,
+        }),
+        cwd: o.root,
+      }),
+      stopSignal: 'SIGTERM',
+    },
+    alertmanager: {
+      name: 'alertmanager',
+      address: `127.0.0.1:${ports.alertmanager}`,
+      url: `http://127.0.0.1:${ports.alertmanager}`,
+      probe: httpProbe(`http://127.0.0.1:${ports.alertmanager}/-/ready`),
+      prepare: () => {
+        const source = path.join(o.root, 'config', 'alertmanager', 'alertmanager.yml');
+        writeFile(
+          path.join(paths.dir('alertmanager'), 'alertmanager.yml'),
+          renderAlertmanagerConfig(source, ports, telegramFromEnv(process.env)),
+        );
+      },
+      command: (tools) => ({
+        argv: [
+          tools.alertmanager,
+          `--config.file=${path.join(paths.dir('alertmanager'), 'alertmanager.yml')}`,
+          `--storage.path=${path.join(paths.dir('alertmanager'), 'data')}`,
+          `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+          // empty: no gossip port (it would open *:9094)
+          '--cluster.listen-address=',
+        ],
+        env: process.env,
+        cwd: paths.dir('alertmanager'),
+      }),
+      stopSignal: 'SIGTERM',
+    },
+    api: {
+      name: 'api',
+      address: `127.0.0.1:${ports.api}`,
+      url: `http://127.0.0.1:${ports.api}`,
+      probe: httpProbe(`http://127.0.0.1:${ports.api}/livez`),
+      prepare: () => {
+        const entry = o.apiCommand.find((arg) => /\.[cm]?[jt]s$/.test(arg));
+        if (entry !== undefined && !fs.existsSync(entry)) {
+          throw new Error(`${path.relative(o.root, entry)} does not exist: run \`npm run build\` first`);
+        }
+      },
+      command: () => ({
+        argv: o.apiCommand,
+        env: nodeEnv({ PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
+        cwd: o.root,
+      }),
+      stopSignal: 'SIGTERM',
+    },
+    prometheus: {
+      name: 'prometheus',
+      address: `127.0.0.1:${ports.prometheus}`,
+      url: `http://127.0.0.1:${ports.prometheus}`,
+      probe: httpProbe(`http://127.0.0.1:${ports.prometheus}/-/ready`),
+      prepare: () => {
+        const source = path.join(o.root, 'config', 'prometheus', PROMETHEUS_CONFIGS[o.profile]);
+        writeFile(path.join(paths.dir('prometheus'), 'prometheus.yml'), renderPrometheusConfig(source, ports));
+      },
+      command: (tools) => ({
+        argv: [
+          tools.prometheus,
+          `--config.file=${path.join(paths.dir('prometheus'), 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(paths.dir('prometheus'), 'data')}`,
+          `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+          '--web.enable-lifecycle',
+          // the default 1m would hold back a re-sent alert for a whole minute in a 1 s test
+          ...(o.profile === 'fast' ? ['--rules.alert.resend-delay=1s'] : []),
+        ],
+        env: process.env,
+        cwd: paths.dir('prometheus'),
+      }),
+      stopSignal: 'SIGTERM',
+    },
+  };
+}
+
+/** argv running one of this folder's scripts: through tsx from source, or plain node once compiled. */
+function nodeScript(name: string): string[] {
+  const fromSource = __filename.endsWith('.ts');
+  const file = path.join(__dirname, `${name}${fromSource ? '.ts' : '.js'}`);
+  return fromSource ? [process.execPath, '--import', 'tsx', file] : [process.execPath, file];
+}
+
+function writeFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+/**
+ * If the supervisor was SIGKILLed, the server it started is still running. The first line of
+ * postmaster.pid names it; SIGINT is PostgreSQL's fast, clean shutdown.
+ */
+async function stopOrphanedPostmaster(dataDir: string): Promise<string | undefined> {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+  const isOurPostmaster = (): boolean => readCmdline(pid)?.join(' ').includes(dataDir) ?? false;
+  if (!isOurPostmaster()) return undefined;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 10_000;
+  while (isOurPostmaster()) {
+    if (Date.now() > deadline) return `PostgreSQL server ${pid} left running by a killed supervisor did not stop`;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return `stopped PostgreSQL server ${pid}, left running by a killed supervisor`;
+}

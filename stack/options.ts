@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { projectRoot } from '../app/paths';
+
+/** The processes of the native stack, in start order. */
+export const COMPONENT_NAMES = ['postgres', 'postgres-exporter', 'alert-sink', 'alertmanager', 'api', 'prometheus'] as const;
+export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+/** The database the stack creates and the credentials of its superuser (a local workshop, not a secret). */
+export const DATABASE = Object.freeze({ user: 'postgres', password: 'postgres', name: 'fintech' });
+
+/** workshop: 5 s scrape and evaluation; fast: 1 s, for tests that wait on alerts. */
+export type Profile = 'workshop' | 'fast';
+
+export interface Ports {
+  api: number;
+  prometheus: number;
+  alertmanager: number;
+  postgres: number;
+  postgresExporter: number;
+  alertSink: number;
+}
+
+export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
+  api: 5000,
+  prometheus: 9090,
+  alertmanager: 9093,
+  postgres: 5432,
+  postgresExporter: 9187,
+  alertSink: 9099,
+});
+
+/** Options of startStack; every field has a default, so `startStack()` starts the workshop stack in `.run/`. */
+export interface StackOptions {
+  /** Where pids, logs, data and rendered configs live. Default `<project>/.run`. */
+  stateDir?: string;
+  ports?: Partial<Ports>;
+  profile?: Profile;
+  /** Which components to start; default all. Dependencies are not added implicitly. */
+  components?: readonly ComponentName[];
+  /** argv of the API; default `node dist/app/server.js`, run from the project root. */
+  apiCommand?: string[];
+  /** Extra environment for the API (PORT, HOST and DATABASE_URL are set by the stack unless given here). */
+  apiEnv?: Record<string, string>;
+  /** Receives one line per progress step; default silent. */
+  onProgress?: (line: string) => void;
+  /** Aborting stops what was started and rejects. */
+  signal?: AbortSignal;
+  /** Run scripts/ensure-tools.sh when a binary is missing (default true). */
+  ensureTools?: boolean;
+  /** Deadline for each component to become ready, and for Prometheus to see every target up. */
+  readyTimeoutMs?: number;
+  targetsTimeoutMs?: number;
+}
+
+/** StackOptions with every default applied. */
+export interface ResolvedOptions {
+  root: string;
+  stateDir: string;
+  ports: Ports;
+  profile: Profile;
+  components: readonly ComponentName[];
+  apiCommand: string[];
+  apiEnv: Record<string, string>;
+  ensureTools: boolean;
+  readyTimeoutMs: number;
+  targetsTimeoutMs: number;
+}
+
+export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
+  const root = projectRoot();
+  const unknown = (options.components ?? []).filter((c) => !COMPONENT_NAMES.includes(c));
+  if (unknown.length > 0) throw new Error(`unknown component(s): ${unknown.join(', ')} (known: ${COMPONENT_NAMES.join(', ')})`);
+  return {
+    root,
+    stateDir: path.resolve(root, options.stateDir ?? '.run'),
+    ports: { ...DEFAULT_PORTS, ...options.ports },
+    profile: options.profile ?? 'workshop',
+    components: COMPONENT_NAMES.filter((c) => (options.components ?? COMPONENT_NAMES).includes(c)),
+    apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
+    apiEnv: options.apiEnv ?? {},
+    ensureTools: options.ensureTools ?? true,
+    readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+    targetsTimeoutMs: options.targetsTimeoutMs ?? 30_000,
+  };
+}
+
+const PORT_VARIABLES: Record<keyof Ports, readonly string[]> = {
+  api: ['API_PORT', 'PORT'],
+  prometheus: ['PROMETHEUS_PORT'],
+  alertmanager: ['ALERTMANAGER_PORT'],
+  postgres: ['PG_PORT'],
+  postgresExporter: ['PG_EXPORTER_PORT'],
+  alertSink: ['ALERT_SINK_PORT'],
+};
+
+/** The launcher's environment variables, all problems reported at once. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
+  const problems: string[] = [];
+  const ports: Partial<Ports> = {};
+  for (const [key, names] of Object.entries(PORT_VARIABLES) as [keyof Ports, readonly string[]][]) {
+    const name = names.find((n) => env[n]);
+    if (name === undefined) continue;
+    const port = Number(env[name]);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${name}=${env[name]} is not a port (1-65535)`);
+    else ports[key] = port;
+  }
+  const profile = env['STACK_PROFILE'] || 'workshop';
+  if (profile !== 'workshop' && profile !== 'fast') problems.push(`STACK_PROFILE=${profile} must be "workshop" or "fast"`);
+  if (problems.length > 0) throw new Error(`Invalid stack settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  const options: StackOptions = { ports, profile: profile as Profile };
+  if (env['STACK_DIR']) options.stateDir = env['STACK_DIR'];
+  return options;
+}

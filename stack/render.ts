@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML, { isMap, isScalar, isSeq, type Document } from 'yaml';
+import type { Ports } from './options';
+import { DEFAULT_PORTS } from './options';
+
+/** The Compose service name of each component: the same config may name a component either way. */
+const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
+  api: 'api',
+  prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
+  postgres: 'postgres',
+  postgresExporter: 'postgres-exporter',
+  alertSink: 'alert-sink',
+};
+
+/**
+ * Points every address of a stack component at this stack: `HOST:DEFAULT_PORT`, where HOST is
+ * 127.0.0.1, localhost or the component's Compose service name, becomes `127.0.0.1:PORT`.
+ * One pass, so swapped ports (API on 9090, Prometheus on 5000) cannot chain.
+ */
+export function substitutePorts(text: string, ports: Ports): string {
+  const byAddress = new Map<string, number>();
+  for (const key of Object.keys(DEFAULT_PORTS) as (keyof Ports)[]) {
+    for (const host of ['127.0.0.1', 'localhost', SERVICE_NAMES[key]]) {
+      byAddress.set(`${host}:${DEFAULT_PORTS[key]}`, ports[key]);
+    }
+  }
+  return text.replace(/(?<![\w.-])([\w.-]+):(\d+)\b/g, (match: string) => {
+    const port = byAddress.get(match);
+    return port === undefined ? match : `127.0.0.1:${port}`;
+  });
+}
+
+/** The Prometheus config for this stack: its ports, and rule_files made absolute (the rendered file lives elsewhere). */
+export function renderPrometheusConfig(sourceFile: string, ports: Ports): string {
+  const doc = parseYamlFile(sourceFile);
+  substitutePortsInDocument(doc, ports);
+  const ruleFiles = doc.get('rule_files');
+  if (ruleFiles !== undefined && ruleFiles !== null) {
+    if (!isSeq(ruleFiles)) throw new Error(`${sourceFile}: rule_files must be a list`);
+    for (const item of ruleFiles.items) {
+      if (!isScalar(item) || typeof item.value !== 'string') throw new Error(`${sourceFile}: rule_files entries must be strings`);
+      item.value = path.resolve(path.dirname(sourceFile), item.value);
+    }
+  }
+  return doc.toString();
+}
+
+/** Telegram delivery for Alertmanager, when both variables are set. */
+export interface TelegramSettings {
+  botToken: string;
+  chatId: number;
+}
+
+export function telegramFromEnv(env: NodeJS.ProcessEnv): TelegramSettings | undefined {
+  const botToken = env['TELEGRAM_BOT_TOKEN'] ?? '';
+  const chatId = env['TELEGRAM_CHAT_ID'] ?? '';
+  if (botToken === '' && chatId === '') return undefined;
+  if (botToken === '' || chatId === '') {
+    throw new Error('set both TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID to send alerts to Telegram, or neither');
+  }
+  if (!/^-?\d+$/.test(chatId)) throw new Error(`TELEGRAM_CHAT_ID=${chatId} must be a number (negative for a group)`);
+  // the token goes into YAML as is: accept only the characters Telegram uses
+  if (!/^\d+:[\w-]+$/.test(botToken)) throw new Error('TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC-...)');
+  return { botToken, chatId: Number(chatId) };
+}
+
+/** Next to alertmanager.yml: the telegram_configs block that extends the last receiver ("urgent"). */
+export const TELEGRAM_TEMPLATE = 'telegram.receiver.yml';
+
+/**
+ * The Alertmanager config for this stack: webhook URLs pointed at this stack's sink and, with
+ * Telegram settings, the filled-in Telegram template appended so that it extends the last receiver.
+ * Rendered as text, so the file keeps its comments and layout.
+ */
+export function renderAlertmanagerConfig(sourceFile: string, ports: Ports, telegram?: TelegramSettings): string {
+  let text = substitutePorts(fs.readFileSync(sourceFile, 'utf8'), ports);
+  if (telegram !== undefined) {
+    const template = fs.readFileSync(path.join(path.dirname(sourceFile), TELEGRAM_TEMPLATE), 'utf8');
+    text = `${text.trimEnd()}\n${fillTemplate(template, {
+      TELEGRAM_BOT_TOKEN: telegram.botToken,
+      TELEGRAM_CHAT_ID: String(telegram.chatId),
+    })}`;
+  }
+  const doc = YAML.parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`rendered ${sourceFile}: ${doc.errors.map((e) => e.message).join('; ')}`);
+  if (telegram !== undefined) {
+    const receivers = doc.get('receivers');
+    const last = isSeq(receivers) ? receivers.items.at(-1) : undefined;
+    if (!isMap(last) || !last.has('telegram_configs')) {
+      throw new Error(`${TELEGRAM_TEMPLATE} did not extend the last receiver of ${sourceFile}: is receivers still the last key?`);
+    }
+  }
+  return text;
+}
+
+/** Replaces each ${NAME}; a placeholder without a value is an error, not an empty string. */
+function fillTemplate(template: string, values: Record<string, string>): string {
+  return template.replace(/\$\{(\w+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`${TELEGRAM_TEMPLATE}: no value for \${${name}}`);
+    return value;
+  });
+}
+
+function parseYamlFile(file: string): Document {
+  const doc = YAML.parseDocument(fs.readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+  return doc;
+}
+
+function substitutePortsInDocument(doc: Document, ports: Ports): void {
+  YAML.visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string') node.value = substitutePorts(node.value, ports);
+    },
+  });
+}

@@ -1,0 +1,40 @@
+import type { ReceivedAlert } from './alert-sink';
+import type { ComponentStatus, StackUrls } from './stack';
+
+/** The table `up` ends with: where to point a browser or a client. */
+export function formatUrlTable(urls: StackUrls): string {
+  const rows: [string, string][] = [
+    ['API', urls.api],
+    ['Prometheus', urls.prometheus],
+    ['Alertmanager', urls.alertmanager],
+    ['postgres_exporter', urls.postgresExporter],
+    ['Alert sink', urls.alertSink],
+    ['PostgreSQL', urls.postgres],
+    ['Grafana', 'http://127.0.0.1:3000  (Docker only)'],
+    ['Jaeger', 'http://127.0.0.1:16686 (Docker only)'],
+  ];
+  return rows.map(([name, url]) => `  ${name.padEnd(19)}${url}`).join('\n');
+}
+
+export function formatStatus(statuses: ComponentStatus[]): string {
+  const width = Math.max(...statuses.map((s) => s.url.length)) + 2;
+  return statuses
+    .map((s) => `${s.healthy ? '✔' : '✘'} ${s.name.padEnd(18)}${s.url.padEnd(width)}${s.healthy ? 'up' : `down (${s.reason})`}`)
+    .join('\n');
+}
+
+/** One line per alert notification, oldest first. */
+export function formatAlerts(alerts: ReceivedAlert[]): string {
+  if (alerts.length === 0) return 'no alert notifications received yet';
+  const header = ['TIME'.padEnd(20), 'STATUS'.padEnd(9), 'ALERTNAME'.padEnd(28), 'SEVERITY'.padEnd(10), 'SUMMARY'].join('');
+  const rows = alerts.map((a) =>
+    [
+      a.receivedAt.replace('T', ' ').slice(0, 19).padEnd(20),
+      a.status.padEnd(9),
+      (a.labels['alertname'] ?? '?').padEnd(28),
+      (a.labels['severity'] ?? '-').padEnd(10),
+      a.annotations['summary'] ?? '',
+    ].join(''),
+  );
+  return [header, ...rows].join('\n');
+}

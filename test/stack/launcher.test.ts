@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import pg from 'pg';
+import { COMPONENT_NAMES, type Ports } from '../../stack/options';
+import { isPortFree } from '../../stack/probes';
+import { isAlive, ProcessRecords, readCmdline, type ProcessRecord } from '../../stack/process';
+import { startStack, stopStack, type Stack } from '../../stack/stack';
+import { fetchTargets } from '../../stack/targets';
+import { waitFor } from '../../stack/wait';
+import { ensureTools, run } from './helpers';
+
+/** Far from the defaults, so the tests run beside a developer's `make up`. */
+const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
+const WITHOUT_API = COMPONENT_NAMES.filter((c) => c !== 'api');
+
+function tempStateDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'stack-launcher-'));
+}
+
+function recordedProcesses(stateDir: string): ProcessRecord[] {
+  const records = new ProcessRecords(path.join(stateDir, 'pids'));
+  return COMPONENT_NAMES.flatMap((name) => records.read(name) ?? []);
+}
+
+function postmasterPid(stateDir: string): number {
+  return Number(fs.readFileSync(path.join(stateDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+/** True while the pid runs the command it ran when recorded (a recycled pid does not count). */
+function stillRuns(pid: number, cmdline: string[] | undefined): boolean {
+  return isAlive(pid) && readCmdline(pid)?.join(' ') === cmdline?.join(' ');
+}
+
+describe('native stack launcher', function () {
+  this.timeout(90_000);
+
+  before(function () {
+    this.timeout(300_000);
+    ensureTools();
+  });
+
+  describe('a whole stack without the API, on its own ports and state directory', () => {
+    let stateDir: string;
+    let stack: Stack;
+
+    before(async () => {
+      stateDir = tempStateDir();
+      stack = await startStack({ stateDir, ports: PORTS, profile: 'fast', components: WITHOUT_API, readyTimeoutMs: 60_000 });
+    });
+
+    after(async () => {
+      await stopStack(stateDir);
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it('has Prometheus scrape the exporter, Alertmanager and itself', async () => {
+      const targets = await fetchTargets(stack.urls.prometheus);
+      const health = Object.fromEntries(targets.map((t) => [t.address, t.health]));
+      expect(health).to.include({
+        [`127.0.0.1:${PORTS.postgresExporter}`]: 'up',
+        [`127.0.0.1:${PORTS.alertmanager}`]: 'up',
+        [`127.0.0.1:${PORTS.prometheus}`]: 'up',
+      });
+    });
+
+    it('reports every started component healthy', async () => {
+      const statuses = await stack.status();
+      expect(statuses.map((s) => [s.name, s.healthy, s.reason])).to.deep.equal(WITHOUT_API.map((c) => [c, true, undefined]));
+    });
+
+    it('serves the fintech database', async () => {
+      const client = new pg.Client({ connectionString: stack.urls.postgres });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
+        expect(rows[0]?.db).to.equal('fintech');
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('delivers an alert sent to Alertmanager to the alert sink', async () => {
+      const res = await fetch(`${stack.urls.alertmanager}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ labels: { alertname: 'LauncherTest', severity: 'page' }, annotations: { summary: 'from the test' } }]),
+      });
+      expect(res.status).to.equal(200);
+      await waitFor(
+        'LauncherTest in the alert sink',
+        async () => {
+          const alerts = (await (await fetch(`${stack.urls.alertSink}?alertname=LauncherTest`)).json()) as unknown[];
+          return alerts.length > 0 ? undefined : 'not received yet';
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+    });
+
+    it('answers `status` on the command line with exit code 0', () => {
+      const { status, output } = run(process.execPath, ['--import', 'tsx', 'stack/cli.ts', 'status'], undefined, { STACK_DIR: stateDir });
+      expect(status, output).to.equal(0);
+      expect(output).to.contain(`✔ prometheus`);
+    });
+
+    it('refuses to start a second stack from the same state directory', async () => {
+      const err = await startStack({ stateDir, ports: PORTS, components: WITHOUT_API }).catch((e: unknown) => e);
+      expect(String(err)).to.match(/already running/);
+    });
+
+    it('refuses ports that are in use, naming each', async () => {
+      const otherDir = tempStateDir();
+      try {
+        const err = await startStack({ stateDir: otherDir, ports: PORTS, components: ['postgres', 'prometheus'] }).catch((e: unknown) => e);
+        expect(String(err)).to.contain(`127.0.0.1:${PORTS.postgres} (postgres)`).and.contain(`127.0.0.1:${PORTS.prometheus} (prometheus)`);
+        expect(recordedProcesses(otherDir)).to.deep.equal([]);
+      } finally {
+        fs.rmSync(otherDir, { recursive: true, force: true });
+      }
+    });
+
+    describe('stop()', () => {
+      it('stops every process it started, PostgreSQL cleanly, and frees every port', async () => {
+        const records = recordedProcesses(stateDir);
+        const postmaster = postmasterPid(stateDir);
+        const postmasterCmdline = readCmdline(postmaster);
+        expect(records.map((r) => r.name).sort()).to.deep.equal([...WITHOUT_API].sort());
+
+        await stack.stop();
+
+        expect(records.filter((r) => stillRuns(r.pid, r.argv)).map((r) => r.name)).to.deep.equal([]);
+        expect(stillRuns(postmaster, postmasterCmdline)).to.equal(false);
+        expect(fs.existsSync(path.join(stateDir, 'postgres', 'data', 'postmaster.pid')), 'postmaster.pid after a clean shutdown').to.equal(false);
+        for (const [name, port] of Object.entries(PORTS).filter(([name]) => name !== 'api')) {
+          expect(await isPortFree(port), `port ${port} of ${name}`).to.equal(true);
+        }
+        expect(recordedProcesses(stateDir)).to.deep.equal([]);
+      });
+
+      it('does nothing when called again', async () => {
+        await stack.stop();
+        expect(recordedProcesses(stateDir)).to.deep.equal([]);
+      });
+    });
+  });
+
+  describe('PostgreSQL whose supervisor was killed', () => {
+    let stateDir: string;
+
+    before(() => {
+      stateDir = tempStateDir();
+    });
+
+    after(async () => {
+      await stopStack(stateDir);
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it('is still stopped by stopStack, through its postmaster.pid', async () => {
+      await startStack({ stateDir, ports: { ...PORTS, postgres: 19542 }, components: ['postgres'] });
+      const supervisor = recordedProcesses(stateDir)[0] as ProcessRecord;
+      const postmaster = postmasterPid(stateDir);
+      const postmasterCmdline = readCmdline(postmaster);
+      process.kill(supervisor.pid, 'SIGKILL');
+      await waitFor('supervisor gone', async () => (stillRuns(supervisor.pid, supervisor.argv) ? 'running' : undefined), { timeoutMs: 5_000 });
+      expect(stillRuns(postmaster, postmasterCmdline), 'orphaned server').to.equal(true);
+
+      await stopStack(stateDir);
+
+      expect(stillRuns(postmaster, postmasterCmdline)).to.equal(false);
+      expect(await isPortFree(19542)).to.equal(true);
+    });
+  });
+
+  describe('a component that fails to start', () => {
+    let stateDir: string;
+
+    before(() => {
+      stateDir = tempStateDir();
+    });
+
+    after(async () => {
+      await stopStack(stateDir);
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it('rejects with the end of its log and stops what had started', async () => {
+      const progress: string[] = [];
+      const err = await startStack({
+        stateDir,
+        ports: { ...PORTS, api: 19600, postgres: 19642 },
+        // the API starts once PostgreSQL is ready, so there is a running server to stop
+        components: ['postgres', 'api'],
+        apiCommand: [process.execPath, '-e', 'console.error("cannot reach the database"); process.exit(3)'],
+        onProgress: (line) => progress.push(line),
+      }).catch((e: unknown) => e);
+      expect(String(err)).to.match(/api did not start: exited with code 3[\s\S]*cannot reach the database/);
+      expect(progress.some((line) => line.startsWith('✔ postgres')), progress.join('\n')).to.equal(true);
+      expect(await isPortFree(19642), 'PostgreSQL port').to.equal(true);
+      expect(recordedProcesses(stateDir)).to.deep.equal([]);
+    });
+  });
+});

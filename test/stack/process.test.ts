@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import {
+  isAlive,
+  isRecordedProcessRunning,
+  spawnDetached,
+  stopRecordedProcess,
+  tailLog,
+  type ProcessRecord,
+} from '../../stack/process';
+import { waitFor } from '../../stack/wait';
+
+describe('stack processes', () => {
+  let dir: string;
+  const started: ProcessRecord[] = [];
+
+  function start(script: string): ProcessRecord {
+    const { record } = spawnDetached('test', [process.execPath, '-e', script], {
+      cwd: dir,
+      env: process.env,
+      logFile: path.join(dir, 'test.log'),
+    });
+    started.push(record);
+    return record;
+  }
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-process-'));
+  });
+
+  afterEach(() => {
+    for (const record of started.splice(0)) {
+      if (isRecordedProcessRunning(record)) process.kill(-record.pid, 'SIGKILL');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts a process that writes to its log and records its command', async () => {
+    const record = start('console.log("hello from the child"); setInterval(() => {}, 1000)');
+    expect(isRecordedProcessRunning(record)).to.equal(true);
+    await waitFor('child output', async () => (tailLog(record.log).includes('hello from the child') ? undefined : 'no output yet'), {
+      timeoutMs: 5_000,
+    });
+  });
+
+  it('stops a recorded process with SIGTERM', async () => {
+    const record = start('setInterval(() => {}, 1000)');
+    expect(await stopRecordedProcess(record)).to.equal('stopped');
+    expect(isAlive(record.pid)).to.equal(false);
+  });
+
+  it('kills a process that ignores SIGTERM once the deadline passes', async () => {
+    const record = start('process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)');
+    await waitFor('handler installed', async () => (tailLog(record.log).includes('ready') ? undefined : 'not yet'), { timeoutMs: 5_000 });
+    expect(await stopRecordedProcess(record, { timeoutMs: 300 })).to.equal('killed');
+    expect(isAlive(record.pid)).to.equal(false);
+  });
+
+  it('never signals a pid that now runs another command', async () => {
+    const record = start('setInterval(() => {}, 1000)');
+    const recycled: ProcessRecord = { ...record, argv: ['postgres', '-D', '/somewhere/else'] };
+    expect(await stopRecordedProcess(recycled)).to.equal('not running');
+    expect(isAlive(record.pid)).to.equal(true);
+  });
+
+  it('never signals a pid reused by a process started later with the same command', async () => {
+    const record = start('setInterval(() => {}, 1000)');
+    const earlier: ProcessRecord = { ...record, startTime: '1' };
+    expect(await stopRecordedProcess(earlier)).to.equal('not running');
+    expect(isAlive(record.pid)).to.equal(true);
+  });
+
+  it('reports a process that is already gone as not running', async () => {
+    const record = start('process.exit(0)');
+    await waitFor('child exit', async () => (isRecordedProcessRunning(record) ? 'running' : undefined), { timeoutMs: 5_000 });
+    expect(await stopRecordedProcess(record)).to.equal('not running');
+  });
+
+  it('shows only the latest run of a log that several runs appended to', async () => {
+    const first = start('console.log("first run")');
+    await waitFor('first run', async () => (isRecordedProcessRunning(first) ? 'running' : undefined), { timeoutMs: 5_000 });
+    const second = start('console.log("second run")');
+    await waitFor('second run', async () => (tailLog(second.log).includes('second run') ? undefined : 'no output yet'), {
+      timeoutMs: 5_000,
+    });
+    expect(tailLog(second.log)).to.deep.equal(['second run']);
+  });
+});

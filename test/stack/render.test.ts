@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import YAML from 'yaml';
+import { PROMETHEUS_CONFIGS } from '../../stack/components';
+import { DEFAULT_PORTS, type Ports } from '../../stack/options';
+import { renderAlertmanagerConfig, renderPrometheusConfig, substitutePorts, telegramFromEnv } from '../../stack/render';
+import { ensureTools, ROOT, run } from './helpers';
+
+const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
+const ALERTMANAGER_CONFIG = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.yml');
+const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123 };
+
+interface PrometheusConfig {
+  rule_files: string[];
+  alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+}
+
+interface AlertmanagerConfig {
+  receivers: { name: string; webhook_configs?: { url: string }[]; telegram_configs?: Record<string, unknown>[] }[];
+}
+
+describe('config rendering', () => {
+  let dir: string;
+
+  before(function () {
+    this.timeout(300_000);
+    ensureTools();
+  });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-render-'));
+  });
+
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  describe('substitutePorts', () => {
+    it('moves each component address at its default port to 127.0.0.1 and this stack port', () => {
+      const text = "targets: ['127.0.0.1:5000', 'localhost:9187', 'alert-sink:9099'] url: http://alertmanager:9093/x";
+      expect(substitutePorts(text, PORTS)).to.equal(
+        "targets: ['127.0.0.1:19400', '127.0.0.1:19487', '127.0.0.1:19499'] url: http://127.0.0.1:19493/x",
+      );
+    });
+
+    it('leaves other hosts and ports alone', () => {
+      const text = 'http://jaeger:4318 127.0.0.1:1234 example.com:9090 api:50001';
+      expect(substitutePorts(text, PORTS)).to.equal(text);
+    });
+
+    it('does not chain replacements when two components swap ports', () => {
+      const swapped = { ...DEFAULT_PORTS, api: 9090, prometheus: 5000 };
+      expect(substitutePorts('127.0.0.1:5000 127.0.0.1:9090', swapped)).to.equal('127.0.0.1:9090 127.0.0.1:5000');
+    });
+  });
+
+  for (const [profile, file] of Object.entries(PROMETHEUS_CONFIGS)) {
+    describe(`Prometheus config of the ${profile} profile (${file})`, () => {
+      const source = path.join(ROOT, 'config', 'prometheus', file);
+
+      it('points every scrape target and Alertmanager at the ports of this stack', () => {
+        const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
+        const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
+        const ours = new Set(Object.values(PORTS).map((p) => `127.0.0.1:${p}`));
+        expect(targets).to.not.be.empty;
+        expect(targets.filter((t) => !ours.has(t))).to.deep.equal([]);
+        expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).to.deep.equal([`127.0.0.1:${PORTS.alertmanager}`]);
+      });
+
+      it('names every rule file by an absolute path that exists', () => {
+        const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
+        expect(config.rule_files).to.not.be.empty;
+        for (const rules of config.rule_files) {
+          expect(path.isAbsolute(rules), rules).to.equal(true);
+          expect(fs.existsSync(rules), rules).to.equal(true);
+        }
+      });
+
+      it('passes promtool check config from outside config/prometheus', () => {
+        const rendered = path.join(dir, 'prometheus.yml');
+        fs.writeFileSync(rendered, renderPrometheusConfig(source, PORTS));
+        const { status, output } = run('promtool', ['check', 'config', rendered], dir);
+        expect(status, output).to.equal(0);
+      });
+    });
+  }
+
+  describe('Alertmanager config', () => {
+    it('sends every webhook to the alert sink of this stack', () => {
+      const config = YAML.parse(renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS)) as AlertmanagerConfig;
+      const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url));
+      expect(urls).to.not.be.empty;
+      expect(new Set(urls)).to.deep.equal(new Set([`http://127.0.0.1:${PORTS.alertSink}/alerts`]));
+    });
+
+    it('has no Telegram receiver without Telegram settings', () => {
+      const config = YAML.parse(renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS)) as AlertmanagerConfig;
+      expect(config.receivers.filter((r) => r.telegram_configs)).to.deep.equal([]);
+    });
+
+    it('adds Telegram to the last receiver only, with the given token and chat id', () => {
+      const config = YAML.parse(renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS, TELEGRAM)) as AlertmanagerConfig;
+      const withTelegram = config.receivers.filter((r) => r.telegram_configs);
+      expect(withTelegram.map((r) => r.name)).to.deep.equal([config.receivers.at(-1)?.name]);
+      expect(withTelegram[0]?.telegram_configs?.[0]).to.include({ bot_token: TELEGRAM.botToken, chat_id: TELEGRAM.chatId });
+    });
+
+    for (const telegram of [undefined, TELEGRAM]) {
+      it(`passes amtool check-config ${telegram ? 'with' : 'without'} Telegram`, () => {
+        const rendered = path.join(dir, 'alertmanager.yml');
+        fs.writeFileSync(rendered, renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS, telegram));
+        const { status, output } = run('amtool', ['check-config', rendered], dir);
+        expect(status, output).to.equal(0);
+      });
+    }
+  });
+
+  describe('telegramFromEnv', () => {
+    it('is off when neither variable is set', () => {
+      expect(telegramFromEnv({})).to.equal(undefined);
+    });
+
+    it('reads the token and a numeric chat id', () => {
+      expect(telegramFromEnv({ TELEGRAM_BOT_TOKEN: TELEGRAM.botToken, TELEGRAM_CHAT_ID: '-100123' })).to.deep.equal(TELEGRAM);
+    });
+
+    it('refuses only one of the two variables', () => {
+      expect(() => telegramFromEnv({ TELEGRAM_BOT_TOKEN: TELEGRAM.botToken })).to.throw(/both/);
+    });
+
+    it('refuses a chat id that is not a number and a token that could break the YAML', () => {
+      expect(() => telegramFromEnv({ TELEGRAM_BOT_TOKEN: TELEGRAM.botToken, TELEGRAM_CHAT_ID: '@channel' })).to.throw(/number/);
+      expect(() => telegramFromEnv({ TELEGRAM_BOT_TOKEN: "1:a'\nx: y", TELEGRAM_CHAT_ID: '1' })).to.throw(/bot token/);
+    });
+  });
+});
