@@ -31,9 +31,13 @@ function histogram<L extends string>(registry: Registry, s: MetricSpec & { label
   });
 }
 
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Creates every application metric on the given registry (never the global one) plus the Node defaults. */
 export function createMetrics(registry: Registry, info: { service: string; version: string }, poolStats?: () => PoolStats) {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  // Gauges named like counters: promtool flags them, and nothing in the kit reads them.
+  for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
   // prom-client creates exemplar histograms only on an OpenMetrics registry; the renderer picks the format per scrape.
   const anyFormat = registry as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE>;
   anyFormat.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);

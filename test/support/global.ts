@@ -19,5 +19,5 @@ export async function mochaGlobalSetup(): Promise<void> {
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {
-  await state.server?.stop();
+  await state.server?.dispose();
 }

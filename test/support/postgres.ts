@@ -15,6 +15,8 @@ export interface TestPostgres {
   dataDir?: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Stops the server and deletes its data. */
+  dispose(): Promise<void>;
 }
 
 export const TEMPLATE_DB = 'fintech_test_template';
@@ -38,7 +40,7 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
     port,
     user: 'postgres',
     password: 'postgres',
-    persistent: false,
+    persistent: true,
     createPostgresUser: true,
     onLog: () => {},
     onError: () => {},
@@ -50,8 +52,10 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
     port,
     dataDir,
     start: () => pg.start(),
-    async stop() {
-      await pg.stop();
+    stop: () => pg.stop(),
+    async dispose() {
+      await pg.stop().catch(() => undefined);
+      fs.rmSync(root, { recursive: true, force: true });
     },
   };
 }
