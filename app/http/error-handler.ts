@@ -22,12 +22,18 @@ function asAppError(err: unknown): AppError | undefined {
   return undefined;
 }
 
+/** An error as a log field: message, code and stack (the stack goes to the log only, never to a client). */
+function describe(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  return { name: err.name, message: err.message, code: (err as { code?: unknown }).code, stack: err.stack };
+}
+
 /** The only place an error becomes a response: `{"error": {code, message, details?, request_id, trace_id?}}`. */
 export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = asAppError(err);
     const error = known ?? new AppError('INTERNAL');
-    if (!known) logger.error('unhandled error', { err, method: req.method, path: req.path, request_id: res.locals.requestId });
+    if (!known) logger.error('unhandled error', { err: describe(err), method: req.method, path: req.path, request_id: res.locals.requestId });
     else if (error.status >= 500 && error.code !== 'FAULT_INJECTED') logger.warn(error.message, { code: error.code, cause: String(error.cause ?? '') });
     metrics.errorsTotal.inc({ code: error.code, status: String(error.status) });
     if (res.headersSent) return void res.destroy();

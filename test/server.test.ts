@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { adminUrl } from './support/app';
+import { databaseUrl, freshDatabase } from './support/postgres';
+import { startOtlpReceiver } from './support/otlp-receiver';
+import { pollUntil } from './support/poll';
+import { spawnServer, type ServerProcess } from './support/server-process';
+import { Client } from 'pg';
+
+describe('the server process (app/server.ts)', () => {
+  describe('with invalid configuration', () => {
+    it('exits 1 and names every problem on stderr', async () => {
+      const s = await spawnServer({ PORT: 'x', DATABASE_URL: 'nope', LOG_LEVEL: 'chatty' }, { waitReady: false });
+      expect(await s.exited).to.equal(1);
+      const err = s.stderr.join('');
+      for (const key of ['PORT', 'DATABASE_URL', 'LOG_LEVEL']) expect(err).to.include(key);
+    });
+  });
+
+  describe('on an empty database, with traces exported', () => {
+    let s: ServerProcess;
+    let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+    before(async () => {
+      const admin = new Client({ connectionString: adminUrl() });
+      await admin.connect();
+      const name = `fintech_empty_${Date.now()}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      otlp = await startOtlpReceiver();
+      s = await spawnServer({ DATABASE_URL: databaseUrl(adminUrl(), name), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url });
+    });
+    after(async () => {
+      await s?.kill('SIGKILL');
+      await otlp?.close();
+    });
+
+    it('applies init.sql at start and serves the demo data', async () => {
+      const res = await fetch(`${s.baseUrl}/api/balance`);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.include({ account: 'ACC-001', balance: '10000.00', currency: 'USD' });
+    });
+
+    it('logs one JSON line per request with route, status, duration, request id, trace id and span id', async () => {
+      await fetch(`${s.baseUrl}/api/accounts/ACC-002`, { headers: { 'X-Request-Id': 'req-log-1' } });
+      const line = await pollUntil('the request log line', () => s.logs().find((l) => l.request_id === 'req-log-1'), (l) => l !== undefined);
+      expect(line).to.include({ message: 'request', method: 'GET', route: '/api/accounts/:number', status: 200 });
+      expect(line?.trace_id).to.match(/^[0-9a-f]{32}$/);
+      expect(line?.span_id).to.match(/^[0-9a-f]{16}$/);
+      expect(line?.duration_ms).to.be.a('number');
+    });
+
+    it('puts the trace id in error bodies, the same as in the log line', async () => {
+      const res = await fetch(`${s.baseUrl}/api/accounts/ACC-404`, { headers: { 'X-Request-Id': 'req-err-1' } });
+      const body = (await res.json()) as { error: { trace_id: string; request_id: string } };
+      expect(res.status).to.equal(404);
+      expect(body.error.request_id).to.equal('req-err-1');
+      const line = await pollUntil('the error log line', () => s.logs().find((l) => l.request_id === 'req-err-1'), (l) => l !== undefined);
+      expect(body.error.trace_id).to.equal(line?.trace_id);
+    });
+
+    it('exports http, express and pg spans of one request under one trace id, with fault events', async () => {
+      await fetch(`${s.baseUrl}/api/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"latency_ms": 1}' });
+      const res = await fetch(`${s.baseUrl}/api/balance`, { headers: { 'X-Request-Id': 'req-trace-1' } });
+      expect(res.status).to.equal(200);
+      await fetch(`${s.baseUrl}/api/reset`, { method: 'POST' });
+      const line = await pollUntil('the log line', () => s.logs().find((l) => l.request_id === 'req-trace-1'), (l) => l !== undefined);
+      const traceId = line?.trace_id as string;
+      const spans = await pollUntil(
+        'spans of the request from http, express and pg instrumentation',
+        () => otlp.spans.filter((sp) => sp.traceId === traceId),
+        (list) => ['http', 'express', 'pg'].every((k) => list.some((sp) => sp.scope.includes(k))),
+        { timeoutMs: 15_000, intervalMs: 250 },
+      );
+      const marked = await pollUntil('a span of the request with the chaos.fault event', () => otlp.spans.filter((sp) => sp.traceId === traceId), (list) => list.some((sp) => sp.events.includes('chaos.fault')));
+      expect(marked.length).to.be.at.least(spans.length);
+    });
+
+    it('adds the trace id as an exemplar when scraped as OpenMetrics', async () => {
+      await fetch(`${s.baseUrl}/api/balance`);
+      const res = await fetch(`${s.baseUrl}/metrics`, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+      const text = await res.text();
+      expect(text).to.match(/fintech_request_latency_seconds_bucket\{[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}"\}/);
+    });
+  });
+
+  describe('on SIGTERM under load', () => {
+    let s: ServerProcess;
+    before(async () => {
+      s = await spawnServer({ DATABASE_URL: await freshDatabase(adminUrl()), SHUTDOWN_TIMEOUT_MS: '8000' });
+    });
+    after(async () => s?.kill('SIGKILL'));
+
+    it('completes requests already accepted, refuses new connections, closes the pool and exits 0', async () => {
+      await fetch(`${s.baseUrl}/api/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"latency_ms": 1500}' });
+      const inflight = Array.from({ length: 10 }, (_, i) =>
+        fetch(`${s.baseUrl}/api/transfer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `drain-${i}` },
+          body: JSON.stringify({ amount: 1, to_account: 'ACC-002' }),
+        }).then((r) => r.status),
+      );
+      await pollUntil('ten requests in flight', () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()), (t) => /fintech_requests_in_progress 10\b/.test(t));
+      s.child.kill('SIGTERM');
+      await pollUntil('new connections to be refused', () => fetch(`${s.baseUrl}/livez`).then(() => 'accepted', () => 'refused'), (v) => v === 'refused', { timeoutMs: 5000, intervalMs: 50 });
+      expect(await Promise.all(inflight)).to.deep.equal(Array(10).fill(200));
+      expect(await s.exited).to.equal(0);
+      expect(s.logs().some((l) => l.message === 'stopped')).to.equal(true);
+    });
+  });
+});
