@@ -1,0 +1,56 @@
+# The kit's user interface. `make up` runs the kit, `make test` runs every test.
+# Both install what they need (npm packages; Prometheus, Alertmanager, postgres_exporter from apt).
+
+SHELL := /bin/bash
+NODE_BIN := node_modules/.bin
+STACK := node --import tsx stack/cli.ts
+SCENARIO := node --import tsx scenarios/cli.ts
+
+.PHONY: help install build up down status alerts logs test test-quick typecheck scenarios \
+        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed ## install npm dependencies (npm ci) when they changed
+
+build: install ## compile TypeScript to dist/
+	$(NODE_BIN)/tsc -p tsconfig.json
+
+typecheck: install ## type-check without emitting
+	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
+
+up: build ## run the kit: Docker Compose when a Docker engine is reachable, else the native stack
+	@if $(STACK) has-docker 2>/dev/null; then docker compose up -d --build; else scripts/ensure-tools.sh && $(STACK) up; fi
+
+down: install ## stop what `make up` started
+	@if $(STACK) has-docker 2>/dev/null; then docker compose down; else $(STACK) down; fi
+
+status: install ## each component's URL and health
+	@$(STACK) status
+
+alerts: install ## alert notifications received from Alertmanager
+	@$(STACK) alerts
+
+test: build ## run every test (installs and starts what the tests need)
+	scripts/ensure-tools.sh --compose
+	$(NODE_BIN)/mocha
+
+test-quick: install ## the API and fault tests only (no Prometheus stack)
+	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' test/config.test.ts
+
+scenarios: install ## run the five workshop scenarios against the running stack
+	$(SCENARIO) all
+
+scenario-1 scenario-2 scenario-3 scenario-4 scenario-5: install ## run one workshop scenario against the running stack
+	$(SCENARIO) $(subst scenario-,,$@)
+
+bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)
+	scripts/ensure-tools.sh && node --import tsx bench/run.ts
+
+clean: ## remove build output and reports (not the running stack's state)
+	rm -rf dist reports bench-results
