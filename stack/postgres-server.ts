@@ -20,25 +20,35 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.dirname(dataDir), { recursive: true });
     fs.chmodSync(path.dirname(dataDir), 0o755);
   }
-  const cluster = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: DATABASE.user,
-    password: DATABASE.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    // TCP on loopback only; no Unix socket, so two stacks never share a socket directory
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message) => process.stdout.write(message.endsWith('\n') ? message : `${message}\n`),
-    onError: (error) => console.error(error),
-  });
-  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) await cluster.initialise();
-  await cluster.start();
+  const cluster = (databaseDir: string): EmbeddedPostgres =>
+    new EmbeddedPostgres({
+      databaseDir,
+      port,
+      user: DATABASE.user,
+      password: DATABASE.password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: isRoot,
+      // TCP on loopback only; no Unix socket, so two stacks never share a socket directory
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: (message) => process.stdout.write(message.endsWith('\n') ? message : `${message}\n`),
+      onError: (error) => console.error(error),
+    });
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    // initdb fills a scratch directory that is renamed into place once complete: a first start
+    // interrupted mid-initdb leaves no half-made cluster for the next start to trip over
+    const scratch = `${dataDir}.initdb`;
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await cluster(scratch).initialise();
+    fs.renameSync(scratch, dataDir);
+  }
+  const server = cluster(dataDir);
+  await server.start();
   try {
-    await createDatabaseIfMissing(cluster);
+    await createDatabaseIfMissing(server);
   } catch (err) {
-    await cluster.stop();
+    await server.stop();
     throw err;
   }
   console.log(`postgres-server: database "${DATABASE.name}" ready on 127.0.0.1:${port}`);
