@@ -78,7 +78,7 @@ async function up(options: StackOptions, without: string | undefined): Promise<n
   process.once('SIGTERM', onSignal);
   try {
     const stack = await startStack({ ...options, signal: interrupt.signal, onProgress: (line) => console.log(line) });
-    console.log(`\nThe stack is up (stop it with: make down):\n${formatUrlTable(stack.urls)}`);
+    console.log(`\nThe stack is up (stop it with: make down):\n${formatUrlTable(stack)}`);
     return 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DATABASE, type ComponentName, type Profile, type ResolvedOptions } from './options';
 import { httpProbe, postgresProbe } from './probes';
 import { readCmdline } from './process';
-import { renderAlertmanagerConfig, renderPrometheusConfig, telegramFromEnv } from './render';
+import { renderAlertmanagerConfig, renderPrometheusConfig } from './render';
 import type { Tool } from './tools';
 import type { Probe } from './wait';
 
@@ -25,7 +25,6 @@ export interface Component {
   /** Renders configs and checks what the process needs; runs before any component starts. */
   prepare?(): void;
   command(tools: Record<Tool, string>): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string };
-  stopSignal: NodeJS.Signals;
   /** Runs after the process is stopped: releases what it may have left behind, and says what it did. */
   afterStop?(): Promise<string | undefined>;
 }
@@ -46,7 +45,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
   const paths = statePaths(o.stateDir);
   const { ports } = o;
   const databaseUrl = `postgres://${DATABASE.user}:${DATABASE.password}@127.0.0.1:${ports.postgres}/${DATABASE.name}`;
-  const nodeEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...extra });
+  const withEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...extra });
 
   return {
     postgres: {
@@ -56,10 +55,9 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       probe: postgresProbe(databaseUrl),
       command: () => ({
         argv: nodeScript('postgres-server'),
-        env: nodeEnv({ PG_DATA_DIR: paths.postgresData, PG_PORT: String(ports.postgres) }),
+        env: withEnv({ PG_DATA_DIR: paths.postgresData, PG_PORT: String(ports.postgres) }),
         cwd: o.root,
       }),
-      stopSignal: 'SIGTERM',
       afterStop: () => stopOrphanedPostmaster(paths.postgresData),
     },
     'postgres-exporter': {
@@ -76,10 +74,9 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           // PostgreSQL 17 moved the checkpointer columns the bgwriter collector of 0.11 reads
           '--no-collector.bgwriter',
         ],
-        env: nodeEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
+        env: withEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
         cwd: o.stateDir,
       }),
-      stopSignal: 'SIGTERM',
     },
     'alert-sink': {
       name: 'alert-sink',
@@ -88,14 +85,13 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       probe: httpProbe(`http://127.0.0.1:${ports.alertSink}/healthz`),
       command: () => ({
         argv: nodeScript('alert-sink'),
-        env: nodeEnv({
+        env: withEnv({
           ALERT_SINK_HOST: '127.0.0.1',
           ALERT_SINK_PORT: String(ports.alertSink),
           ALERT_SINK_FILE: paths.alertsFile,
         }),
         cwd: o.root,
       }),
-      stopSignal: 'SIGTERM',
     },
     alertmanager: {
       name: 'alertmanager',
@@ -106,7 +102,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
         const source = path.join(o.root, 'config', 'alertmanager', 'alertmanager.yml');
         writeFile(
           path.join(paths.dir('alertmanager'), 'alertmanager.yml'),
-          renderAlertmanagerConfig(source, ports, telegramFromEnv(process.env)),
+          renderAlertmanagerConfig(source, ports, o.telegram),
         );
       },
       command: (tools) => ({
@@ -121,7 +117,6 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
         env: process.env,
         cwd: paths.dir('alertmanager'),
       }),
-      stopSignal: 'SIGTERM',
     },
     api: {
       name: 'api',
@@ -130,16 +125,15 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       probe: httpProbe(`http://127.0.0.1:${ports.api}/livez`),
       prepare: () => {
         const entry = o.apiCommand.find((arg) => /\.[cm]?[jt]s$/.test(arg));
-        if (entry !== undefined && !fs.existsSync(entry)) {
-          throw new Error(`${path.relative(o.root, entry)} does not exist: run \`npm run build\` first`);
+        if (entry !== undefined && !fs.existsSync(path.resolve(o.root, entry))) {
+          throw new Error(`${path.relative(o.root, path.resolve(o.root, entry))} does not exist: run \`npm run build\` first`);
         }
       },
       command: () => ({
         argv: o.apiCommand,
-        env: nodeEnv({ PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
+        env: withEnv({ PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
         cwd: o.root,
       }),
-      stopSignal: 'SIGTERM',
     },
     prometheus: {
       name: 'prometheus',
@@ -163,7 +157,6 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
         env: process.env,
         cwd: paths.dir('prometheus'),
       }),
-      stopSignal: 'SIGTERM',
     },
   };
 }

@@ -45,11 +45,19 @@ export interface StackOptions {
   onProgress?: (line: string) => void;
   /** Aborting stops what was started and rejects. */
   signal?: AbortSignal;
+  /** Also notify Telegram of urgent alerts; off unless given (tests never page anyone). */
+  telegram?: TelegramSettings;
   /** Run scripts/ensure-tools.sh when a binary is missing (default true). */
   ensureTools?: boolean;
   /** Deadline for each component to become ready, and for Prometheus to see every target up. */
   readyTimeoutMs?: number;
   targetsTimeoutMs?: number;
+}
+
+/** Telegram delivery for Alertmanager's urgent receiver. */
+export interface TelegramSettings {
+  botToken: string;
+  chatId: number;
 }
 
 /** StackOptions with every default applied. */
@@ -61,6 +69,7 @@ export interface ResolvedOptions {
   components: readonly ComponentName[];
   apiCommand: string[];
   apiEnv: Record<string, string>;
+  telegram: TelegramSettings | undefined;
   ensureTools: boolean;
   readyTimeoutMs: number;
   targetsTimeoutMs: number;
@@ -78,6 +87,7 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
     components: COMPONENT_NAMES.filter((c) => (options.components ?? COMPONENT_NAMES).includes(c)),
     apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
     apiEnv: options.apiEnv ?? {},
+    telegram: options.telegram,
     ensureTools: options.ensureTools ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
     targetsTimeoutMs: options.targetsTimeoutMs ?? 30_000,
@@ -106,8 +116,26 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
   }
   const profile = env['STACK_PROFILE'] || 'workshop';
   if (profile !== 'workshop' && profile !== 'fast') problems.push(`STACK_PROFILE=${profile} must be "workshop" or "fast"`);
+  const telegram = telegramFromEnv(env, problems);
   if (problems.length > 0) throw new Error(`Invalid stack settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   const options: StackOptions = { ports, profile: profile as Profile };
   if (env['STACK_DIR']) options.stateDir = env['STACK_DIR'];
+  if (telegram) options.telegram = telegram;
   return options;
+}
+
+/** Telegram settings when both variables are set; problems are added to `problems`. */
+export function telegramFromEnv(env: NodeJS.ProcessEnv, problems: string[]): TelegramSettings | undefined {
+  const botToken = env['TELEGRAM_BOT_TOKEN'] ?? '';
+  const chatId = env['TELEGRAM_CHAT_ID'] ?? '';
+  if (botToken === '' && chatId === '') return undefined;
+  const before = problems.length;
+  if (botToken === '' || chatId === '') {
+    problems.push('set both TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID to send alerts to Telegram, or neither');
+    return undefined;
+  }
+  if (!/^-?\d+$/.test(chatId)) problems.push(`TELEGRAM_CHAT_ID=${chatId} must be a number (negative for a group)`);
+  // the token goes into YAML as is: accept only the characters Telegram uses
+  if (!/^\d+:[\w-]+$/.test(botToken)) problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC-...)');
+  return problems.length === before ? { botToken, chatId: Number(chatId) } : undefined;
 }

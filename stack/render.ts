@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { isMap, isScalar, isSeq, type Document } from 'yaml';
-import type { Ports } from './options';
-import { DEFAULT_PORTS } from './options';
+import { DEFAULT_PORTS, type Ports, type TelegramSettings } from './options';
 
 /** The Compose service name of each component: the same config may name a component either way. */
 const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
@@ -45,25 +44,6 @@ export function renderPrometheusConfig(sourceFile: string, ports: Ports): string
     }
   }
   return doc.toString();
-}
-
-/** Telegram delivery for Alertmanager, when both variables are set. */
-export interface TelegramSettings {
-  botToken: string;
-  chatId: number;
-}
-
-export function telegramFromEnv(env: NodeJS.ProcessEnv): TelegramSettings | undefined {
-  const botToken = env['TELEGRAM_BOT_TOKEN'] ?? '';
-  const chatId = env['TELEGRAM_CHAT_ID'] ?? '';
-  if (botToken === '' && chatId === '') return undefined;
-  if (botToken === '' || chatId === '') {
-    throw new Error('set both TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID to send alerts to Telegram, or neither');
-  }
-  if (!/^-?\d+$/.test(chatId)) throw new Error(`TELEGRAM_CHAT_ID=${chatId} must be a number (negative for a group)`);
-  // the token goes into YAML as is: accept only the characters Telegram uses
-  if (!/^\d+:[\w-]+$/.test(botToken)) throw new Error('TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC-...)');
-  return { botToken, chatId: Number(chatId) };
 }
 
 /** Next to alertmanager.yml: the telegram_configs block that extends the last receiver ("urgent"). */

@@ -1,19 +1,26 @@
 import type { ReceivedAlert } from './alert-sink';
-import type { ComponentStatus, StackUrls } from './stack';
+import type { ComponentName } from './options';
+import type { ComponentStatus, Stack } from './stack';
 
 /** The table `up` ends with: where to point a browser or a client. */
-export function formatUrlTable(urls: StackUrls): string {
-  const rows: [string, string][] = [
-    ['API', urls.api],
-    ['Prometheus', urls.prometheus],
-    ['Alertmanager', urls.alertmanager],
-    ['postgres_exporter', urls.postgresExporter],
-    ['Alert sink', urls.alertSink],
-    ['PostgreSQL', urls.postgres],
-    ['Grafana', 'http://127.0.0.1:3000  (Docker only)'],
-    ['Jaeger', 'http://127.0.0.1:16686 (Docker only)'],
+export function formatUrlTable(stack: Pick<Stack, 'urls' | 'components'>): string {
+  const { urls } = stack;
+  const rows: [string, string, ComponentName | undefined][] = [
+    ['API', urls.api, 'api'],
+    ['Prometheus', urls.prometheus, 'prometheus'],
+    ['Alertmanager', urls.alertmanager, 'alertmanager'],
+    ['postgres_exporter', urls.postgresExporter, 'postgres-exporter'],
+    ['Alert sink', urls.alertSink, 'alert-sink'],
+    ['PostgreSQL', urls.postgres, 'postgres'],
+    ['Grafana', 'http://127.0.0.1:3000  (Docker only)', undefined],
+    ['Jaeger', 'http://127.0.0.1:16686 (Docker only)', undefined],
   ];
-  return rows.map(([name, url]) => `  ${name.padEnd(19)}${url}`).join('\n');
+  return rows
+    .map(([name, url, component]) => {
+      const note = component !== undefined && !stack.components.includes(component) ? '  (not started)' : '';
+      return `  ${name.padEnd(19)}${url}${note}`;
+    })
+    .join('\n');
 }
 
 export function formatStatus(statuses: ComponentStatus[]): string {

@@ -51,7 +51,7 @@ export interface Stack {
 }
 
 /** What `up` writes to the state directory so that `down` and `status` need no options. */
-interface StackState {
+export interface StackState {
   profile: Profile;
   ports: Ports;
   components: ComponentName[];
@@ -192,7 +192,7 @@ export async function stopStack(
   const records = new ProcessRecords(paths.pids);
   const stopOne = async (name: ComponentName): Promise<{ name: ComponentName; outcome: StopOutcome }> => {
     const record = records.read(name);
-    const outcome = record ? await stopRecordedProcess(record, { signal: components[name].stopSignal, timeoutMs: 15_000 }) : 'not running';
+    const outcome = record ? await stopRecordedProcess(record, { timeoutMs: 15_000 }) : 'not running';
     if (record) onProgress(outcome === 'not running' ? `· ${name} was not running` : `✔ ${name} ${outcome} (pid ${record.pid})`);
     const cleanup = await components[name].afterStop?.();
     if (cleanup !== undefined) onProgress(`✔ ${name}: ${cleanup}`);

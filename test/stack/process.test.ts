@@ -16,6 +16,10 @@ describe('stack processes', () => {
   let dir: string;
   const started: ProcessRecord[] = [];
 
+  /** Gone for good: a killed child stays a zombie until this (parent) process reaps it. */
+  const gone = (pid: number): Promise<void> =>
+    waitFor(`pid ${pid} gone`, async () => (isAlive(pid) ? 'still alive' : undefined), { timeoutMs: 5_000 });
+
   function start(script: string): ProcessRecord {
     const { record } = spawnDetached('test', [process.execPath, '-e', script], {
       cwd: dir,
@@ -48,14 +52,14 @@ describe('stack processes', () => {
   it('stops a recorded process with SIGTERM', async () => {
     const record = start('setInterval(() => {}, 1000)');
     expect(await stopRecordedProcess(record)).to.equal('stopped');
-    expect(isAlive(record.pid)).to.equal(false);
+    await gone(record.pid);
   });
 
   it('kills a process that ignores SIGTERM once the deadline passes', async () => {
     const record = start('process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)');
     await waitFor('handler installed', async () => (tailLog(record.log).includes('ready') ? undefined : 'not yet'), { timeoutMs: 5_000 });
     expect(await stopRecordedProcess(record, { timeoutMs: 300 })).to.equal('killed');
-    expect(isAlive(record.pid)).to.equal(false);
+    await gone(record.pid);
   });
 
   it('never signals a pid that now runs another command', async () => {

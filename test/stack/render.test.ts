@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import YAML from 'yaml';
 import { PROMETHEUS_CONFIGS } from '../../stack/components';
 import { DEFAULT_PORTS, type Ports } from '../../stack/options';
-import { renderAlertmanagerConfig, renderPrometheusConfig, substitutePorts, telegramFromEnv } from '../../stack/render';
+import { renderAlertmanagerConfig, renderPrometheusConfig, substitutePorts } from '../../stack/render';
 import { ensureTools, ROOT, run } from './helpers';
 
 const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
@@ -114,24 +114,5 @@ describe('config rendering', () => {
         expect(status, output).to.equal(0);
       });
     }
-  });
-
-  describe('telegramFromEnv', () => {
-    it('is off when neither variable is set', () => {
-      expect(telegramFromEnv({})).to.equal(undefined);
-    });
-
-    it('reads the token and a numeric chat id', () => {
-      expect(telegramFromEnv({ TELEGRAM_BOT_TOKEN: TELEGRAM.botToken, TELEGRAM_CHAT_ID: '-100123' })).to.deep.equal(TELEGRAM);
-    });
-
-    it('refuses only one of the two variables', () => {
-      expect(() => telegramFromEnv({ TELEGRAM_BOT_TOKEN: TELEGRAM.botToken })).to.throw(/both/);
-    });
-
-    it('refuses a chat id that is not a number and a token that could break the YAML', () => {
-      expect(() => telegramFromEnv({ TELEGRAM_BOT_TOKEN: TELEGRAM.botToken, TELEGRAM_CHAT_ID: '@channel' })).to.throw(/number/);
-      expect(() => telegramFromEnv({ TELEGRAM_BOT_TOKEN: "1:a'\nx: y", TELEGRAM_CHAT_ID: '1' })).to.throw(/bot token/);
-    });
   });
 });
