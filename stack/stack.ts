@@ -219,7 +219,7 @@ export async function stackStatus(options: StackOptions = {}): Promise<Component
       const record = records.read(name);
       const base = { name, url: component.url, ...(record ? { pid: record.pid } : {}) };
       if (record && !isRecordedProcessRunning(record)) {
-        return { ...base, healthy: false, reason: `process ${record.pid} is gone (see ${displayPath(record.log, o.root)})` };
+        return { ...base, healthy: false, reason: `process ${record.pid} exited; its log: ${displayPath(record.log, o.root)}` };
       }
       const reason = await component.probe().catch((err: unknown) => describeError(err));
       return reason === undefined ? { ...base, healthy: true } : { ...base, healthy: false, reason };
