@@ -13,7 +13,8 @@ import { ensureTools, run } from './helpers';
 
 /** Far from the defaults, so the tests run beside a developer's `make up`. */
 const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
-const WITHOUT_API = COMPONENT_NAMES.filter((c) => c !== 'api');
+/** The API from source, so the test needs no build. */
+const API_COMMAND = [process.execPath, '--import', 'tsx', 'app/server.ts'];
 
 function tempStateDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'stack-launcher-'));
@@ -41,13 +42,20 @@ describe('native stack launcher', function () {
     ensureTools();
   });
 
-  describe('a whole stack without the API, on its own ports and state directory', () => {
+  describe('a whole stack on its own ports and state directory', () => {
     let stateDir: string;
     let stack: Stack;
 
     before(async () => {
       stateDir = tempStateDir();
-      stack = await startStack({ stateDir, ports: PORTS, profile: 'fast', components: WITHOUT_API, readyTimeoutMs: 60_000 });
+      stack = await startStack({
+        stateDir,
+        ports: PORTS,
+        profile: 'fast',
+        apiCommand: API_COMMAND,
+        apiEnv: { LOG_LEVEL: 'warn' },
+        readyTimeoutMs: 60_000,
+      });
     });
 
     after(async () => {
@@ -55,10 +63,11 @@ describe('native stack launcher', function () {
       fs.rmSync(stateDir, { recursive: true, force: true });
     });
 
-    it('has Prometheus scrape the exporter, Alertmanager and itself', async () => {
+    it('has Prometheus scrape the API, the exporter, Alertmanager and itself', async () => {
       const targets = await fetchTargets(stack.urls.prometheus);
       const health = Object.fromEntries(targets.map((t) => [t.address, t.health]));
       expect(health).to.include({
+        [`127.0.0.1:${PORTS.api}`]: 'up',
         [`127.0.0.1:${PORTS.postgresExporter}`]: 'up',
         [`127.0.0.1:${PORTS.alertmanager}`]: 'up',
         [`127.0.0.1:${PORTS.prometheus}`]: 'up',
@@ -67,15 +76,17 @@ describe('native stack launcher', function () {
 
     it('reports every started component healthy', async () => {
       const statuses = await stack.status();
-      expect(statuses.map((s) => [s.name, s.healthy, s.reason])).to.deep.equal(WITHOUT_API.map((c) => [c, true, undefined]));
+      expect(statuses.map((s) => [s.name, s.healthy, s.reason])).to.deep.equal(COMPONENT_NAMES.map((c) => [c, true, undefined]));
     });
 
-    it('serves the fintech database', async () => {
+    it('serves the fintech database, with the schema the API applied', async () => {
       const client = new pg.Client({ connectionString: stack.urls.postgres });
       await client.connect();
       try {
-        const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
-        expect(rows[0]?.db).to.equal('fintech');
+        const { rows } = await client.query<{ db: string; ledger: string | null }>(
+          "SELECT current_database() AS db, to_regclass('public.ledger_entries')::text AS ledger",
+        );
+        expect(rows[0]).to.deep.equal({ db: 'fintech', ledger: 'ledger_entries' });
       } finally {
         await client.end();
       }
@@ -105,7 +116,7 @@ describe('native stack launcher', function () {
     });
 
     it('refuses to start a second stack from the same state directory', async () => {
-      const err = await startStack({ stateDir, ports: PORTS, components: WITHOUT_API }).catch((e: unknown) => e);
+      const err = await startStack({ stateDir, ports: PORTS, apiCommand: API_COMMAND }).catch((e: unknown) => e);
       expect(String(err)).to.match(/already running/);
     });
 
@@ -125,14 +136,14 @@ describe('native stack launcher', function () {
         const records = recordedProcesses(stateDir);
         const postmaster = postmasterPid(stateDir);
         const postmasterCmdline = readCmdline(postmaster);
-        expect(records.map((r) => r.name).sort()).to.deep.equal([...WITHOUT_API].sort());
+        expect(records.map((r) => r.name).sort()).to.deep.equal([...COMPONENT_NAMES].sort());
 
         await stack.stop();
 
         expect(records.filter((r) => stillRuns(r.pid, r.argv)).map((r) => r.name)).to.deep.equal([]);
         expect(stillRuns(postmaster, postmasterCmdline)).to.equal(false);
         expect(fs.existsSync(path.join(stateDir, 'postgres', 'data', 'postmaster.pid')), 'postmaster.pid after a clean shutdown').to.equal(false);
-        for (const [name, port] of Object.entries(PORTS).filter(([name]) => name !== 'api')) {
+        for (const [name, port] of Object.entries(PORTS)) {
           expect(await isPortFree(port), `port ${port} of ${name}`).to.equal(true);
         }
         expect(recordedProcesses(stateDir)).to.deep.equal([]);
