@@ -4,7 +4,7 @@ import type { ReceivedAlert } from './alert-sink';
 import { dockerComposeUnavailable } from './docker';
 import { COMPONENT_NAMES, optionsFromEnv, resolveOptions, type ComponentName, type StackOptions } from './options';
 import { formatAlerts, formatStatus, formatUrlTable } from './report';
-import { readStackState, stackStatus, startStack, stopStack } from './stack';
+import { readStackState, stackStatus, StackRunningError, startStack, stopStack } from './stack';
 import { describeError } from './wait';
 
 const USAGE = `Usage: node --import tsx stack/cli.ts <command> [options]
@@ -80,6 +80,12 @@ async function up(options: StackOptions, without: string | undefined): Promise<n
     const stack = await startStack({ ...options, signal: interrupt.signal, onProgress: (line) => console.log(line) });
     console.log(`\nThe stack is up (stop it with: make down):\n${formatUrlTable(stack)}`);
     return 0;
+  } catch (err) {
+    if (!(err instanceof StackRunningError)) throw err;
+    // a second `make up` is not an error while the first stack is healthy
+    const statuses = await stackStatus(options);
+    console.log(`Already running (stop it with: make down):\n${formatStatus(statuses)}`);
+    return statuses.every((s) => s.healthy) ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

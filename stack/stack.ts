@@ -79,6 +79,11 @@ export class StackError extends Error {
   override name = 'StackError';
 }
 
+/** startStack found processes of an earlier start still running in the same state directory. */
+export class StackRunningError extends StackError {
+  override name = 'StackRunningError';
+}
+
 /**
  * Starts the native stack: each component as a detached process of its own, in dependency order,
  * each awaited with a deadline; then waits until Prometheus scrapes every target of the stack.
@@ -269,7 +274,7 @@ function assertNotRunning(stateDir: string): void {
     return record !== undefined && isRecordedProcessRunning(record);
   });
   if (running.length > 0) {
-    throw new StackError(`a stack is already running from ${stateDir} (${running.join(', ')}): stop it first (down)`);
+    throw new StackRunningError(`a stack is already running from ${stateDir} (${running.join(', ')}): stop it first (down)`);
   }
 }
 
