@@ -27,8 +27,9 @@ typecheck: install ## type-check without emitting
 up: build ## run the kit: Docker Compose when a Docker engine is reachable, else the native stack
 	@if $(STACK) has-docker 2>/dev/null; then docker compose up -d --build; else scripts/ensure-tools.sh && $(STACK) up; fi
 
-down: install ## stop what `make up` started
-	@if $(STACK) has-docker 2>/dev/null; then docker compose down; else $(STACK) down; fi
+down: install ## stop what `make up` started (the native stack, and the Compose stack where Docker runs)
+	@$(STACK) down
+	@if $(STACK) has-docker 2>/dev/null; then docker compose down; fi
 
 status: install ## each component's URL and health
 	@$(STACK) status
