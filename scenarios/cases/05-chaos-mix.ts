@@ -1,0 +1,32 @@
+import { randomTransfer } from '../lib/load';
+import { q } from '../lib/queries';
+import type { ScenarioFactory } from '../lib/scenario';
+import { healthyApi, memoryGuard, recovered } from './common';
+
+const ALERTS = ['FintechHighLatencyP95', 'FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseQueries', 'FintechChaosFaultActive'];
+
+/** docs/cases/05_chaos_mix.md: latency, errors and a slow database at once; every matching alert fires together. */
+export const chaosMix: ScenarioFactory = (profile) => ({
+  id: 5,
+  slug: 'chaos-mix',
+  title: 'Combined chaos',
+  doc: 'docs/cases/05_chaos_mix.md',
+  hypothesis: 'With 800 ms latency, 10% errors and a slow database together, the latency, error, database and chaos alerts all fire at the same time, and everything recovers after one reset.',
+  faults: { latency_ms: 800, error_rate: 10, db_slow: true },
+  load: {
+    connections: 30,
+    overallRate: 60,
+    requests: [
+      { method: 'GET', path: '/api/balance' },
+      { method: 'POST', path: '/api/transfers', body: randomTransfer },
+    ],
+  },
+  mainSignal: { name: 'p99 latency', expr: q.latencyQuantile(0.99, profile.window), unit: 's' },
+  steadyState: healthyApi(profile),
+  expectations: [
+    ...ALERTS.map((alert) => ({ kind: 'alert' as const, name: `${alert} fires`, alert, firing: true })),
+    { kind: 'alerts-together', name: 'all of them firing at once', alerts: ALERTS },
+  ],
+  recovery: recovered(profile),
+  guards: [memoryGuard],
+});

@@ -1,0 +1,39 @@
+import type { Probe } from '../lib/probes';
+import type { Profile } from '../lib/profiles';
+import { q } from '../lib/queries';
+
+/** The latency SLO the workshop uses: p99 under 500 ms. */
+export const LATENCY_SLO_SECONDS = 0.5;
+
+/** Probes every case starts from: the API is scraped, fast, and not failing. */
+export function healthyApi(profile: Profile): Probe[] {
+  return [
+    { kind: 'metric', name: 'API target up', expr: q.apiUp(), unit: 'count', tolerance: { kind: 'range', min: 1, max: 1 } },
+    { kind: 'metric', name: 'traffic flowing', expr: q.requestRate(profile.window), unit: 'count', tolerance: { kind: 'range', min: 1 } },
+    { kind: 'metric', name: 'error ratio below 1%', expr: q.errorRatio(profile.window), unit: 'ratio', tolerance: { kind: 'range', max: 0.01 } },
+    { kind: 'metric', name: 'p99 latency under the SLO', expr: q.latencyQuantile(0.99, profile.window), unit: 's', tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS } },
+  ];
+}
+
+/** After rollback: latency and errors back to normal (windows must flush the faulty traffic). */
+export function recovered(profile: Profile): Probe[] {
+  return [
+    { kind: 'metric', name: 'p99 latency back under the SLO', expr: q.latencyQuantile(0.99, profile.window), unit: 's', tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS } },
+    { kind: 'metric', name: 'error ratio back below 1%', expr: q.errorRatio(profile.window), unit: 'ratio', tolerance: { kind: 'range', max: 0.01 } },
+    { kind: 'metric', name: 'no fault active', expr: q.anyFaultActive(), unit: 'count', tolerance: { kind: 'range', max: 0 } },
+  ];
+}
+
+/** Stops the run if the API's memory runs away (whatever the case). */
+export const memoryGuard: Probe = {
+  kind: 'metric',
+  name: 'API RSS below 2 GiB',
+  expr: `${q.rss()} or vector(0)`,
+  unit: 'bytes',
+  tolerance: { kind: 'range', max: 2 * 1024 ** 3 },
+};
+
+/** Seconds after injection before a windowed probe sees only faulty traffic. */
+export function windowSeconds(profile: Profile): number {
+  return Number.parseInt(profile.window, 10) + 2;
+}

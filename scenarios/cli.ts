@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { projectRoot } from '../app/paths';
+import { PROFILES } from './lib/profiles';
+import { runCases } from './lib/session';
+
+const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all>
+
+Runs workshop scenarios against a running stack (make up): injects the fault, drives load,
+checks the effect in Prometheus and Alertmanager, always rolls back, and writes reports/.
+
+Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090),
+ALERTMANAGER_URL (http://127.0.0.1:9093), SCENARIO_PROFILE (fast|workshop; default: from the
+Prometheus scrape interval), CHAOS_TOKEN (when the API requires one), REPORTS_DIR (reports).`;
+
+async function main(argv: string[]): Promise<number> {
+  const arg = argv[0];
+  if (!arg || arg === '-h' || arg === '--help') {
+    console.log(USAGE);
+    return arg ? 0 : 2;
+  }
+  const ids = arg === 'all' ? [1, 2, 3, 4, 5] : [Number(arg)];
+  if (ids.some((id) => !Number.isInteger(id) || id < 1 || id > 5)) {
+    console.error(`unknown scenario "${arg}"\n\n${USAGE}`);
+    return 2;
+  }
+  const profileName = process.env.SCENARIO_PROFILE;
+  if (profileName && !(profileName in PROFILES)) {
+    console.error(`SCENARIO_PROFILE must be fast or workshop, not "${profileName}"`);
+    return 2;
+  }
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  process.once('SIGTERM', () => interrupt.abort());
+  const journals = await runCases(ids, {
+    apiUrl: process.env.API_URL ?? 'http://127.0.0.1:5000',
+    prometheusUrl: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
+    alertmanagerUrl: process.env.ALERTMANAGER_URL ?? 'http://127.0.0.1:9093',
+    chaosToken: process.env.CHAOS_TOKEN || undefined,
+    profile: profileName ? PROFILES[profileName as keyof typeof PROFILES] : undefined,
+    reportsDir: process.env.REPORTS_DIR ?? path.join(projectRoot(), 'reports'),
+    signal: interrupt.signal,
+  });
+  if (journals.length > 1) {
+    console.log('\nAll scenarios:');
+    for (const j of journals) console.log(`  ${j.verdict === 'pass' ? 'PASS' : 'FAIL'}  ${j.scenario.id}. ${j.scenario.title} (${j.seconds.toFixed(1)} s)`);
+  }
+  return journals.length === ids.length && journals.every((j) => j.verdict === 'pass') ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  },
+);

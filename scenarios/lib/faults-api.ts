@@ -1,0 +1,27 @@
+/** The API's fault control plane, as the runner uses it. */
+export class FaultsApi {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  private headers(): Record<string, string> {
+    return { 'content-type': 'application/json', ...(this.token && { authorization: `Bearer ${this.token}` }) };
+  }
+
+  async inject(faults: Record<string, unknown>): Promise<{ ok: boolean; status: number; body: unknown }> {
+    const res = await fetch(`${this.apiUrl}/api/failures`, { method: 'POST', headers: this.headers(), body: JSON.stringify(faults), signal: AbortSignal.timeout(5000) });
+    return { ok: res.ok, status: res.status, body: await res.json().catch(() => undefined) };
+  }
+
+  async reset(): Promise<{ ok: boolean; status: number }> {
+    const res = await fetch(`${this.apiUrl}/api/reset`, { method: 'POST', headers: this.headers(), signal: AbortSignal.timeout(5000) });
+    await res.arrayBuffer();
+    return { ok: res.ok, status: res.status };
+  }
+
+  async state(): Promise<{ faults?: { memory_leak?: { cap_bytes?: number } } }> {
+    const res = await fetch(`${this.apiUrl}/api/failures`, { headers: this.headers(), signal: AbortSignal.timeout(5000) });
+    return (await res.json()) as { faults?: { memory_leak?: { cap_bytes?: number } } };
+  }
+}

@@ -1,0 +1,33 @@
+import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
+
+/**
+ * PromQL built from the metric catalogue, so a renamed metric breaks the build, not the workshop.
+ * Windows are short because the scenarios run on the fast (1 s scrape) profile; the recording
+ * rules and dashboards use 30 s windows for the same expressions.
+ */
+const CONTROL_PLANE = 'endpoint!~"/api/failures|/api/reset"';
+const API_JOB = 'job="fintech-api"';
+
+export const q = {
+  apiUp: () => `up{${API_JOB}}`,
+  requestRate: (w = '10s') => `sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
+  requestCount: (w = '10s') => `sum(increase(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
+  /** 5xx share of user requests: sum over sum, never per series. */
+  errorRatio: (w = '10s') =>
+    `(sum(rate(${METRICS.requestsTotal.name}{status=~"5..",${CONTROL_PLANE}}[${w}])) or vector(0)) / sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
+  latencyQuantile: (quantile: number, w = '10s') =>
+    `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.requestLatency.name}_bucket{${CONTROL_PLANE}}[${w}])))`,
+  dbQueryQuantile: (quantile: number, w = '10s', operation?: string) =>
+    `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.dbQueryDuration.name}_bucket${operation ? `{operation="${operation}"}` : ''}[${w}])))`,
+  activeTransactions: () => `max(${METRICS.activeTransactions.name}{${API_JOB}})`,
+  maxActiveTransactions: (w = '30s') => `max(max_over_time(${METRICS.activeTransactions.name}{${API_JOB}}[${w}]))`,
+  rss: () => `max(${NODE_METRICS.residentMemory}{${API_JOB}})`,
+  maxRss: (w = '2m') => `max(max_over_time(${NODE_METRICS.residentMemory}{${API_JOB}}[${w}]))`,
+  rssGrowth: (w = '10s') => `max(deriv(${NODE_METRICS.residentMemory}{${API_JOB}}[${w}]))`,
+  leakedBytes: () => `max(${METRICS.faultLeakedBytes.name}{${API_JOB}})`,
+  maxLeakedBytes: (w = '2m') => `max(max_over_time(${METRICS.faultLeakedBytes.name}{${API_JOB}}[${w}]))`,
+  /** Bytes per second the leak fault retains: affected requests per second times the configured size. */
+  leakRate: (w = '10s') => `sum(rate(${METRICS.faultAffectedRequests.name}{fault="memory_leak"}[${w}])) * max(${METRICS.faultSetting.name}{setting="memory_leak_mb"}) * 1048576`,
+  faultActive: (fault: string) => `max(${METRICS.faultActive.name}{fault="${fault}"})`,
+  anyFaultActive: () => `max(${METRICS.faultActive.name})`,
+} as const;

@@ -1,0 +1,29 @@
+import type { LoadSpec } from './load';
+import type { Probe, Unit } from './probes';
+import type { Profile } from './profiles';
+
+/** A workshop case as data: the runner does the rest (hypothesis -> inject -> detect -> rollback -> recover). */
+export interface Scenario {
+  id: number;
+  slug: string;
+  title: string;
+  /** docs/cases file the case follows. */
+  doc: string;
+  hypothesis: string;
+  /** Body of POST /api/failures. */
+  faults: Record<string, unknown>;
+  load: LoadSpec;
+  /** The signal charted at the end. */
+  mainSignal: { name: string; expr: string; unit: Unit };
+  /** Must hold before anything is injected. */
+  steadyState: Probe[];
+  /** Must each hold during the fault (polled until the deadline). */
+  expectations: Probe[];
+  /** Must hold after the rollback. */
+  recovery: Probe[];
+  /** Stop conditions: if one fails during the run, the runner aborts and rolls back. */
+  guards: Probe[];
+}
+
+/** Scenarios are built per profile, because probe windows follow the scrape interval. */
+export type ScenarioFactory = (profile: Profile, context: { memoryCapBytes?: number }) => Scenario;

@@ -1,0 +1,46 @@
+import { CASES } from '../cases';
+import { FaultsApi } from './faults-api';
+import { PROFILES, type Profile } from './profiles';
+import { writeReports, summary } from './report';
+import { runScenario, type Journal, type RunnerOptions } from './runner';
+
+export interface SessionOptions extends Omit<RunnerOptions, 'profile'> {
+  profile?: Profile;
+  reportsDir?: string;
+}
+
+/** Picks the profile from the scrape interval Prometheus really uses (1 s: fast, otherwise workshop). */
+export async function detectProfile(prometheusUrl: string): Promise<Profile> {
+  try {
+    const res = await fetch(`${prometheusUrl}/api/v1/status/config`, { signal: AbortSignal.timeout(3000) });
+    const yaml = ((await res.json()) as { data: { yaml: string } }).data.yaml;
+    const interval = /scrape_interval:\s*(\d+)(ms|s)/.exec(yaml);
+    const seconds = interval ? Number(interval[1]) / (interval[2] === 'ms' ? 1000 : 1) : 5;
+    return seconds <= 1 ? PROFILES.fast : PROFILES.workshop;
+  } catch {
+    return PROFILES.workshop;
+  }
+}
+
+/** Runs the given cases one after another; prints the summary and writes the reports of each. */
+export async function runCases(ids: number[], options: SessionOptions): Promise<Journal[]> {
+  const profile = options.profile ?? (await detectProfile(options.prometheusUrl));
+  const log = options.log ?? ((line: string) => console.log(line));
+  const journals: Journal[] = [];
+  for (const id of ids) {
+    const factory = CASES[id];
+    if (!factory) throw new Error(`no scenario ${id}: choose 1-5`);
+    const state = await new FaultsApi(options.apiUrl, options.chaosToken).state().catch(() => ({ faults: undefined }));
+    const scenario = factory(profile, { memoryCapBytes: state.faults?.memory_leak?.cap_bytes });
+    log(`\n=== Scenario ${scenario.id}: ${scenario.title} (${profile.name} profile) ===\nHypothesis: ${scenario.hypothesis}\n`);
+    const journal = await runScenario(scenario, { ...options, profile, log });
+    log(summary(journal));
+    if (options.reportsDir) {
+      const files = writeReports(journal, options.reportsDir);
+      log(`\nreport: ${files.md}\njournal: ${files.json}`);
+    }
+    journals.push(journal);
+    if (options.signal?.aborted) break;
+  }
+  return journals;
+}
