@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { dashboardQueries } from '../../config/grafana/queries';
+import { PROFILES } from '../../scenarios/lib/profiles';
+import type { Journal } from '../../scenarios/lib/runner';
+import { runCases } from '../../scenarios/lib/session';
+import { startStack, type Stack } from '../../stack/stack';
+import { projectRoot } from '../../app/paths';
+
+/** Ports of the stacks this file starts (kept clear of `make up`'s defaults and of test/stack/). */
+const PORTS = { api: 18500, prometheus: 18590, alertmanager: 18593, postgres: 18532, postgresExporter: 18587, alertSink: 18599 };
+const API = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')];
+
+async function start(stateDir: string, apiEnv: Record<string, string>, offset = 0): Promise<Stack> {
+  const ports = Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, v + offset])) as typeof PORTS;
+  return startStack({ stateDir, ports, profile: 'fast', apiCommand: API, apiEnv: { LOG_LEVEL: 'warn', ...apiEnv }, readyTimeoutMs: 60_000 });
+}
+
+describe('the workshop, end to end on the native stack (fast profile)', function () {
+  this.timeout(10 * 60_000);
+  const runStarted = Math.floor(Date.now() / 1000);
+  let dir: string;
+  let stack: Stack;
+  let journals: Journal[] = [];
+  let totalSeconds = 0;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-e2e-'));
+    // PostgreSQL runs as user postgres and must be able to enter the folder.
+    fs.chmodSync(dir, 0o755);
+    // A smaller leak cap keeps case 4 short: at 20 MB/s the leak reaches 256 MB in about 13 s.
+    stack = await start(path.join(dir, 'stack'), { MEMORY_LEAK_CAP_MB: '256' });
+    const started = Date.now();
+    journals = await runCases([1, 2, 3, 4, 5], {
+      apiUrl: stack.urls.api,
+      prometheusUrl: stack.urls.prometheus,
+      alertmanagerUrl: stack.urls.alertmanager,
+      profile: PROFILES.fast,
+      reportsDir: path.join(dir, 'reports'),
+      log: (line) => process.stdout.write(`      ${line.replaceAll('\n', '\n      ')}\n`),
+    });
+    totalSeconds = (Date.now() - started) / 1000;
+  });
+
+  after(async () => {
+    await stack?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const [id, title] of [[1, 'latency'], [2, 'error rate'], [3, 'slow database'], [4, 'memory leak'], [5, 'combined chaos']] as const) {
+    it(`scenario ${id} (${title}) passes within 90 s`, () => {
+      const j = journals.find((x) => x.scenario.id === id);
+      expect(j, `scenario ${id} ran`).to.not.equal(undefined);
+      const failed = j?.phases.flatMap((p) => p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`));
+      expect(failed, 'failed probes').to.deep.equal([]);
+      expect(j?.verdict).to.equal('pass');
+      expect(j?.seconds).to.be.below(90);
+    });
+  }
+
+  it('runs all five scenarios within 8 minutes', () => {
+    expect(journals).to.have.length(5);
+    expect(totalSeconds).to.be.below(8 * 60);
+  });
+
+  it('writes a JSON journal and a Markdown report per scenario', () => {
+    const files = fs.readdirSync(path.join(dir, 'reports'));
+    expect(files.filter((f) => f.endsWith('.json'))).to.have.length(5);
+    expect(files.filter((f) => f.endsWith('.md'))).to.have.length(5);
+  });
+
+  it('delivered the firing alerts through Alertmanager to the alert sink', async () => {
+    const res = await fetch(new URL('/alerts?status=firing', stack.urls.alertSink));
+    expect(res.status).to.equal(200);
+    const received = (await res.json()) as { labels: { alertname: string } }[];
+    const names = new Set(received.map((a) => a.labels.alertname));
+    for (const alert of ['FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseTransactions', 'FintechMemoryLeak', 'FintechChaosFaultActive']) {
+      expect([...names], alert).to.include(alert);
+    }
+  });
+
+  it('every Grafana panel and annotation query returns data from the real Prometheus', async () => {
+    const queries = dashboardQueries();
+    expect(queries.length).to.be.greaterThan(20);
+    const end = Math.floor(Date.now() / 1000);
+    const empty: string[] = [];
+    for (const { dashboard, panel, expr } of queries) {
+      const url = `${stack.urls.prometheus}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${runStarted}&end=${end}&step=5`;
+      const body = (await (await fetch(url)).json()) as { status: string; error?: string; data?: { result: { values: [number, string][] }[] } };
+      const hasData = body.status === 'success' && (body.data?.result ?? []).some((s) => s.values.some(([, v]) => v !== 'NaN'));
+      if (!hasData) empty.push(`${dashboard} / ${panel}: ${body.error ?? 'no data'} — ${expr}`);
+    }
+    expect(empty, 'panels without data').to.deep.equal([]);
+  });
+
+  describe('against an API whose fault injection is disabled', () => {
+    let disabled: Stack;
+    let journal: Journal | undefined;
+    before(async () => {
+      await stack.stop();
+      disabled = await start(path.join(dir, 'disabled'), { CHAOS_ENABLED: 'false' }, 20);
+      const profile = { ...PROFILES.fast, detectDeadlineSeconds: 20, recoveryDeadlineSeconds: 15 };
+      [journal] = await runCases([2], {
+        apiUrl: disabled.urls.api,
+        prometheusUrl: disabled.urls.prometheus,
+        alertmanagerUrl: disabled.urls.alertmanager,
+        profile,
+        log: () => {},
+      });
+    });
+    after(async () => disabled?.stop());
+
+    it('fails scenario 2: the injection is refused and the expected error ratio and alert never appear', () => {
+      expect(journal?.verdict).to.equal('fail');
+      const inject = journal?.phases.find((p) => p.phase === 'inject');
+      expect(inject?.probes[0]?.value).to.equal('HTTP 403');
+      const detect = journal?.phases.find((p) => p.phase === 'detect');
+      expect(detect?.ok).to.equal(false);
+      expect(detect?.probes.map((p) => [p.name, p.ok])).to.deep.equal([
+        ['error ratio at the injected 30%', false],
+        ['FintechHighErrorRatio fires', false],
+      ]);
+    });
+  });
+});
