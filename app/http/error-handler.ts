@@ -16,7 +16,8 @@ function asAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   const e = err as { type?: string; status?: number; expose?: boolean };
   if (e?.type && BODY_ERRORS[e.type]) return new AppError(BODY_ERRORS[e.type] as ErrorCode, { cause: err });
-  if (e?.expose && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+  // The router marks a path parameter it cannot percent-decode with status 400 but not `expose`.
+  if ((e?.expose || err instanceof URIError) && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return new AppError('BAD_REQUEST', { status: e.status, cause: err });
   }
   return undefined;
