@@ -21,5 +21,9 @@ export function createPool(
   });
   // An idle client whose server went away emits here; without a listener the process would crash.
   pool.on('error', (err) => logger.warn('database connection lost', { err: err.message }));
+  // A client held by a request between two of its queries emits the loss on itself, not on the pool, and would
+  // crash the process the same way. Nothing to do here: the request's next query fails with a 503 and the
+  // client is discarded when released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
