@@ -52,9 +52,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   const openapi = buildOpenApi(deps.version, FAULT_OPERATIONS);
-  // Swagger UI needs inline styles; the rest of the API gets the strict default policy.
-  app.use('/docs', helmet({ contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } }));
-  app.use(helmet());
+  // The kit is served over plain HTTP on workshop laptops: no upgrade to https for /docs assets.
+  // Swagger UI also needs inline styles and data: images; the API gets helmet's strict policy otherwise.
+  const plainHttp = { 'upgrade-insecure-requests': null };
+  const docsHeaders = helmet({ contentSecurityPolicy: { directives: { ...plainHttp, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } });
+  const apiHeaders = helmet({ contentSecurityPolicy: { directives: plainHttp } });
+  app.use((req, res, next) => (req.path.startsWith('/docs') ? docsHeaders : apiHeaders)(req, res, next));
   app.use(cors(deps.config.CORS_ORIGINS));
   app.use(requestContext());
   app.use(requestTelemetry(deps.metrics, deps.logger));
