@@ -1,7 +1,6 @@
-import { randomTransfer } from '../lib/load';
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { healthyApi, memoryGuard, recovered, windowSeconds } from './common';
+import { READS_AND_TRANSFERS, healthyApi, memoryGuard, recovered, windowSeconds } from './common';
 
 /** docs/cases/01_latency.md: 2 s of injected latency shows in p95/p99 and fires the latency alerts. */
 export const latency: ScenarioFactory = (profile) => ({
@@ -14,10 +13,7 @@ export const latency: ScenarioFactory = (profile) => ({
   load: {
     connections: 20,
     overallRate: 50,
-    requests: [
-      { method: 'GET', path: '/api/balance' },
-      { method: 'POST', path: '/api/transfers', body: randomTransfer },
-    ],
+    requests: READS_AND_TRANSFERS,
   },
   mainSignal: { name: 'p99 latency', expr: q.latencyQuantile(0.99, profile.window), unit: 's' },
   steadyState: healthyApi(profile),

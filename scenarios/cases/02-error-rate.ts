@@ -1,7 +1,6 @@
-import { randomTransfer } from '../lib/load';
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { healthyApi, memoryGuard, recovered, windowSeconds } from './common';
+import { READS_AND_TRANSFERS, healthyApi, memoryGuard, recovered, windowSeconds } from './common';
 
 /** docs/cases/02_error_rate.md: 30% injected errors read as 30% (not 100%) and fire the error alert. */
 export const errorRate: ScenarioFactory = (profile) => ({
@@ -14,10 +13,7 @@ export const errorRate: ScenarioFactory = (profile) => ({
   load: {
     connections: 10,
     overallRate: 100,
-    requests: [
-      { method: 'GET', path: '/api/balance' },
-      { method: 'POST', path: '/api/transfers', body: randomTransfer },
-    ],
+    requests: READS_AND_TRANSFERS,
   },
   mainSignal: { name: 'error ratio', expr: q.errorRatio(profile.window), unit: 'ratio' },
   steadyState: healthyApi(profile),

@@ -1,7 +1,6 @@
-import { randomTransfer } from '../lib/load';
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { healthyApi, memoryGuard, recovered, windowSeconds } from './common';
+import { READS_AND_TRANSFERS, healthyApi, memoryGuard, recovered, windowSeconds } from './common';
 
 /** docs/cases/03_slow_database.md: a slow PostgreSQL holds connections; transactions pile up; /livez stays fast. */
 export const slowDatabase: ScenarioFactory = (profile) => ({
@@ -15,10 +14,7 @@ export const slowDatabase: ScenarioFactory = (profile) => ({
     // autocannon never runs more connections than overallRate: both must exceed the alert's 10.
     connections: 30,
     overallRate: 30,
-    requests: [
-      { method: 'GET', path: '/api/balance' },
-      { method: 'POST', path: '/api/transfers', body: randomTransfer },
-    ],
+    requests: READS_AND_TRANSFERS,
   },
   mainSignal: { name: 'active transactions', expr: q.activeTransactions(), unit: 'count' },
   steadyState: healthyApi(profile),

@@ -1,7 +1,6 @@
-import { randomTransfer } from '../lib/load';
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { healthyApi, memoryGuard, recovered } from './common';
+import { READS_AND_TRANSFERS, healthyApi, memoryGuard, recovered } from './common';
 
 const ALERTS = ['FintechHighLatencyP95', 'FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseQueries', 'FintechChaosFaultActive'];
 
@@ -16,10 +15,7 @@ export const chaosMix: ScenarioFactory = (profile) => ({
   load: {
     connections: 30,
     overallRate: 60,
-    requests: [
-      { method: 'GET', path: '/api/balance' },
-      { method: 'POST', path: '/api/transfers', body: randomTransfer },
-    ],
+    requests: READS_AND_TRANSFERS,
   },
   mainSignal: { name: 'p99 latency', expr: q.latencyQuantile(0.99, profile.window), unit: 's' },
   steadyState: healthyApi(profile),

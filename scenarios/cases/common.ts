@@ -1,3 +1,4 @@
+import { randomTransfer, type LoadRequest } from '../lib/load';
 import type { Probe } from '../lib/probes';
 import type { Profile } from '../lib/profiles';
 import { q } from '../lib/queries';
@@ -37,3 +38,9 @@ export const memoryGuard: Probe = {
 export function windowSeconds(profile: Profile): number {
   return Number.parseInt(profile.window, 10) + 2;
 }
+
+/** Reads and writes alternating: the balance of ACC-001 and small transfers between USD accounts. */
+export const READS_AND_TRANSFERS: LoadRequest[] = [
+  { method: 'GET', path: '/api/balance' },
+  { method: 'POST', path: '/api/transfers', body: randomTransfer },
+];
