@@ -46,6 +46,21 @@ function request(baseUrl: string, method: string, path: string, body?: string, h
   });
 }
 
+/** Sessions PostgreSQL counted for a database, and how many of them ended without the client saying goodbye. */
+async function sessionStats(database: string): Promise<{ sessions: number; abandoned: number }> {
+  const c = new Client({ connectionString: adminUrl() });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ sessions: number; abandoned: number }>(
+      'SELECT sessions::int, sessions_abandoned::int AS abandoned FROM pg_stat_database WHERE datname = $1',
+      [database],
+    );
+    return rows[0] ?? { sessions: 0, abandoned: 0 };
+  } finally {
+    await c.end();
+  }
+}
+
 async function apiConnections(database: string): Promise<number> {
   const c = new Client({ connectionString: adminUrl() });
   await c.connect();
@@ -146,10 +161,15 @@ describe('shutdown and limits (real server process)', function () {
       expect(s.stderr.join('')).to.equal('');
     });
 
-    it("closes its pool: PostgreSQL shows no 'fintech-api' connection left", async () => {
+    it("closes its pool: PostgreSQL shows no 'fintech-api' connection left, and none was simply dropped", async () => {
       expect(connectionsUnderLoad).to.be.greaterThan(0);
       const left = await pollUntil('the server backends of the API to end', () => apiConnections(database), (n) => n === 0, { timeoutMs: 5_000 });
       expect(left).to.equal(0);
+      // A process that exits without ending its pool also leaves no connection, but PostgreSQL counts
+      // each of those sessions as abandoned (the client never said goodbye).
+      const stats = await sessionStats(database);
+      expect(stats.sessions).to.be.at.least(connectionsUnderLoad);
+      expect(stats.abandoned).to.equal(0);
     });
   });
 
