@@ -317,7 +317,7 @@ describe('security', function () {
     it('has no high or critical advisory (npm audit --omit=dev), or, where the audit endpoint cannot be reached, matches the reviewed list in docs/security.md', async () => {
       let report: { metadata?: { vulnerabilities?: Record<string, number> }; message?: string; error?: { summary?: string } };
       try {
-        report = JSON.parse((await run('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, timeout: 90_000, maxBuffer: 32 * 1024 * 1024 })).stdout);
+        report = JSON.parse((await run('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, timeout: 45_000, maxBuffer: 32 * 1024 * 1024 })).stdout);
       } catch (err) {
         // npm audit exits 1 when it finds something, and when it cannot reach the endpoint: read its JSON either way.
         const out = (err as { stdout?: string }).stdout ?? '';
