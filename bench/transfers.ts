@@ -1,0 +1,152 @@
+import { Client } from 'pg';
+import { databaseUrl, freshDatabase } from '../test/support/postgres';
+import { postJson } from './api';
+import type { BenchContext } from './context';
+import { toolVersion } from './environment';
+import { countStatus, runLoad, type LoadOptions } from './load';
+import { locatePgbench, parseRun, pgbench } from './pgbench';
+import { figure, SECTION_TITLES, type SectionResult } from './results';
+import type { ServerHandle } from './servers';
+import { paired, summarize } from './stats';
+
+/** Accounts the transfers move money between: enough that row locks rarely collide at 10 connections. */
+const ACCOUNTS = 100;
+const TARGET_RATIO = 0.5;
+const PGBENCH_DB = 'bench_pgbench';
+
+/** Part 2: transfers/s through the API against pgbench's TPC-B-like rate on the same server, same concurrency. */
+export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
+  const { settings, progress } = ctx;
+  const clients = settings.connections;
+  const located = locatePgbench(progress);
+  if ('bin' in located) ctx.environment.tools.pgbench = toolVersion(located.bin) ?? located.bin;
+  else progress(`pgbench figure skipped: ${located.missing}`);
+
+  const env = { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000' };
+  const servers: ServerHandle[] = [];
+  try {
+    // Two contenders on their own databases: the full app, and the same app without instrumentation.
+    const contenders = [
+      { label: 'full app', server: await ctx.servers.start('full app', 'app/server', { ...env, DATABASE_URL: await freshDatabase(ctx.adminUrl) }) },
+      { label: 'app without instrumentation', server: await ctx.servers.start('app without instrumentation', 'bench/targets/plain-app', { ...env, DATABASE_URL: await freshDatabase(ctx.adminUrl) }) },
+    ];
+    servers.push(...contenders.map((c) => c.server));
+    const loads = await Promise.all(contenders.map(async (c) => ({ ...c, load: transferLoad(c.server, await openAccounts(c.server), clients, settings.loadSeconds, ctx.signal) })));
+    // Transfers take longer than plain reads to reach steady speed (JIT of the query path, pool, shared buffers).
+    const warmup = settings.warmupSeconds * 4;
+    progress(`${ACCOUNTS} USD accounts opened in each database; warming up ${warmup} s each`);
+    for (const c of loads) await runLoad({ ...c.load, seconds: warmup });
+    const pgbenchUrl = 'bin' in located ? await preparePgbench(ctx, located.bin, clients) : undefined;
+
+    const rate = new Map<string, number[]>();
+    const p99 = new Map<string, number[]>();
+    const cpu = new Map<string, number[]>();
+    const failed: number[] = [];
+    const bench: number[] = [];
+    const benchLatency: number[] = [];
+    const add = (map: Map<string, number[]>, key: string, value: number) => map.set(key, [...(map.get(key) ?? []), value]);
+    for (let round = 0; round < settings.runs; round++) {
+      for (const c of loads) {
+        const cpuBefore = c.server.cpuSeconds();
+        const r = await runLoad(c.load);
+        const created = countStatus(r, '201');
+        add(rate, c.label, created / r.seconds);
+        add(p99, c.label, r.p99Ms);
+        add(cpu, c.label, ((c.server.cpuSeconds() - cpuBefore) / r.responses) * 1e6);
+        if (c.label === 'full app') failed.push(r.responses - created + r.errors);
+        progress(
+          `round ${round + 1}/${settings.runs} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
+            `${(cpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs Node CPU/transfer (${r.responses - created} not 201)`,
+        );
+      }
+      if (pgbenchUrl && 'bin' in located) {
+        const out = parseRun(await pgbench(located.bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(settings.loadSeconds)], pgbenchUrl, (settings.loadSeconds + 30) * 1000, ctx.signal));
+        bench.push(out.tps);
+        benchLatency.push(out.latencyMs);
+        progress(`round ${round + 1}/${settings.runs} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms`);
+      }
+    }
+
+    const figures = [
+      ...loads.flatMap((c) => [
+        figure(`POST /api/transfers · ${c.label} · transfers/s (201)`, 'tx/s', rate.get(c.label) ?? [], 0),
+        figure(`POST /api/transfers · ${c.label} · p99`, 'ms', p99.get(c.label) ?? [], 1),
+        figure(`POST /api/transfers · ${c.label} · Node CPU per transfer`, 'µs', cpu.get(c.label) ?? [], 0),
+      ]),
+      figure('POST /api/transfers · full app · responses other than 201', 'responses', failed, 0, { text: '0', met: failed.every((f) => f === 0) }),
+    ];
+    const notes = [
+      `${clients} concurrent transfers (autocannon connections) and ${clients} pgbench clients (-j 2), ${settings.loadSeconds} s per run, interleaved.`,
+      `Transfers pick two distinct accounts at random among ${ACCOUNTS} USD accounts and move 0.01-1.00; each is one database transaction (lock both rows, insert the transaction and two ledger entries, update two balances).`,
+      `pgbench runs its built-in TPC-B-like script (simple protocol, scale ${clients}: ${clients} branches, ${clients * 10} tellers, ${clients * 100_000} accounts) on the same PostgreSQL server, in its own database.`,
+      'pgbench is C with one small client thread per core; the API path adds a Node process that needs CPU per transfer (shown) on the same 2 cores as PostgreSQL and autocannon.',
+    ];
+    if (bench.length > 0) {
+      const full = rate.get('full app') ?? [];
+      const plain = rate.get('app without instrumentation') ?? [];
+      const ratio = paired(full, bench);
+      figures.push(
+        figure('pgbench TPC-B-like · tps', 'tx/s', bench, 0),
+        figure('pgbench TPC-B-like · mean latency', 'ms', benchLatency, 1),
+        figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, { text: `≥ ${TARGET_RATIO} (median)`, met: summarize(ratio).median >= TARGET_RATIO }),
+        figure('app without instrumentation transfers/s ÷ pgbench tps', '×', paired(plain, bench), 2),
+      );
+    } else {
+      notes.push(`No pgbench figure: ${'missing' in located ? located.missing : 'pgbench did not run'}.`);
+    }
+    return {
+      id: 'transfers',
+      title: SECTION_TITLES.transfers,
+      setup: 'The full app and the app without instrumentation (each its own process and database, logs at info) against PostgreSQL; pgbench against the same server.',
+      figures,
+      notes,
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+async function openAccounts(server: ServerHandle): Promise<string[]> {
+  const accounts: string[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const opened = await postJson<{ account: string }>(`${server.baseUrl}/api/accounts`, { owner: `Bench ${i}`, currency: 'USD', opening_balance: 1_000_000 });
+    accounts.push(opened.account);
+  }
+  return accounts;
+}
+
+/** POST /api/transfers between two distinct random accounts, 0.01 to 1.00 each. */
+function transferLoad(server: ServerHandle, accounts: string[], connections: number, seconds: number, signal: AbortSignal): LoadOptions {
+  return {
+    url: `${server.baseUrl}/api/transfers`,
+    method: 'POST',
+    connections,
+    seconds,
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (request) => {
+      const from = Math.floor(Math.random() * accounts.length);
+      const to = (from + 1 + Math.floor(Math.random() * (accounts.length - 1))) % accounts.length;
+      const cents = 1 + Math.floor(Math.random() * 100);
+      request.body = JSON.stringify({ from_account: accounts[from], to_account: accounts[to], amount: (cents / 100).toFixed(2) });
+      return request;
+    },
+    signal,
+  };
+}
+
+/** A pgbench database of scale = clients (one branch row per client, as TPC-B intends), initialised once. */
+async function preparePgbench(ctx: BenchContext, bin: string, clients: number): Promise<string> {
+  const admin = new Client({ connectionString: ctx.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${PGBENCH_DB}`);
+    await admin.query(`CREATE DATABASE ${PGBENCH_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(ctx.adminUrl, PGBENCH_DB);
+  ctx.progress(`pgbench -i -s ${clients}, then ${ctx.settings.warmupSeconds} s of warm-up`);
+  await pgbench(bin, ['-i', '-q', '-s', String(clients)], url, 120_000, ctx.signal);
+  await pgbench(bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(ctx.settings.warmupSeconds)], url, 60_000, ctx.signal);
+  return url;
+}
