@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freshDatabase } from '../test/support/postgres';
+import { getFailures, resetFaults, sampleValue, scrape, setFaults } from './api';
+import type { BenchContext } from './context';
+import { countStatus, runLoad } from './load';
+import { figure, SECTION_TITLES, type Figure, type SectionResult } from './results';
+import type { ServerHandle } from './servers';
+import { probe } from './probe';
+import { binomialZ, percentile, summarize } from './stats';
+
+const LATENCIES_MS = [50, 200, 1000];
+const ERROR_RATES = [10, 30];
+/** Responses per error-share run: "a few thousand". */
+const ERROR_SAMPLE = 3000;
+const LEAK_MB = 2;
+const CAP_MB = 128;
+/** Requests before the cap (LEAK_REQUESTS × LEAK_MB < CAP_MB), then as many again to run into it. */
+const LEAK_REQUESTS = 50;
+const MB = 1024 * 1024;
+const ROUTE = '/api/balance';
+/** Evenly paced requests, far below saturation: 40 samples per setting. */
+const LATENCY_LOAD = { rate: 20, seconds: 2 };
+
+/** Part 3: does each fault do what it is set to? Latency added, error share, memory leaked and its cap. */
+export async function measurePrecision(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
+  const server = await ctx.servers.start('full app', 'app/server', {
+    DATABASE_URL: await freshDatabase(ctx.adminUrl),
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: '1000',
+    MEMORY_LEAK_CAP_MB: String(CAP_MB),
+  });
+  try {
+    await runLoad({ url: `${server.baseUrl}${ROUTE}`, connections: ctx.settings.connections, seconds: ctx.settings.warmupSeconds, signal: ctx.signal });
+    // The leak first: RSS is read against a quiet baseline, before the other loads leave garbage behind.
+    const leak = await memoryLeak(ctx, server);
+    const figures = [...(await latency(ctx, server)), ...(await errorShare(ctx, server)), ...leak];
+    return {
+      id: 'precision',
+      title: SECTION_TITLES.precision,
+      setup:
+        `The full app (its own process) on GET ${ROUTE}. Added latency = p50 with the fault − p50 without it, each over ` +
+        `${LATENCY_LOAD.rate * LATENCY_LOAD.seconds} evenly paced requests (${LATENCY_LOAD.rate} req/s, far below saturation); error share over ≥ ${ERROR_SAMPLE} responses per run; memory leak of ${LEAK_MB} MB per request ` +
+        `with MEMORY_LEAK_CAP_MB=${CAP_MB}, requests sent one at a time.`,
+      figures,
+      notes: [
+        'Latency target: within 5 % or 10 ms of the setting, whichever is larger, in every run.',
+        'Error-share target: within 3 binomial standard deviations of the setting in every run (|z| ≤ 3).',
+        'Leak target: leaked bytes per request within 10 % of the setting (the gauge in every run, RSS on the median); at the cap, fintech_fault_leaked_bytes ≤ cap and RSS growth ≤ cap + 10 %.',
+      ],
+    };
+  } finally {
+    await resetFaults(server.baseUrl).catch(() => undefined);
+    await server.stop();
+  }
+}
+
+async function latency(ctx: BenchContext, server: ServerHandle): Promise<Figure[]> {
+  const base = [] as number[];
+  const added = new Map<number, number[]>(LATENCIES_MS.map((l) => [l, []]));
+  const load = async () => {
+    const r = await probe(`${server.baseUrl}${ROUTE}`, { ...LATENCY_LOAD, signal: ctx.signal });
+    if (r.errors > 0 || (r.statuses['200'] ?? 0) !== r.latenciesMs.length) throw new Error(`latency probe: ${r.errors} errors, statuses ${JSON.stringify(r.statuses)}`);
+    return { p50Ms: percentile(r.latenciesMs, 0.5), responses: r.latenciesMs.length };
+  };
+  for (let run = 0; run < ctx.settings.runs; run++) {
+    await resetFaults(server.baseUrl);
+    const p50 = (await load()).p50Ms;
+    base.push(p50);
+    for (const ms of LATENCIES_MS) {
+      await setFaults(server.baseUrl, { latency_ms: ms });
+      const r = await load();
+      await resetFaults(server.baseUrl);
+      added.get(ms)?.push(r.p50Ms - p50);
+      ctx.progress(`run ${run + 1}/${ctx.settings.runs} latency_ms ${String(ms).padStart(4)}: p50 ${r.p50Ms.toFixed(1)} ms, baseline ${p50.toFixed(1)} ms, added ${(r.p50Ms - p50).toFixed(1)} ms (${r.responses} responses)`);
+    }
+  }
+  return [
+    figure('latency fault off · p50', 'ms', base, 1),
+    ...LATENCIES_MS.map((ms) => {
+      const values = added.get(ms) ?? [];
+      const tolerance = Math.max(0.05 * ms, 10);
+      return figure(`latency_ms ${ms} · added p50`, 'ms', values, 1, {
+        text: `${ms} ± ${tolerance} ms`,
+        met: values.every((v) => Math.abs(v - ms) <= tolerance),
+      });
+    }),
+  ];
+}
+
+async function errorShare(ctx: BenchContext, server: ServerHandle): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const rate of ERROR_RATES) {
+    const shares: number[] = [];
+    const zs: number[] = [];
+    for (let run = 0; run < ctx.settings.runs; run++) {
+      await setFaults(server.baseUrl, { error_rate: rate });
+      const r = await runLoad({
+        url: `${server.baseUrl}${ROUTE}`,
+        connections: ctx.settings.connections,
+        seconds: 15,
+        maxResponses: ERROR_SAMPLE,
+        signal: ctx.signal,
+      });
+      await resetFaults(server.baseUrl);
+      const injected = countStatus(r, '500');
+      const share = injected / r.responses;
+      const z = binomialZ(share, r.responses, rate / 100);
+      shares.push(share * 100);
+      zs.push(Math.abs(z));
+      ctx.progress(`run ${run + 1}/${ctx.settings.runs} error_rate ${rate}: ${injected}/${r.responses} = ${(share * 100).toFixed(2)} % (z ${z.toFixed(2)})`);
+      if (r.responses - injected - countStatus(r, '200') > 0) throw new Error(`error_rate ${rate}: responses other than 200 and 500: ${JSON.stringify(r.statuses)}`);
+    }
+    figures.push(
+      figure(`error_rate ${rate} · observed share`, '%', shares, 2),
+      figure(`error_rate ${rate} · |z| (distance in standard deviations)`, 'sd', zs, 2, { text: '≤ 3', met: zs.every((z) => z <= 3) }),
+    );
+  }
+  return figures;
+}
+
+async function memoryLeak(ctx: BenchContext, server: ServerHandle): Promise<Figure[]> {
+  const perRequestGauge: number[] = [];
+  const perRequestRss: number[] = [];
+  const atCapGauge: number[] = [];
+  const atCapRss: number[] = [];
+  const released: number[] = [];
+  let consistent = true;
+  const send = async (n: number) => {
+    for (let i = 0; i < n; i++) await (await fetch(`${server.baseUrl}${ROUTE}`)).arrayBuffer();
+  };
+  const rss = () => server.rssBytes() ?? NaN;
+  for (let run = 0; run < ctx.settings.runs; run++) {
+    await primeGarbageCollection(server);
+    const rss0 = rss();
+    await setFaults(server.baseUrl, { memory_leak_mb: LEAK_MB });
+    await send(LEAK_REQUESTS);
+    const before = await getFailures(server.baseUrl);
+    const gauge = sampleValue((await scrape(server.baseUrl)).text, 'fintech_fault_leaked_bytes');
+    if (gauge !== before.leaked_bytes) consistent = false;
+    perRequestGauge.push(before.leaked_bytes / LEAK_REQUESTS / MB);
+    perRequestRss.push((rss() - rss0) / LEAK_REQUESTS / MB);
+
+    await send(LEAK_REQUESTS);
+    const capped = await getFailures(server.baseUrl);
+    atCapGauge.push(capped.leaked_bytes / MB);
+    const rssAtCap = rss();
+    atCapRss.push((rssAtCap - rss0) / MB);
+    const { released_bytes } = await resetFaults(server.baseUrl);
+    await sleep(300);
+    released.push((rssAtCap - rss()) / MB);
+    ctx.progress(
+      `run ${run + 1}/${ctx.settings.runs} memory_leak_mb ${LEAK_MB}: ${(before.leaked_bytes / MB).toFixed(1)} MB after ${LEAK_REQUESTS} requests ` +
+        `(RSS +${((perRequestRss.at(-1) as number) * LEAK_REQUESTS).toFixed(1)} MB); after ${2 * LEAK_REQUESTS}: ${(capped.leaked_bytes / MB).toFixed(1)} MB, ` +
+        `${capped.faults.memory_leak.capped_requests ?? '?'} capped; reset released ${(released_bytes / MB).toFixed(0)} MB`,
+    );
+  }
+  const within = (values: number[], expected: number) => values.every((v) => Math.abs(v - expected) <= 0.1 * expected);
+  const figures = [
+    figure(`memory_leak_mb ${LEAK_MB} · leaked per request (fintech_fault_leaked_bytes)`, 'MB', perRequestGauge, 3, {
+      text: `${LEAK_MB} ± 10 %`,
+      met: within(perRequestGauge, LEAK_MB) && consistent,
+    }),
+    // RSS also moves with whatever else the process frees or maps meanwhile: judged on the median.
+    figure(`memory_leak_mb ${LEAK_MB} · RSS growth per request`, 'MB', perRequestRss, 3, {
+      text: `${LEAK_MB} ± 10 % (median)`,
+      met: within([summarize(perRequestRss).median], LEAK_MB),
+    }),
+    figure(`memory_leak_mb ${LEAK_MB} · leaked after ${2 * LEAK_REQUESTS} requests (cap ${CAP_MB} MB)`, 'MB', atCapGauge, 1, {
+      text: `≤ ${CAP_MB}`,
+      met: atCapGauge.every((v) => v <= CAP_MB),
+    }),
+    figure(`memory_leak_mb ${LEAK_MB} · RSS growth after ${2 * LEAK_REQUESTS} requests`, 'MB', atCapRss, 1, {
+      text: `≤ ${CAP_MB * 1.1}`,
+      met: atCapRss.every((v) => v <= CAP_MB * 1.1),
+    }),
+    figure('memory_leak reset · RSS given back', 'MB', released, 1),
+  ];
+  return figures;
+}
+
+/**
+ * Resetting a leak makes the app run a full garbage collection (app/faults/memory-leak.ts): a tiny
+ * leak and a reset give a settled heap, so RSS growth afterwards is the leak, not the collector.
+ */
+async function primeGarbageCollection(server: ServerHandle): Promise<void> {
+  await setFaults(server.baseUrl, { memory_leak_mb: 0.01 });
+  await (await fetch(`${server.baseUrl}${ROUTE}`)).arrayBuffer();
+  await resetFaults(server.baseUrl);
+  await sleep(300);
+}
