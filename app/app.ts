@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' }));
 
   const gate = deps.faults.gate();
-  app.use(faultRoutes(deps.faults, deps.config.CHAOS_TOKEN));
+  app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
   app.use(healthRoutes(deps.health, gate));
   app.use(accountRoutes(deps.accounts, gate));
   app.use(transferRoutes(deps.transfers, gate));

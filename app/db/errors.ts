@@ -10,7 +10,8 @@ export function toDatabaseError(err: unknown): unknown {
   if (e?.code === '57014' || /Query read timeout/i.test(e?.message ?? '')) {
     return new AppError('DATABASE_TIMEOUT', { cause: err });
   }
-  if ((e?.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) || UNAVAILABLE_MESSAGES.test(e?.message ?? '')) {
+  // 08: connection exceptions; 28: wrong credentials; 3D000: no such database. None is the request's fault.
+  if ((e?.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08') || e.code.startsWith('28') || e.code === '3D000')) || UNAVAILABLE_MESSAGES.test(e?.message ?? '')) {
     return new AppError('DATABASE_UNAVAILABLE', { cause: err });
   }
   return err;

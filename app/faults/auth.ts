@@ -15,3 +15,24 @@ export function requireBearer(token: string | undefined): RequestHandler {
     next();
   };
 }
+
+/**
+ * Browsers send Origin on cross-origin requests; curl and scripts do not. A control-plane call
+ * from a page on another origin (even a body-less POST, which needs no CORS preflight) is refused
+ * unless that origin is listed in CORS_ORIGINS.
+ */
+export function refuseForeignOrigins(allowedOrigins: string): RequestHandler {
+  const allowed = new Set(allowedOrigins.split(',').map((o) => o.trim()).filter(Boolean));
+  return (req, _res, next) => {
+    const origin = req.get('origin');
+    if (origin === undefined || allowed.has(origin)) return next();
+    let sameHost = false;
+    try {
+      sameHost = new URL(origin).host === req.get('host');
+    } catch {
+      sameHost = false;
+    }
+    if (!sameHost) throw new AppError('FORBIDDEN', { message: 'Cross-origin requests to the fault API are refused.', details: { origin: origin.slice(0, 200) } });
+    next();
+  };
+}

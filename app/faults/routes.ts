@@ -3,12 +3,13 @@ import { AppError } from '../errors';
 import { parseRequest } from '../http/validate';
 import { updateSchema } from './catalogue';
 import type { FaultRegistry } from './registry';
-import { requireBearer } from './auth';
+import { refuseForeignOrigins, requireBearer } from './auth';
 
 /** The control plane: GET/POST /api/failures and POST /api/reset. Never subject to faults. */
-export function faultRoutes(registry: FaultRegistry, token: string | undefined): Router {
+export function faultRoutes(registry: FaultRegistry, options: { token?: string; corsOrigins: string }): Router {
   const router = Router();
-  const auth = requireBearer(token);
+  const sameOrigin = refuseForeignOrigins(options.corsOrigins);
+  const auth = requireBearer(options.token);
   const actor = (req: { ip?: string }, res: { locals: Record<string, unknown> }) => ({
     address: req.ip,
     requestId: res.locals.requestId as string | undefined,
@@ -17,7 +18,7 @@ export function faultRoutes(registry: FaultRegistry, token: string | undefined):
     if (!registry.enabled) throw new AppError('CHAOS_DISABLED');
   };
 
-  router.get('/api/failures', auth, (_req, res) => {
+  router.get('/api/failures', sameOrigin, auth, (_req, res) => {
     const state = registry.current();
     res.json({
       current_config: state.settings,
@@ -27,14 +28,14 @@ export function faultRoutes(registry: FaultRegistry, token: string | undefined):
     });
   });
 
-  router.post('/api/failures', auth, (req, res) => {
+  router.post('/api/failures', sameOrigin, auth, (req, res) => {
     requireEnabled();
     const { body } = parseRequest({ body: [updateSchema, req.body] });
     const state = registry.update(body, actor(req, res));
     res.json({ status: 'updated', config: state.settings, faults: registry.view(state) });
   });
 
-  router.post('/api/reset', auth, (req, res) => {
+  router.post('/api/reset', sameOrigin, auth, (req, res) => {
     requireEnabled();
     const { state, releasedBytes } = registry.reset(actor(req, res));
     res.json({ status: 'reset complete', config: state.settings, released_bytes: releasedBytes });

@@ -30,6 +30,28 @@ describe('fault endpoint safety', () => {
     });
   });
 
+  describe('requests from a web page on another origin', () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startApp({ CORS_ORIGINS: 'http://trainer.example' });
+    });
+    after(async () => t?.stop());
+
+    it('refuses a body-less cross-origin POST /api/reset and a cross-origin GET with 403', async () => {
+      await t.request.post('/api/failures').send({ latency_ms: 5 }).expect(200);
+      const res = await t.request.post('/api/reset').set('Origin', 'https://evil.example').expect(403);
+      expect(res.body.error.code).to.equal('FORBIDDEN');
+      await t.request.get('/api/failures').set('Origin', 'https://evil.example').expect(403);
+      expect((await t.request.get('/api/failures').expect(200)).body.current_config.latency_ms).to.equal(5);
+    });
+
+    it('accepts calls without Origin (curl), from a listed origin, and from the same origin', async () => {
+      await t.request.post('/api/reset').expect(200);
+      await t.request.post('/api/reset').set('Origin', 'http://trainer.example').expect(200);
+      await t.request.post('/api/reset').set('Origin', t.baseUrl).expect(200);
+    });
+  });
+
   describe('with CHAOS_ENABLED=false', () => {
     let t: TestApp;
     before(async () => {
