@@ -22,6 +22,8 @@ export interface BenchContext {
   servers: ServerProcesses;
   /** Superuser URL of the PostgreSQL the parts 1-4 run against. */
   adminUrl: string;
+  /** Its data directory (to find its processes), empty when there is none. */
+  postgresDataDir: string;
   progress(line: string): void;
   /** Registers something to undo at the end, also on failure or Ctrl-C (run last-in, first-out). */
   defer(cleanup: () => Promise<void> | void): void;

@@ -67,10 +67,11 @@ export async function pgbench(bin: string, args: string[], databaseUrl: string, 
   return `${stdout}\n${stderr}`;
 }
 
-/** tps and mean latency from pgbench's summary. */
-export function parseRun(output: string): { tps: number; latencyMs: number } {
+/** tps, mean latency and transactions done from pgbench's summary. */
+export function parseRun(output: string): { tps: number; latencyMs: number; transactions: number } {
   const tps = /^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/m.exec(output)?.[1];
   const latency = /^latency average = ([\d.]+) ms/m.exec(output)?.[1];
-  if (tps === undefined) throw new Error(`no tps in pgbench output:\n${output.slice(-1000)}`);
-  return { tps: Number(tps), latencyMs: Number(latency ?? NaN) };
+  const done = /^number of transactions actually processed: (\d+)/m.exec(output)?.[1];
+  if (tps === undefined || done === undefined) throw new Error(`no tps in pgbench output:\n${output.slice(-1000)}`);
+  return { tps: Number(tps), latencyMs: Number(latency ?? NaN), transactions: Number(done) };
 }

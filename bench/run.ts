@@ -136,6 +136,7 @@ async function main(): Promise<void> {
         settings,
         servers,
         adminUrl: postgres?.adminUrl ?? '',
+        postgresDataDir: postgres?.dataDir ?? '',
         progress,
         defer: (action) => cleanup.add(action),
         signal: abort.signal,

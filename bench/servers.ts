@@ -96,13 +96,17 @@ function readRss(pid: number): number | undefined {
   }
 }
 
-/** Clock ticks per second of /proc/PID/stat's times (100 on Linux, but ask). */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
+/** Clock ticks per second of /proc/PID/stat's times (100 on Linux, but ask once). */
+export const clockTicks = (() => {
+  let ticks: number | undefined;
+  return (): number => {
+    try {
+      ticks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+    return ticks;
+  };
 })();
 
 function readCpuSeconds(pid: number): number {
@@ -110,7 +114,7 @@ function readCpuSeconds(pid: number): number {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the command name (which may contain spaces): utime and stime are fields 14 and 15
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
   } catch {
     return NaN;
   }

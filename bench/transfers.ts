@@ -5,6 +5,7 @@ import type { BenchContext } from './context';
 import { toolVersion } from './environment';
 import { countStatus, runLoad, type LoadOptions } from './load';
 import { locatePgbench, parseRun, pgbench } from './pgbench';
+import { postgresCpuSeconds } from './postgres-cpu';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
 import type { ServerHandle } from './servers';
 import { paired, summarize } from './stats';
@@ -41,6 +42,8 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     const rate = new Map<string, number[]>();
     const p99 = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
+    const pgCpu = new Map<string, number[]>();
+    const pgSeconds = () => postgresCpuSeconds(ctx.postgresDataDir);
     const failed: number[] = [];
     const bench: number[] = [];
     const benchLatency: number[] = [];
@@ -48,22 +51,27 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     for (let round = 0; round < settings.runs; round++) {
       for (const c of loads) {
         const cpuBefore = c.server.cpuSeconds();
+        const pgBefore = pgSeconds();
         const r = await runLoad(c.load);
         const created = countStatus(r, '201');
+        add(pgCpu, c.label, ((pgSeconds() - pgBefore) / r.responses) * 1e6);
         add(rate, c.label, created / r.seconds);
         add(p99, c.label, r.p99Ms);
         add(cpu, c.label, ((c.server.cpuSeconds() - cpuBefore) / r.responses) * 1e6);
         if (c.label === 'full app') failed.push(r.responses - created + r.errors);
         progress(
           `round ${round + 1}/${settings.runs} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
-            `${(cpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs Node CPU/transfer (${r.responses - created} not 201)`,
+            `${(cpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs Node + ${(pgCpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transfer (${r.responses - created} not 201)`,
         );
       }
       if (pgbenchUrl && 'bin' in located) {
+        const pgBefore = pgSeconds();
         const out = parseRun(await pgbench(located.bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(settings.loadSeconds)], pgbenchUrl, (settings.loadSeconds + 30) * 1000, ctx.signal));
         bench.push(out.tps);
         benchLatency.push(out.latencyMs);
-        progress(`round ${round + 1}/${settings.runs} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms`);
+        // pgbench's own CPU is not PostgreSQL's: only the server's processes are counted.
+        add(pgCpu, 'pgbench', ((pgSeconds() - pgBefore) / out.transactions) * 1e6);
+        progress(`round ${round + 1}/${settings.runs} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`);
       }
     }
 
@@ -72,6 +80,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         figure(`POST /api/transfers · ${c.label} · transfers/s (201)`, 'tx/s', rate.get(c.label) ?? [], 0),
         figure(`POST /api/transfers · ${c.label} · p99`, 'ms', p99.get(c.label) ?? [], 1),
         figure(`POST /api/transfers · ${c.label} · Node CPU per transfer`, 'µs', cpu.get(c.label) ?? [], 0),
+        figure(`POST /api/transfers · ${c.label} · PostgreSQL CPU per transfer`, 'µs', pgCpu.get(c.label) ?? [], 0),
       ]),
       figure('POST /api/transfers · full app · responses other than 201', 'responses', failed, 0, { text: '0', met: failed.every((f) => f === 0) }),
     ];
@@ -88,6 +97,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       figures.push(
         figure('pgbench TPC-B-like · tps', 'tx/s', bench, 0),
         figure('pgbench TPC-B-like · mean latency', 'ms', benchLatency, 1),
+        figure('pgbench TPC-B-like · PostgreSQL CPU per transaction', 'µs', pgCpu.get('pgbench') ?? [], 0),
         figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, { text: `≥ ${TARGET_RATIO} (median)`, met: summarize(ratio).median >= TARGET_RATIO }),
         figure('app without instrumentation transfers/s ÷ pgbench tps', '×', paired(plain, bench), 2),
       );
