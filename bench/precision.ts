@@ -17,30 +17,28 @@ const CAP_MB = 128;
 /** Requests before the cap (LEAK_REQUESTS × LEAK_MB < CAP_MB), then as many again to run into it. */
 const LEAK_REQUESTS = 50;
 const MB = 1024 * 1024;
+/** How long RSS may take to fall after a reset before we stop waiting. */
+const RELEASE_WAIT_S = 5;
 const ROUTE = '/api/balance';
 /** Evenly paced requests, far below saturation: 40 samples per setting. */
 const LATENCY_LOAD = { rate: 20, seconds: 2 };
 
 /** Part 3: does each fault do what it is set to? Latency added, error share, memory leaked and its cap. */
 export async function measurePrecision(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
-  const server = await ctx.servers.start('full app', 'app/server', {
-    DATABASE_URL: await freshDatabase(ctx.adminUrl),
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: '1000',
-    MEMORY_LEAK_CAP_MB: String(CAP_MB),
-  });
+  const env = { DATABASE_URL: await freshDatabase(ctx.adminUrl), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000', MEMORY_LEAK_CAP_MB: String(CAP_MB) };
+  const leak = await memoryLeak(ctx, env);
+  const server = await ctx.servers.start('full app', 'app/server', env);
   try {
     await runLoad({ url: `${server.baseUrl}${ROUTE}`, connections: ctx.settings.connections, seconds: ctx.settings.warmupSeconds, signal: ctx.signal });
-    // The leak first: RSS is read against a quiet baseline, before the other loads leave garbage behind.
-    const leak = await memoryLeak(ctx, server);
     const figures = [...(await latency(ctx, server)), ...(await errorShare(ctx, server)), ...leak];
     return {
       id: 'precision',
       title: SECTION_TITLES.precision,
       setup:
         `The full app (its own process) on GET ${ROUTE}. Added latency = p50 with the fault − p50 without it, each over ` +
-        `${LATENCY_LOAD.rate * LATENCY_LOAD.seconds} evenly paced requests (${LATENCY_LOAD.rate} req/s, far below saturation); error share over ≥ ${ERROR_SAMPLE} responses per run; memory leak of ${LEAK_MB} MB per request ` +
-        `with MEMORY_LEAK_CAP_MB=${CAP_MB}, requests sent one at a time.`,
+        `${LATENCY_LOAD.rate * LATENCY_LOAD.seconds} evenly paced requests (${LATENCY_LOAD.rate} req/s, far below saturation); error share over ` +
+        `≥ ${ERROR_SAMPLE} responses per run; memory leak of ${LEAK_MB} MB per request with MEMORY_LEAK_CAP_MB=${CAP_MB}, requests sent one at a time, ` +
+        'each run on a fresh process (RSS then starts from the same allocator state).',
       figures,
       notes: [
         'Latency target: within 5 % or 10 ms of the setting, whichever is larger, in every run.',
@@ -118,18 +116,20 @@ async function errorShare(ctx: BenchContext, server: ServerHandle): Promise<Figu
   return figures;
 }
 
-async function memoryLeak(ctx: BenchContext, server: ServerHandle): Promise<Figure[]> {
+async function memoryLeak(ctx: BenchContext, env: Record<string, string>): Promise<Figure[]> {
   const perRequestGauge: number[] = [];
   const perRequestRss: number[] = [];
   const atCapGauge: number[] = [];
   const atCapRss: number[] = [];
   const released: number[] = [];
+  const releaseSeconds: number[] = [];
   let consistent = true;
-  const send = async (n: number) => {
-    for (let i = 0; i < n; i++) await (await fetch(`${server.baseUrl}${ROUTE}`)).arrayBuffer();
-  };
-  const rss = () => server.rssBytes() ?? NaN;
   for (let run = 0; run < ctx.settings.runs; run++) {
+    const server = await ctx.servers.start('full app', 'app/server', env);
+    const send = async (n: number) => {
+      for (let i = 0; i < n; i++) await (await fetch(`${server.baseUrl}${ROUTE}`)).arrayBuffer();
+    };
+    const rss = () => server.rssBytes() ?? NaN;
     await primeGarbageCollection(server);
     const rss0 = rss();
     await setFaults(server.baseUrl, { memory_leak_mb: LEAK_MB });
@@ -146,13 +146,16 @@ async function memoryLeak(ctx: BenchContext, server: ServerHandle): Promise<Figu
     const rssAtCap = rss();
     atCapRss.push((rssAtCap - rss0) / MB);
     const { released_bytes } = await resetFaults(server.baseUrl);
-    await sleep(300);
-    released.push((rssAtCap - rss()) / MB);
+    const back = await rssGivenBack(() => rssAtCap - rss(), released_bytes);
+    released.push(back.bytes / MB);
+    releaseSeconds.push(back.seconds);
     ctx.progress(
       `run ${run + 1}/${ctx.settings.runs} memory_leak_mb ${LEAK_MB}: ${(before.leaked_bytes / MB).toFixed(1)} MB after ${LEAK_REQUESTS} requests ` +
         `(RSS +${((perRequestRss.at(-1) as number) * LEAK_REQUESTS).toFixed(1)} MB); after ${2 * LEAK_REQUESTS}: ${(capped.leaked_bytes / MB).toFixed(1)} MB, ` +
-        `${capped.faults.memory_leak.capped_requests ?? '?'} capped; reset released ${(released_bytes / MB).toFixed(0)} MB`,
+        `${capped.faults.memory_leak.capped_requests ?? '?'} capped; reset released ${(released_bytes / MB).toFixed(0)} MB, ` +
+        `RSS ${(released.at(-1) as number).toFixed(0)} MB lower after ${(releaseSeconds.at(-1) as number).toFixed(1)} s`,
     );
+    await server.stop();
   }
   const within = (values: number[], expected: number) => values.every((v) => Math.abs(v - expected) <= 0.1 * expected);
   const figures = [
@@ -173,7 +176,8 @@ async function memoryLeak(ctx: BenchContext, server: ServerHandle): Promise<Figu
       text: `≤ ${CAP_MB * 1.1}`,
       met: atCapRss.every((v) => v <= CAP_MB * 1.1),
     }),
-    figure('memory_leak reset · RSS given back', 'MB', released, 1),
+    figure(`memory_leak reset · RSS given back (within ${RELEASE_WAIT_S} s)`, 'MB', released, 1),
+    figure('memory_leak reset · time until RSS fell by 90 % of the leak', 's', releaseSeconds, 1),
   ];
   return figures;
 }
@@ -187,4 +191,15 @@ async function primeGarbageCollection(server: ServerHandle): Promise<void> {
   await (await fetch(`${server.baseUrl}${ROUTE}`)).arrayBuffer();
   await resetFaults(server.baseUrl);
   await sleep(300);
+}
+
+/** Polls until RSS fell by 90 % of what the reset released, or RELEASE_WAIT_S passed; returns how much and when. */
+async function rssGivenBack(drop: () => number, releasedBytes: number): Promise<{ bytes: number; seconds: number }> {
+  const started = Date.now();
+  for (;;) {
+    const bytes = drop();
+    const seconds = (Date.now() - started) / 1000;
+    if (bytes >= 0.9 * releasedBytes || seconds >= RELEASE_WAIT_S) return { bytes, seconds: bytes >= 0.9 * releasedBytes ? seconds : NaN };
+    await sleep(100);
+  }
 }
