@@ -152,6 +152,7 @@ describe('the docs (README.md and docs/)', () => {
 
   it('quote configuration defaults as app/config.ts has them', () => {
     const defaults = loadConfig({}) as unknown as Record<string, unknown>;
+    const shown = (v: unknown) => (v === undefined ? 'unset' : v === '' ? 'empty' : String(v));
     const wrong: string[] = [];
     let checked = 0;
     for (const file of DOCS) {
@@ -167,9 +168,7 @@ describe('the docs (README.md and docs/)', () => {
         for (const [name = '', value = ''] of table.rows.map((r) => r.map(plain))) {
           checked += 1;
           if (!(CONFIG_KEYS as string[]).includes(name)) wrong.push(`${file.rel}: ${name} is not read by app/config.ts`);
-          else if ((defaults[name] === undefined ? 'unset' : String(defaults[name])) !== value) {
-            wrong.push(`${file.rel}: ${name} default "${value}" (app/config.ts: ${String(defaults[name] ?? 'unset')})`);
-          }
+          else if (shown(defaults[name]) !== value) wrong.push(`${file.rel}: ${name} default "${value}" (app/config.ts: ${shown(defaults[name])})`);
         }
       }
     }
