@@ -82,6 +82,22 @@ describe('the server process (app/server.ts)', () => {
     });
   });
 
+  describe('without a trace exporter', () => {
+    let s: ServerProcess;
+    before(async () => {
+      s = await spawnServer({ DATABASE_URL: await freshDatabase(adminUrl()) });
+    });
+    after(async () => s?.kill('SIGKILL'));
+
+    it('still gives every request a trace id in its log line and error body', async () => {
+      const res = await fetch(`${s.baseUrl}/api/accounts/ACC-404`, { headers: { 'X-Request-Id': 'req-untraced-1' } });
+      const body = (await res.json()) as { error: { trace_id?: string } };
+      expect(body.error.trace_id).to.match(/^[0-9a-f]{32}$/);
+      const line = await pollUntil('the log line', () => s.logs().find((l) => l.request_id === 'req-untraced-1'), (l) => l !== undefined);
+      expect(line?.trace_id).to.equal(body.error.trace_id);
+    });
+  });
+
   describe('on SIGTERM under load', () => {
     let s: ServerProcess;
     before(async () => {
