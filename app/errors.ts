@@ -24,6 +24,10 @@ export const ERRORS = {
   FAULT_INJECTED: { status: 500, message: 'Injected failure (chaos fault error_rate).' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again shortly.' },
   DATABASE_TIMEOUT: { status: 503, message: 'The database did not answer in time; try again shortly.' },
+  DATABASE_BUSY: {
+    status: 503,
+    message: 'No database connection became free in time: the database is slow, overloaded or not answering.',
+  },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down.' },
   INTERNAL: { status: 500, message: 'Internal server error.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -105,7 +105,8 @@ export class FaultRegistry {
       const previous = scopes[name];
       scopes[name] = {
         startedAt: previous && fault.isActive(before.settings) ? previous.startedAt : now,
-        ...(duration_s !== undefined && { expiresAt: now + duration_s * 1000 }),
+        // Like the settings, scope keys left out keep their values.
+        ...(duration_s !== undefined ? { expiresAt: now + duration_s * 1000 } : previous?.expiresAt !== undefined && { expiresAt: previous.expiresAt }),
         ...(routes !== undefined ? { routes } : previous?.routes && { routes: previous.routes }),
       };
     }

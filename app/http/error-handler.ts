@@ -40,7 +40,7 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
     if (res.headersSent) return void res.destroy();
     const traceId = currentTraceId();
     if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    if (error.code === 'DATABASE_UNAVAILABLE' || error.code === 'DATABASE_TIMEOUT') res.setHeader('Retry-After', '1');
+    if (error.code.startsWith('DATABASE_')) res.setHeader('Retry-After', '1');
     res.status(error.status).json({
       error: {
         code: error.code,

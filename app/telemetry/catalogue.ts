@@ -44,7 +44,7 @@ export const METRICS = {
   requestsInProgress: spec(
     'fintech_requests_in_progress',
     'gauge',
-    'HTTP requests currently being handled (control plane and /metrics excluded).',
+    'HTTP requests currently being handled (scrapes of /metrics excluded).',
     [],
   ),
   errorsTotal: spec(

@@ -92,6 +92,17 @@ describe('fault control plane', () => {
     });
   });
 
+  describe('changing a fault that expires', () => {
+    it('keeps its expiry and routes when the new request leaves them out', async () => {
+      await t.request.post('/api/failures').send({ latency_ms: 10, duration_s: 60, routes: ['/api/balance'] }).expect(200);
+      const first = (await current()).faults.latency;
+      await t.request.post('/api/failures').send({ latency_ms: 20 }).expect(200);
+      const second = (await current()).faults.latency;
+      expect(second).to.include({ expires_at: first.expires_at, started_at: first.started_at });
+      expect(second.routes).to.deep.equal(['/api/balance']);
+    });
+  });
+
   describe('POST /api/reset', () => {
     it('clears every fault and answers reset complete', async () => {
       await t.request.post('/api/failures').send({ latency_ms: 10, error_rate: 5, db_slow: true }).expect(200);

@@ -11,7 +11,7 @@ const STATEMENT_TIMEOUT_MS = 2_000;
 /** No request may take longer than waiting for a connection plus one statement. */
 const MAX_LATENCY_MS = CONNECT_TIMEOUT_MS + STATEMENT_TIMEOUT_MS;
 const WORKERS = 8;
-const DATABASE_CODES = ['DATABASE_UNAVAILABLE', 'DATABASE_TIMEOUT'];
+const DATABASE_CODES = ['DATABASE_UNAVAILABLE', 'DATABASE_TIMEOUT', 'DATABASE_BUSY'];
 
 type Phase = 'up' | 'stopping' | 'down' | 'starting' | 'recovered';
 

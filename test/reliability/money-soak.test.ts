@@ -29,7 +29,7 @@ const PHASES: { name: string; settings: Record<string, unknown> | 'reset'; ms: n
 ];
 
 /** Server errors a client may see under these faults; anything else is a bug. */
-const RETRYABLE_CODES = new Set(['FAULT_INJECTED', 'DATABASE_UNAVAILABLE', 'DATABASE_TIMEOUT']);
+const RETRYABLE_CODES = new Set(['FAULT_INJECTED', 'DATABASE_UNAVAILABLE', 'DATABASE_TIMEOUT', 'DATABASE_BUSY']);
 
 interface Transfer {
   key: string;
