@@ -35,6 +35,11 @@ export interface AppDeps {
   transfers: TransferService;
   /** Set while the server drains on shutdown: new requests get 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
+  /**
+   * false builds the same API without request ids, request metrics and logs, /metrics and the fault
+   * machinery (make bench measures what they cost). Default true.
+   */
+  instrumentation?: boolean;
 }
 
 const ENDPOINTS = [
@@ -59,16 +64,21 @@ export function createApp(deps: AppDeps): Express {
   const apiHeaders = helmet({ contentSecurityPolicy: { directives: plainHttp } });
   app.use((req, res, next) => (req.path.startsWith('/docs') ? docsHeaders : apiHeaders)(req, res, next));
   app.use(cors(deps.config.CORS_ORIGINS));
-  app.use(requestContext());
-  app.use(requestTelemetry(deps.metrics, deps.logger));
+  const instrumented = deps.instrumentation !== false;
+  if (instrumented) {
+    app.use(requestContext());
+    app.use(requestTelemetry(deps.metrics, deps.logger));
+  }
   if (deps.isShuttingDown) app.use(refuseWhile(deps.isShuttingDown));
   app.use(jsonBody(deps.config.BODY_LIMIT_KB));
 
-  const render = createMetricsRenderer(deps.promRegistry);
-  app.get('/metrics', async (req, res) => {
-    const { contentType, body } = await render((req.get('accept') ?? '').includes('application/openmetrics-text'));
-    res.type(contentType).send(body);
-  });
+  if (instrumented) {
+    const render = createMetricsRenderer(deps.promRegistry);
+    app.get('/metrics', async (req, res) => {
+      const { contentType, body } = await render((req.get('accept') ?? '').includes('application/openmetrics-text'));
+      res.type(contentType).send(body);
+    });
+  }
 
   app.get('/', (_req, res) => {
     res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints: ENDPOINTS });
@@ -76,8 +86,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' }));
 
-  const gate = deps.faults.gate();
-  app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  const gate: RequestHandler = instrumented ? deps.faults.gate() : (_req, _res, next) => next();
+  if (instrumented) app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
   app.use(healthRoutes(deps.health, gate));
   app.use(accountRoutes(deps.accounts, gate));
   app.use(transferRoutes(deps.transfers, gate));

@@ -7,7 +7,7 @@ import { createApp } from './app';
 import { Database } from './db/database';
 import { createPool } from './db/pool';
 import { createLogger, type Logger } from './telemetry/logger';
-import { createMetrics, type Metrics } from './telemetry/metrics';
+import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics';
 import { FaultRegistry } from './faults/registry';
 import { HealthChecks } from './health/checks';
 import { AccountRepository } from './accounts/repository';
@@ -32,22 +32,25 @@ export interface Services {
 /** Wires config into the app. The prom-client Registry and the fault registry are created here and passed in. */
 export function createServices(
   config: Config,
-  options: { logger?: Logger; isShuttingDown?: () => boolean } = {},
+  options: { logger?: Logger; isShuttingDown?: () => boolean; instrumentation?: boolean } = {},
 ): Services {
   const version = readPackageVersion();
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME });
   const pool = createPool(config, logger);
   const promRegistry = new Registry();
-  const metrics = createMetrics(promRegistry, { service: config.SERVICE_NAME, version }, () => ({
-    total: pool.totalCount,
-    idle: pool.idleCount,
-    waiting: pool.waitingCount,
-  }));
+  const instrumented = options.instrumentation !== false;
+  const metrics = instrumented
+    ? createMetrics(promRegistry, { service: config.SERVICE_NAME, version }, () => ({
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        waiting: pool.waitingCount,
+      }))
+    : createNoopMetrics();
   const faults = new FaultRegistry(
     { metrics, logger, enabled: config.CHAOS_ENABLED },
     { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
   );
-  const db = new Database(pool, metrics, faults.queryHook());
+  const db = new Database(pool, metrics, instrumented ? faults.queryHook() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
   const accountRepo = new AccountRepository(db);
   const app = createApp({
@@ -61,6 +64,7 @@ export function createServices(
     accounts: new AccountService(accountRepo),
     transfers: new TransferService(db, accountRepo, new TransactionRepository(db), metrics),
     isShuttingDown: options.isShuttingDown,
+    instrumentation: instrumented,
   });
   return {
     app,

@@ -72,6 +72,14 @@ export function createMetrics(registry: Registry, info: { service: string; versi
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** Metrics whose every call does nothing: for measuring the app without its instrumentation. */
+export function createNoopMetrics(): Metrics {
+  type Noop = () => Noop;
+  const noop: Noop = () => noop;
+  const metric = new Proxy({}, { get: () => noop });
+  return new Proxy({}, { get: () => metric }) as unknown as Metrics;
+}
+
 /**
  * Renders the registry in the format the scraper asked for. prom-client keeps the format on the
  * registry and renames counters in place while rendering OpenMetrics, so renders are serialised

@@ -7,6 +7,14 @@ import type { Config } from '../config';
 
 const UNTRACED_PATHS = new Set(['/metrics', '/livez']);
 
+function httpInstrumentation(): HttpInstrumentation {
+  return new HttpInstrumentation({
+    ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+    // The API makes no outgoing HTTP calls worth a span.
+    ignoreOutgoingRequestHook: () => true,
+  });
+}
+
 /**
  * Starts OpenTelemetry. Must run before express and pg are first required, or their spans vanish.
  * Every request gets a trace id (logs and error bodies carry it). Spans are recorded and exported
@@ -24,14 +32,15 @@ export function startTracing(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' 
     sampler: endpoint ? new tracing.ParentBasedSampler({ root: new tracing.AlwaysOnSampler() }) : new tracing.AlwaysOffSampler(),
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
-      }),
-      // One span per route handler, not per middleware layer; pg spans only inside a request, no connect spans.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
-      new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
-    ],
+    // Without an exporter only the server span matters: it gives each request its trace id.
+    instrumentations: endpoint
+      ? [
+          httpInstrumentation(),
+          // One span per route handler, not per middleware layer; pg spans only inside a request, no connect spans.
+          new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
+          new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
+        ]
+      : [httpInstrumentation()],
   });
   sdk.start();
   return sdk;
