@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { adminUrl } from './support/app';
-import { databaseUrl, freshDatabase } from './support/postgres';
+import { createDatabase, freshDatabase } from './support/postgres';
 import { startOtlpReceiver } from './support/otlp-receiver';
 import { pollUntil } from './support/poll';
 import { spawnServer, type ServerProcess } from './support/server-process';
-import { Client } from 'pg';
 
 describe('the server process (app/server.ts)', () => {
   describe('with invalid configuration', () => {
@@ -20,13 +19,8 @@ describe('the server process (app/server.ts)', () => {
     let s: ServerProcess;
     let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
     before(async () => {
-      const admin = new Client({ connectionString: adminUrl() });
-      await admin.connect();
-      const name = `fintech_empty_${Date.now()}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
       otlp = await startOtlpReceiver();
-      s = await spawnServer({ DATABASE_URL: databaseUrl(adminUrl(), name), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url });
+      s = await spawnServer({ DATABASE_URL: await createDatabase(adminUrl(), `fintech_empty_${Date.now()}`), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url });
     });
     after(async () => {
       await s?.kill('SIGKILL');

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { Client } from 'pg';
 import { migrateIfNeeded } from '../../app/db/migrate';
 import { startApp, type TestApp } from '../support/app';
-import { databaseUrl, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
+import { createDatabase, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
 
 describe('health', () => {
   describe('with the database up', () => {
@@ -44,11 +43,7 @@ describe('health', () => {
     let t: TestApp;
     before(async () => {
       pg = await startEmbeddedPostgres();
-      const admin = new Client({ connectionString: pg.adminUrl });
-      await admin.connect();
-      await admin.query('CREATE DATABASE fintech');
-      await admin.end();
-      t = await startApp({ DB_CONNECT_TIMEOUT_MS: '1000' }, { databaseUrl: databaseUrl(pg.adminUrl, 'fintech') });
+      t = await startApp({ DB_CONNECT_TIMEOUT_MS: '1000' }, { databaseUrl: await createDatabase(pg.adminUrl, 'fintech') });
       await migrateIfNeeded(t.pool);
       await t.request.get('/api/balance').expect(200);
       await pg.stop();

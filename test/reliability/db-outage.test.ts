@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { Client } from 'pg';
 import { auditLedger, type LedgerAudit } from '../support/ledger';
 import { pollUntil, timed } from '../support/poll';
-import { databaseUrl, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
+import { createDatabase, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -87,11 +86,7 @@ describe('database outage and recovery under load (real server process, real Pos
 
   before(async () => {
     pg = await startEmbeddedPostgres();
-    const admin = new Client({ connectionString: pg.adminUrl });
-    await admin.connect();
-    await admin.query('CREATE DATABASE fintech');
-    await admin.end();
-    url = databaseUrl(pg.adminUrl, 'fintech');
+    url = await createDatabase(pg.adminUrl, 'fintech');
     s = await spawnServer({
       DATABASE_URL: url,
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),

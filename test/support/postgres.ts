@@ -79,6 +79,18 @@ export async function createTemplate(adminUrl: string): Promise<void> {
   }
 }
 
+/** Creates an empty database (no schema) and returns its URL. */
+export async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return databaseUrl(adminUrl, name);
+}
+
 /** A new database with the schema and demo data, unique to the caller. */
 export async function freshDatabase(adminUrl: string): Promise<string> {
   const name = `fintech_test_${randomBytes(6).toString('hex')}`;
