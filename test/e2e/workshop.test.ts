@@ -4,7 +4,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { dashboardQueries } from '../../config/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
-import type { Journal } from '../../scenarios/lib/runner';
+import { CASES } from '../../scenarios/cases';
+import { q } from '../../scenarios/lib/queries';
+import { runScenario, type Journal } from '../../scenarios/lib/runner';
+import type { Scenario } from '../../scenarios/lib/scenario';
 import { runCases } from '../../scenarios/lib/session';
 import { startStack, type Stack } from '../../stack/stack';
 import { projectRoot } from '../../app/paths';
@@ -93,6 +96,24 @@ describe('the workshop, end to end on the native stack (fast profile)', function
       if (!hasData) empty.push(`${dashboard} / ${panel}: ${body.error ?? 'no data'} — ${expr}`);
     }
     expect(empty, 'panels without data').to.deep.equal([]);
+  });
+
+  it('aborts a run whose guard fails, and still rolls back', async () => {
+    const guarded: Scenario = {
+      ...CASES[1]!(PROFILES.fast, {}),
+      guards: [{ kind: 'metric', name: 'no latency fault', expr: q.faultActive('latency'), unit: 'count', tolerance: { kind: 'range', max: 0 } }],
+    };
+    const journal = await runScenario(guarded, {
+      apiUrl: stack.urls.api,
+      prometheusUrl: stack.urls.prometheus,
+      alertmanagerUrl: stack.urls.alertmanager,
+      profile: PROFILES.fast,
+    });
+    expect(journal.verdict).to.equal('fail');
+    expect(journal.aborted).to.match(/^guard "no latency fault" failed/);
+    expect(journal.phases.find((p) => p.phase === 'rollback')?.ok).to.equal(true);
+    const state = (await (await fetch(`${stack.urls.api}/api/failures`)).json()) as { current_config: { latency_ms: number } };
+    expect(state.current_config.latency_ms).to.equal(0);
   });
 
   describe('against an API whose fault injection is disabled', () => {
