@@ -15,8 +15,3 @@ export function currentTraceId(): string | undefined {
 export function addSpanEvent(name: string, attributes: Attributes): void {
   trace.getActiveSpan()?.addEvent(name, attributes);
 }
-
-/** Sets attributes on the active span, if any. */
-export function setSpanAttributes(attributes: Attributes): void {
-  trace.getActiveSpan()?.setAttributes(attributes);
-}

@@ -41,12 +41,6 @@ export class PrometheusClient {
     const body = await getJson<{ data: { alerts: { labels: { alertname: string }; state: string }[] } }>(`${this.url}/api/v1/alerts`);
     return body.data.alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname);
   }
-
-  /** Whether every scrape target reports up. */
-  async targetHealth(): Promise<{ job: string; health: string }[]> {
-    const body = await getJson<{ data: { activeTargets: { labels: { job: string }; health: string }[] } }>(`${this.url}/api/v1/targets`);
-    return body.data.activeTargets.map((t) => ({ job: t.labels.job, health: t.health }));
-  }
 }
 
 export class AlertmanagerClient {
@@ -58,10 +52,5 @@ export class AlertmanagerClient {
     if (!res.ok) throw new Error(`${this.url}/api/v2/alerts: HTTP ${res.status}`);
     const alerts = (await res.json()) as { labels: { alertname: string } }[];
     return alerts.map((a) => a.labels.alertname);
-  }
-
-  async ready(): Promise<boolean> {
-    const res = await fetch(`${this.url}/-/ready`, { signal: AbortSignal.timeout(3000) });
-    return res.ok;
   }
 }

@@ -25,7 +25,6 @@ export const q = {
   maxRss: (w = '2m') => `max(max_over_time(${NODE_METRICS.residentMemory}{${API_JOB}}[${w}]))`,
   rssGrowth: (w = '10s') => `max(deriv(${NODE_METRICS.residentMemory}{${API_JOB}}[${w}]))`,
   leakedBytes: () => `max(${METRICS.faultLeakedBytes.name}{${API_JOB}})`,
-  maxLeakedBytes: (w = '2m') => `max(max_over_time(${METRICS.faultLeakedBytes.name}{${API_JOB}}[${w}]))`,
   /** Bytes per second the leak fault retains: affected requests per second times the configured size. */
   leakRate: (w = '10s') => `sum(rate(${METRICS.faultAffectedRequests.name}{fault="memory_leak"}[${w}])) * max(${METRICS.faultSetting.name}{setting="memory_leak_mb"}) * 1048576`,
   faultActive: (fault: string) => `max(${METRICS.faultActive.name}{fault="${fault}"})`,
