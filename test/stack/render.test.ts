@@ -10,7 +10,7 @@ import { ensureTools, ROOT, run } from './helpers';
 
 const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
 const ALERTMANAGER_CONFIG = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.yml');
-const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123 };
+const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123, apiUrl: 'http://127.0.0.1:19698' };
 
 interface PrometheusConfig {
   rule_files: string[];
