@@ -99,7 +99,8 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
   };
 }
 
-const PORT_VARIABLES: Record<keyof Ports, readonly string[]> = {
+/** The environment variables that set each port, in order of precedence; Compose reads the first from .env. */
+export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = {
   api: ['API_PORT', 'PORT'],
   prometheus: ['PROMETHEUS_PORT'],
   alertmanager: ['ALERTMANAGER_PORT'],
