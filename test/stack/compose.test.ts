@@ -28,8 +28,11 @@ const service = (name: string): Service => services[name] ?? expect.fail(`no ser
 const POSTGRES_PORT_FILE = 'compose.postgres-port.yml';
 /** Host ports only Compose publishes (no native counterpart). */
 const COMPOSE_ONLY_PORTS: Record<string, number> = { GRAFANA_PORT: 3000, JAEGER_UI_PORT: 16686 };
-/** Upper bound of the API's own footprint (heap, OpenTelemetry, pg pool) under the scenarios' load, MB. */
-const API_FOOTPRINT_MB = 256;
+/**
+ * The API's own footprint under load, MB: measured 145 MB idle and 275 MB at peak (run from source
+ * through tsx, 50 connections of reads and transfers for 30 s, every span exported over OTLP).
+ */
+const API_FOOTPRINT_MB = 300;
 
 /** `${NAME:-default}` replaced from `env`, else by its default, as Compose interpolates. */
 function interpolate(text: string, env: Record<string, string> = {}): string {
