@@ -48,7 +48,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     const bench: number[] = [];
     const benchLatency: number[] = [];
     const add = (map: Map<string, number[]>, key: string, value: number) => map.set(key, [...(map.get(key) ?? []), value]);
-    for (let round = 0; round < settings.runs; round++) {
+    for (let round = 0; round < settings.rounds; round++) {
       for (const c of loads) {
         const cpuBefore = c.server.cpuSeconds();
         const pgBefore = pgSeconds();
@@ -60,7 +60,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         add(cpu, c.label, ((c.server.cpuSeconds() - cpuBefore) / r.responses) * 1e6);
         if (c.label === 'full app') failed.push(r.responses - created + r.errors);
         progress(
-          `round ${round + 1}/${settings.runs} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
+          `round ${round + 1}/${settings.rounds} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
             `${(cpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs Node + ${(pgCpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transfer (${r.responses - created} not 201)`,
         );
       }
@@ -71,7 +71,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         benchLatency.push(out.latencyMs);
         // pgbench's own CPU is not PostgreSQL's: only the server's processes are counted.
         add(pgCpu, 'pgbench', ((pgSeconds() - pgBefore) / out.transactions) * 1e6);
-        progress(`round ${round + 1}/${settings.runs} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`);
+        progress(`round ${round + 1}/${settings.rounds} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`);
       }
     }
 
