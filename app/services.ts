@@ -63,7 +63,7 @@ export function createServices(
     faults,
     health,
     accounts: new AccountService(accountRepo),
-    transfers: new TransferService(db, accountRepo, new TransactionRepository(db), metrics),
+    transfers: new TransferService(db, new TransactionRepository(db), metrics),
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,
     exemplars,
