@@ -39,8 +39,9 @@ export function createServices(
   const pool = createPool(config, logger);
   const promRegistry = new Registry();
   const instrumented = options.instrumentation !== false;
+  const exemplars = Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const metrics = instrumented
-    ? createMetrics(promRegistry, { service: config.SERVICE_NAME, version }, () => ({
+    ? createMetrics(promRegistry, { service: config.SERVICE_NAME, version, exemplars }, () => ({
         total: pool.totalCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,
@@ -62,9 +63,10 @@ export function createServices(
     faults,
     health,
     accounts: new AccountService(accountRepo),
-    transfers: new TransferService(db, accountRepo, new TransactionRepository(db), metrics),
+    transfers: new TransferService(db, new TransactionRepository(db), metrics),
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,
+    exemplars,
   });
   return {
     app,
