@@ -245,6 +245,16 @@ describe('docs/faults.md', () => {
     expect(sections).to.deep.equal([...FAULT_NAMES]);
   });
 
+  it('says that cpu_burn stalls /livez and the control plane too (it blocks the event loop), and no page that they are never affected', () => {
+    // test/faults/request-faults.test.ts shows the stall; a page promising otherwise would be wrong.
+    const promises = DOCS.flatMap((d) => [...prose(d).matchAll(/never (?:affected|faulted)/gi)].map((m) => `${d.rel}: "${m[0]}"`));
+    expect(promises).to.deep.equal([]);
+    const cheatSheet = tables(doc('README.md')).flatMap((t) => t.rows).find((r) => plain(r[0] ?? '') === 'cpu_burn_ms');
+    expect(cheatSheet?.[1], 'the README cheat-sheet row of cpu_burn_ms').to.include('`/livez`').and.include('control plane');
+    const section = /^### `cpu_burn`\s*$([\s\S]*?)^### /m.exec(file.text)?.[1] ?? '';
+    expect(section).to.include('`/livez`').and.include('`/api/failures`');
+  });
+
   it('gives the request-gate order of the catalogue', () => {
     const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest).map((n) => `\`${n}\``).join(', ');
     expect(file.text.replace(/\s+/g, ' ')).to.include(`in this order: ${order}.`);
