@@ -65,7 +65,7 @@ export class Database {
       const tx: Tx = { query: (op, sql, params = []) => this.run(client, op, sql, params, true) };
       const result = await fn(tx);
       // The commit passes the hook too: a slow database delays it while the row locks are held.
-      await this.beforeQuery({ operation, client, inTransaction: true });
+      await this.hooks.beforeQuery?.({ operation, client, inTransaction: true });
       await client.query('COMMIT');
       return result;
     } catch (err) {
