@@ -41,7 +41,8 @@ test: build ## run every test (installs and starts what the tests need)
 	scripts/ensure-tools.sh --compose
 	$(NODE_BIN)/mocha
 
-test-quick: install ## the API and fault tests only (no Prometheus stack)
+test-quick: install ## the API, fault and config tests: no stack started (installs promtool, which the metrics test runs)
+	scripts/ensure-tools.sh
 	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' test/config.test.ts
 
 scenarios: install ## run the five workshop scenarios against the running stack

@@ -29,8 +29,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const interrupt = new AbortController();
-  process.once('SIGINT', () => interrupt.abort());
-  process.once('SIGTERM', () => interrupt.abort());
+  // The first signal starts the rollback; later ones (a second Ctrl-C) must not kill it half-way.
+  // If the process is killed anyway (SIGKILL), the faults expire by themselves (duration_s).
+  const onSignal = (name: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) console.error(`${name} again: still rolling back (the faults also expire by themselves)`);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const journals = await runCases(ids, {
     apiUrl: process.env.API_URL ?? 'http://127.0.0.1:5000',
     prometheusUrl: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
