@@ -30,12 +30,8 @@ export const q = {
   leakedBytes: () => `max(${METRICS.faultLeakedBytes.name}{${API_JOB}})`,
   /** Bytes per second the leak fault retains: affected requests per second times the configured size. */
   leakRate: (w = '10s') => `sum(rate(${METRICS.faultAffectedRequests.name}{fault="memory_leak"}[${w}])) * max(${METRICS.faultSetting.name}{setting="memory_leak_mb"}) * 1048576`,
-  /**
-   * Seconds each slowed query spends in pg_sleep as PostgreSQL sees it (Little's law): the average
-   * number of sessions pg_stat_activity shows in PgSleep divided by the slowed queries per second.
-   */
-  pgSleepPerQuery: (w: string) =>
-    `max(avg_over_time(${PG_SLEEPING_SESSIONS}{job="postgres"}[${w}])) / sum(rate(${METRICS.faultAffectedRequests.name}{fault="db_slow"}[${w}]))`,
+  /** Sessions PostgreSQL shows in wait event PgSleep (pg_stat_activity, via postgres_exporter), averaged over the window. */
+  pgSleepingSessions: (w: string) => `max(avg_over_time(${PG_SLEEPING_SESSIONS}{job="postgres"}[${w}]))`,
   faultActive: (fault: string) => `max(${METRICS.faultActive.name}{fault="${fault}"})`,
   anyFaultActive: () => `max(${METRICS.faultActive.name})`,
 } as const;

@@ -70,11 +70,16 @@ export class PhaseVerdicts {
     return [...this.settled.values()].filter((o) => o.ok).length;
   }
 
-  /** Per probe: its settled outcome, else the last result seen (or a note that it was never judged). */
+  /** Per probe: its settled outcome, else a failure showing the last result seen and how many polls it held. */
   results(): Outcome[] {
-    return this.probes.map(
-      (p) => this.settled.get(p.name) ?? this.last.get(p.name) ?? { name: p.name, ok: false, value: 'not judged', expected: '' },
-    );
+    return this.probes.map((p) => {
+      const settled = this.settled.get(p.name);
+      if (settled) return settled;
+      const last = this.last.get(p.name);
+      if (!last) return { name: p.name, ok: false, value: 'not judged', expected: '' };
+      const held = isWindowProbe(p) ? 'window not complete' : `held on ${this.streak.get(p.name) ?? 0} of ${this.consecutive} polls`;
+      return { ...last, ok: false, value: `${last.value} (${held})` };
+    });
   }
 
   /** Whether the outcome is final (settled) or the last of an unsettled level probe. */
