@@ -21,8 +21,8 @@ export const slowDatabase: ScenarioFactory = (profile) => ({
   expectations: [
     sleepingInPostgres,
     // A single-query read shows the injected delay itself; transfer queries add row-lock waits on top.
-    // 1.00x s lands in the (1, 1.05] bucket: p95 within 5% of 1 s reads 1.0-1.05.
-    { kind: 'metric', name: 'balance read p95 in the (1, 1.05] s bucket', proves: 'db_slow', expr: q.dbQueryQuantile(0.95, profile.window, 'account_get'), unit: 's', tolerance: { kind: 'range', min: 1, max: 1.05 }, afterSeconds: windowSeconds(profile) },
+    // 1.00x s lands in the (1, 1.05] bucket: a median within 5% of 1 s reads 1.0-1.05.
+    { kind: 'metric', name: 'balance read median in the (1, 1.05] s bucket', proves: 'db_slow', expr: q.dbQueryQuantile(0.5, profile.window, 'account_get'), unit: 's', tolerance: { kind: 'range', min: 1, max: 1.05 }, afterSeconds: windowSeconds(profile) },
     { kind: 'metric', name: 'more than 10 transactions in flight', expr: q.maxActiveTransactions(profile.window), unit: 'count', tolerance: { kind: 'range', min: 11 }, afterSeconds: windowSeconds(profile) },
     { kind: 'alert', name: 'FintechSlowDatabaseTransactions fires', alert: 'FintechSlowDatabaseTransactions', firing: true },
     { kind: 'alert', name: 'FintechSlowDatabaseQueries fires', alert: 'FintechSlowDatabaseQueries', firing: true },

@@ -22,7 +22,7 @@ export const chaosMix: ScenarioFactory = (profile) => ({
   expectations: [
     // The slow database alone also trips the latency alerts and can answer DATABASE_BUSY 503s:
     // these three probes tell each fault apart from the others.
-    clientLatency('injected 500s (no database) take the injected 800 ms', 800, { status: 500, minCount: 10 }),
+    clientLatency('injected 500s (no database) take the injected 800 ms', 800, { status: 500, minCount: 5 }),
     injectedErrorShare(10, 150),
     sleepingInPostgres,
     ...ALERTS.map((alert) => ({ kind: 'alert' as const, name: `${alert} fires`, alert, firing: true })),
