@@ -6,7 +6,8 @@ import { runCases } from './lib/session';
 const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all>
 
 Runs workshop scenarios against a running stack (make up): injects the fault, drives load,
-checks the effect in Prometheus and Alertmanager, always rolls back, and writes reports/.
+checks the effect in Prometheus and Alertmanager, always rolls back (Ctrl-C too), and writes
+reports/. Faults are injected with a safety expiry, so even a killed run leaves none on for long.
 
 Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090),
 ALERTMANAGER_URL (http://127.0.0.1:9093), SCENARIO_PROFILE (fast|workshop; default: from the
