@@ -39,7 +39,7 @@ alerts: install ## alert notifications received from Alertmanager
 
 test: build ## run every test (installs and starts what the tests need; the container test only where Docker runs)
 	scripts/ensure-tools.sh --compose
-	$(NODE_BIN)/mocha
+	$(NODE_BIN)/mocha 'test/**/*.test.ts'
 
 test-compose: install ## the container test alone: build, run and check the Compose stack, then remove it (needs Docker)
 	REQUIRE_DOCKER=1 $(NODE_BIN)/mocha --no-config --node-option=import=tsx --reporter=test/support/reporter.cjs \

@@ -25,4 +25,11 @@ describe('make test-quick', () => {
     expect(usingPromtool, 'quick tests that run promtool').to.not.deep.equal([]);
     expect(commands.slice(0, mocha).some((c) => c.includes('scripts/ensure-tools.sh')), 'ensure-tools.sh before mocha').to.equal(true);
   });
+
+  it('runs only the files it names (mocha merges a spec list in .mocharc.json with the files given)', () => {
+    const config = JSON.parse(fs.readFileSync(path.join(projectRoot(), '.mocharc.json'), 'utf8')) as { spec?: unknown };
+    expect(config.spec, '.mocharc.json spec').to.equal(undefined);
+    const test = dryRun('test').find((c) => c.includes('mocha'));
+    expect(test, 'make test names every test file').to.include("'test/**/*.test.ts'");
+  });
 });
