@@ -51,7 +51,7 @@ export function createServices(
     { metrics, logger, enabled: config.CHAOS_ENABLED },
     { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
   );
-  const db = new Database(pool, metrics, instrumented ? faults.queryHook() : undefined);
+  const db = new Database(pool, metrics, instrumented ? faults.databaseHooks() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
   const accountRepo = new AccountRepository(db);
   const app = createApp({

@@ -81,6 +81,8 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           tools.postgresExporter,
           `--web.listen-address=127.0.0.1:${ports.postgresExporter}`,
           ...postgresExporterFlags(exporterVersionOf(tools.postgresExporter)),
+          // PostgreSQL's own view of the sessions waiting in pg_sleep or on locks (case 3)
+          `--extend.query-path=${path.join(o.root, 'config', 'postgres-exporter', 'queries.yml')}`,
         ],
         env: withEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
         cwd: o.stateDir,
