@@ -4,7 +4,8 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const moduleLevelLet = 'No module-level `let`: state lives in an instance created by its owner (STYLE.md, one mutable store).';
+const moduleLevelLet =
+  'No module-level `let`: state lives in an instance created by its owner (STYLE.md, one mutable store).';
 
 export default defineConfig(
   { ignores: ['node_modules/', 'dist/', 'reports/', 'bench-results/', 'coverage/', '.run/'] },

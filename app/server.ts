@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const services = createServices(config, { isShuttingDown: () => shuttingDown });
   const { logger } = services;
   try {
-    if (config.DB_AUTO_MIGRATE && (await migrateIfNeeded(services.pool))) logger.info('database schema created from init.sql');
+    if (config.DB_AUTO_MIGRATE && (await migrateIfNeeded(services.pool)))
+      logger.info('database schema created from init.sql');
   } catch (err) {
     // The API still starts: /livez answers and /health reports the database until it is reachable.
     logger.error('could not check or apply the database schema', { err: (err as Error).message });

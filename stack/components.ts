@@ -136,12 +136,20 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       prepare: () => {
         const entry = o.apiCommand.find((arg) => /\.[cm]?[jt]s$/.test(arg));
         if (entry !== undefined && !fs.existsSync(path.resolve(o.root, entry))) {
-          throw new Error(`${path.relative(o.root, path.resolve(o.root, entry))} does not exist: run \`npm run build\` first`);
+          throw new Error(
+            `${path.relative(o.root, path.resolve(o.root, entry))} does not exist: run \`npm run build\` first`,
+          );
         }
       },
       command: () => ({
         argv: o.apiCommand,
-        env: withEnv({ ...API_MALLOC_ENV, PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
+        env: withEnv({
+          ...API_MALLOC_ENV,
+          PORT: String(ports.api),
+          HOST: '127.0.0.1',
+          DATABASE_URL: databaseUrl,
+          ...o.apiEnv,
+        }),
         cwd: o.root,
       }),
     },

@@ -24,7 +24,10 @@ describe('configuration', () => {
   });
 
   it('reads "false" as false for boolean flags (not as a truthy string)', () => {
-    expect(loadConfig({ CHAOS_ENABLED: 'false', DB_AUTO_MIGRATE: '0' })).to.include({ CHAOS_ENABLED: false, DB_AUTO_MIGRATE: false });
+    expect(loadConfig({ CHAOS_ENABLED: 'false', DB_AUTO_MIGRATE: '0' })).to.include({
+      CHAOS_ENABLED: false,
+      DB_AUTO_MIGRATE: false,
+    });
   });
 
   it('treats an empty variable as unset', () => {

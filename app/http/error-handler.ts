@@ -34,8 +34,15 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
   return (err, req, res, _next) => {
     const known = asAppError(err);
     const error = known ?? new AppError('INTERNAL');
-    if (!known) logger.error('unhandled error', { err: describe(err), method: req.method, path: req.path, request_id: res.locals.requestId });
-    else if (error.status >= 500 && error.code !== 'FAULT_INJECTED') logger.warn(error.message, { code: error.code, cause: String(error.cause ?? '') });
+    if (!known)
+      logger.error('unhandled error', {
+        err: describe(err),
+        method: req.method,
+        path: req.path,
+        request_id: res.locals.requestId,
+      });
+    else if (error.status >= 500 && error.code !== 'FAULT_INJECTED')
+      logger.warn(error.message, { code: error.code, cause: String(error.cause ?? '') });
     metrics.errorsTotal.inc({ code: error.code, status: String(error.status) });
     if (res.headersSent) return void res.destroy();
     const traceId = currentTraceId();

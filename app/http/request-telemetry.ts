@@ -59,11 +59,16 @@ function recorder(metrics: Metrics, exemplars: boolean) {
     const route = `${method} ${endpoint}`;
     const countKey = `${route} ${status}`;
     let count = counts.get(countKey);
-    if (!count) counts.set(countKey, (count = metrics.requestsTotal.labels({ method, endpoint, status: String(status) })));
+    if (!count)
+      counts.set(countKey, (count = metrics.requestsTotal.labels({ method, endpoint, status: String(status) })));
     count.inc();
     if (exemplars && ids) {
       // prom-client types exemplar labels as the metric's own labels; any label set is valid here.
-      metrics.requestLatency.observe({ labels: { method, endpoint }, value: seconds, exemplarLabels: { trace_id: ids.trace_id } as Record<string, string> });
+      metrics.requestLatency.observe({
+        labels: { method, endpoint },
+        value: seconds,
+        exemplarLabels: { trace_id: ids.trace_id } as Record<string, string>,
+      });
       return;
     }
     let latency = latencies.get(route);

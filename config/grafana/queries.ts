@@ -32,7 +32,9 @@ interface Dashboard {
 /** Every panel target and annotation expression of every dashboard in `dir`, variables substituted. */
 export function dashboardQueries(dir: string = DASHBOARDS_DIR): DashboardQuery[] {
   const queries: DashboardQuery[] = [];
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const dashboard = file.slice(0, -'.json'.length);
     const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Dashboard;
     const add = (panel: string, expr: string): void => {

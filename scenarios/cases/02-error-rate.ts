@@ -8,7 +8,8 @@ export const errorRate: ScenarioFactory = (profile) => ({
   slug: 'error-rate',
   title: 'Error rate',
   doc: 'docs/cases/02_error_rate.md',
-  hypothesis: 'With error_rate 30, the share of 500 answers over the whole fault window (counter increases, the real n) is 30% within three standard deviations, the error alert fires, and the error ratio falls back under 1% after the reset.',
+  hypothesis:
+    'With error_rate 30, the share of 500 answers over the whole fault window (counter increases, the real n) is 30% within three standard deviations, the error alert fires, and the error ratio falls back under 1% after the reset.',
   faults: { error_rate: 30 },
   load: {
     connections: 10,

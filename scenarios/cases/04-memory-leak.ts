@@ -37,7 +37,13 @@ export const memoryLeak: ScenarioFactory = (profile, { memoryCapBytes = 512 * MB
   ],
   recovery: [
     ...recovered(profile),
-    { kind: 'metric', name: 'leaked bytes released', expr: q.leakedBytes(), unit: 'bytes', tolerance: { kind: 'range', max: 0 } },
+    {
+      kind: 'metric',
+      name: 'leaked bytes released',
+      expr: q.leakedBytes(),
+      unit: 'bytes',
+      tolerance: { kind: 'range', max: 0 },
+    },
     {
       kind: 'metric',
       name: 'RSS fell by at least half the cap',

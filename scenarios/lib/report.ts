@@ -8,7 +8,14 @@ import { formatValue } from './probes';
 export function verdictTable(j: Journal): string {
   const clip = (text: string) => (text.length > 70 ? `${text.slice(0, 67)}...` : text);
   const rows = j.phases.flatMap((p) =>
-    p.probes.map((r) => [p.phase, r.ok ? 'PASS' : 'FAIL', r.name, clip(r.value), clip(r.expected), 'heldAt' in r && r.heldAt !== undefined ? `${r.heldAt.toFixed(1)} s` : '']),
+    p.probes.map((r) => [
+      p.phase,
+      r.ok ? 'PASS' : 'FAIL',
+      r.name,
+      clip(r.value),
+      clip(r.expected),
+      'heldAt' in r && r.heldAt !== undefined ? `${r.heldAt.toFixed(1)} s` : '',
+    ]),
   );
   const header = ['phase', 'result', 'probe', 'value', 'expected', 'at'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -31,14 +38,18 @@ export function summary(j: Journal): string {
     '',
     `${j.signal.name} across the run (i = injected, r = rolled back):`,
     chartOf(j),
-    j.load ? `\nload: ${j.load.requests} requests, ${j.load.non2xx} non-2xx, ${j.load.errors} errors, p99 ${j.load.p99Ms} ms` : '',
+    j.load
+      ? `\nload: ${j.load.requests} requests, ${j.load.non2xx} non-2xx, ${j.load.errors} errors, p99 ${j.load.p99Ms} ms`
+      : '',
   ]
     .filter((l) => l !== undefined)
     .join('\n');
 }
 
 export function markdown(j: Journal): string {
-  const table = j.phases.flatMap((p) => p.probes.map((r) => `| ${p.phase} | ${r.ok ? 'PASS' : '**FAIL**'} | ${r.name} | ${r.value} | ${r.expected} |`));
+  const table = j.phases.flatMap((p) =>
+    p.probes.map((r) => `| ${p.phase} | ${r.ok ? 'PASS' : '**FAIL**'} | ${r.name} | ${r.value} | ${r.expected} |`),
+  );
   return [
     `# Scenario ${j.scenario.id}: ${j.scenario.title}`,
     '',

@@ -54,11 +54,22 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   const alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
   const faults = new FaultsApi(options.apiUrl, options.chaosToken);
   let load: RunningLoad | undefined;
-  const ctx: ProbeContext = { prometheus, alertmanager, apiUrl: options.apiUrl, responses: (from, to) => load?.responses(from, to) ?? [] };
+  const ctx: ProbeContext = {
+    prometheus,
+    alertmanager,
+    apiUrl: options.apiUrl,
+    responses: (from, to) => load?.responses(from, to) ?? [],
+  };
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
   const journal: Journal = {
-    scenario: { id: scenario.id, slug: scenario.slug, title: scenario.title, hypothesis: scenario.hypothesis, faults: scenario.faults },
+    scenario: {
+      id: scenario.id,
+      slug: scenario.slug,
+      title: scenario.title,
+      hypothesis: scenario.hypothesis,
+      faults: scenario.faults,
+    },
     profile: options.profile.name,
     startedAt: new Date(started).toISOString(),
     seconds: 0,
@@ -82,11 +93,20 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
    * Polls a phase's probes until every one holds (level probes on consecutive polls, window probes
    * judged once over the window), a window probe fails, or the deadline passes; guards every round.
    */
-  const pollPhase = async (phase: Phase, probes: Probe[], deadlineSeconds: number, window?: FaultWindow): Promise<PhaseRecord> => {
+  const pollPhase = async (
+    phase: Phase,
+    probes: Probe[],
+    deadlineSeconds: number,
+    window?: FaultWindow,
+  ): Promise<PhaseRecord> => {
     const record: PhaseRecord = { phase, ok: false, startedAt: elapsed(), seconds: 0, probes: [] };
     journal.phases.push(record);
     const deadline = Date.now() + deadlineSeconds * 1000;
-    const verdicts = new PhaseVerdicts(probes, options.profile.consecutivePolls, window ?? { fromMs: Date.now(), closesAtMs: Date.now() });
+    const verdicts = new PhaseVerdicts(
+      probes,
+      options.profile.consecutivePolls,
+      window ?? { fromMs: Date.now(), closesAtMs: Date.now() },
+    );
     let lastLine = '';
     while (true) {
       checkAbort();
@@ -107,7 +127,8 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     record.probes = verdicts.results();
     record.ok = verdicts.allHeld;
     record.seconds = elapsed() - record.startedAt;
-    for (const r of record.probes.filter((x) => !verdicts.isSettled(x.name))) say(phase, `✘ ${r.name}: ${r.value} (expected ${r.expected})`);
+    for (const r of record.probes.filter((x) => !verdicts.isSettled(x.name)))
+      say(phase, `✘ ${r.name}: ${r.value} (expected ${r.expected})`);
     return record;
   };
 
@@ -123,24 +144,39 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     pre.seconds = elapsed();
     for (const p of pre.probes) say('preflight', `${p.ok ? '✔' : '✘'} ${p.name}: ${p.value}`);
     if (!pre.ok) {
-      pre.note = `not reachable: ${pre.probes.filter((p) => !p.ok).map((p) => p.name).join(', ')}`;
+      pre.note = `not reachable: ${pre.probes
+        .filter((p) => !p.ok)
+        .map((p) => p.name)
+        .join(', ')}`;
       return journal;
     }
 
     // 2. Reset and steady state under baseline load.
     await faults.reset();
     const maxSeconds = Math.ceil(
-      options.profile.baselineSeconds + options.profile.steadyDeadlineSeconds + options.profile.detectDeadlineSeconds + options.profile.holdSeconds + options.profile.recoveryDeadlineSeconds + 10,
+      options.profile.baselineSeconds +
+        options.profile.steadyDeadlineSeconds +
+        options.profile.detectDeadlineSeconds +
+        options.profile.holdSeconds +
+        options.profile.recoveryDeadlineSeconds +
+        10,
     );
     load = startLoad(options.apiUrl, scenario.load, maxSeconds);
-    say('steady-state', `load: ${scenario.load.connections} connections${scenario.load.overallRate ? `, ${scenario.load.overallRate} req/s` : ''}; baseline ${options.profile.baselineSeconds} s`);
+    say(
+      'steady-state',
+      `load: ${scenario.load.connections} connections${scenario.load.overallRate ? `, ${scenario.load.overallRate} req/s` : ''}; baseline ${options.profile.baselineSeconds} s`,
+    );
     const baselineEnd = Date.now() + options.profile.baselineSeconds * 1000;
     while (Date.now() < baselineEnd) {
       checkAbort();
       await sampleSignal();
       await sleep(Math.min(options.profile.pollMs, Math.max(0, baselineEnd - Date.now())));
     }
-    const steady = await pollPhase('steady-state', [...scenario.steadyState, ...quietAlerts(scenario)], options.profile.steadyDeadlineSeconds);
+    const steady = await pollPhase(
+      'steady-state',
+      [...scenario.steadyState, ...quietAlerts(scenario)],
+      options.profile.steadyDeadlineSeconds,
+    );
     if (!steady.ok) {
       steady.note = 'the steady-state hypothesis does not hold: nothing was injected';
       return journal;
@@ -156,7 +192,9 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     injected = true;
     journal.signal.marks.push({ t: elapsed(), label: 'i' });
     inject.ok = answer.ok;
-    inject.probes = [{ name: 'POST /api/failures', ok: answer.ok, value: `HTTP ${answer.status}`, expected: 'HTTP 200' }];
+    inject.probes = [
+      { name: 'POST /api/failures', ok: answer.ok, value: `HTTP ${answer.status}`, expected: 'HTTP 200' },
+    ];
     say('inject', `${JSON.stringify(scenario.faults)} (expires after ${expiry} s) -> HTTP ${answer.status}`);
     // A refused injection is recorded and the run goes on: the detection phase then shows what did not happen.
 
@@ -195,7 +233,8 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
 
   try {
     // 6. Recovery, still under load (the signals need traffic to move back).
-    if (injected && !options.signal?.aborted) await pollPhase('recovery', scenario.recovery, options.profile.recoveryDeadlineSeconds);
+    if (injected && !options.signal?.aborted)
+      await pollPhase('recovery', scenario.recovery, options.profile.recoveryDeadlineSeconds);
   } catch (err) {
     journal.aborted ??= (err as Error).message;
   } finally {
@@ -203,7 +242,8 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   }
   journal.seconds = elapsed();
   const required: Phase[] = ['preflight', 'steady-state', 'inject', 'detect', 'rollback', 'recovery'];
-  journal.verdict = !journal.aborted && required.every((p) => journal.phases.find((r) => r.phase === p)?.ok) ? 'pass' : 'fail';
+  journal.verdict =
+    !journal.aborted && required.every((p) => journal.phases.find((r) => r.phase === p)?.ok) ? 'pass' : 'fail';
   return journal;
 }
 
@@ -215,7 +255,9 @@ export function safetyExpirySeconds(profile: Profile): number {
 /** Part of every hypothesis: the alerts the case expects are not firing before the fault. */
 function quietAlerts(scenario: Scenario): Probe[] {
   const names = new Set(
-    scenario.expectations.flatMap((p) => (p.kind === 'alert' ? [p.alert] : p.kind === 'alerts-together' ? p.alerts : [])),
+    scenario.expectations.flatMap((p) =>
+      p.kind === 'alert' ? [p.alert] : p.kind === 'alerts-together' ? p.alerts : [],
+    ),
   );
   return [...names].map((alert) => ({ kind: 'alert', name: `${alert} not firing`, alert, firing: false }));
 }
@@ -237,7 +279,12 @@ async function preflight(ctx: ProbeContext, options: RunnerOptions): Promise<Pro
   ]);
   if (results[1]?.ok) {
     const up = await ctx.prometheus.value(q.apiUp()).catch(() => undefined);
-    results.push({ name: 'API scraped by Prometheus', ok: up === 1, value: up === undefined ? 'no target' : `up=${up}`, expected: 'up=1' });
+    results.push({
+      name: 'API scraped by Prometheus',
+      ok: up === 1,
+      value: up === undefined ? 'no target' : `up=${up}`,
+      expected: 'up=1',
+    });
   }
   return results;
 }

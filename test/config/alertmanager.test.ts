@@ -115,7 +115,12 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
         if (req.url?.startsWith('/bot')) {
           telegram.push({ path: req.url, body: JSON.parse(body) as Record<string, unknown> });
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ ok: true, result: { message_id: telegram.length, date: 0, chat: { id: TELEGRAM.chatId, type: 'group' } } }));
+          res.end(
+            JSON.stringify({
+              ok: true,
+              result: { message_id: telegram.length, date: 0, chat: { id: TELEGRAM.chatId, type: 'group' } },
+            }),
+          );
           return;
         }
         const notification = JSON.parse(body) as {
@@ -123,7 +128,11 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
           alerts: { status: string; labels: Record<string, string> }[];
         };
         for (const alert of notification.alerts) {
-          received.push({ receiver: notification.receiver, status: alert.status, alertname: alert.labels.alertname ?? '' });
+          received.push({
+            receiver: notification.receiver,
+            status: alert.status,
+            alertname: alert.labels.alertname ?? '',
+          });
         }
         res.end();
       });
@@ -206,14 +215,21 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
 
   it('does not send a warning to Telegram', async () => {
     await post([{ labels: { alertname: 'FintechHighMemory', severity: 'warning' } }]);
-    await pollUntil('FintechHighMemory at the sink', () => received.some((r) => r.alertname === 'FintechHighMemory'), Boolean, {
-      timeoutMs: 5_000,
-    });
+    await pollUntil(
+      'FintechHighMemory at the sink',
+      () => received.some((r) => r.alertname === 'FintechHighMemory'),
+      Boolean,
+      {
+        timeoutMs: 5_000,
+      },
+    );
     expect(telegram.filter((t) => String(t.body['text']).includes('FintechHighMemory'))).to.deep.equal([]);
   });
 
   it('delivers the resolution of an alert too', async () => {
-    await post([{ labels: { alertname: 'FintechHighErrorRatio', severity: 'critical' }, endsAt: new Date().toISOString() }]);
+    await post([
+      { labels: { alertname: 'FintechHighErrorRatio', severity: 'critical' }, endsAt: new Date().toISOString() },
+    ]);
     await pollUntil(
       'the resolved FintechHighErrorRatio at the sink',
       () => received.filter((r) => r.alertname === 'FintechHighErrorRatio' && r.status === 'resolved'),
@@ -224,9 +240,14 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
 
   it('suppresses symptom alerts while FintechApiDown fires, but not FintechApiDown itself', async () => {
     await post([{ labels: { alertname: 'FintechApiDown', severity: 'critical', job: 'fintech-api' } }]);
-    await pollUntil('FintechApiDown at the sink', () => received.some((r) => r.alertname === 'FintechApiDown'), Boolean, {
-      timeoutMs: 5_000,
-    });
+    await pollUntil(
+      'FintechApiDown at the sink',
+      () => received.some((r) => r.alertname === 'FintechApiDown'),
+      Boolean,
+      {
+        timeoutMs: 5_000,
+      },
+    );
     await post([{ labels: { alertname: 'FintechHighLatencyP99', severity: 'critical' } }]);
     const status = await pollUntil(
       'FintechHighLatencyP99 to be suppressed',

@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { DASHBOARDS_DIR, dashboardQueries } from '../../config/grafana/queries';
-import { GRAFANA_DIR, PROMETHEUS_DIR, filesIn, readYaml, recordedNames, rulesOf, runTool, unknownMetrics } from './tools';
+import {
+  GRAFANA_DIR,
+  PROMETHEUS_DIR,
+  filesIn,
+  readYaml,
+  recordedNames,
+  rulesOf,
+  runTool,
+  unknownMetrics,
+} from './tools';
 
 interface Target {
   refId?: string;
@@ -37,7 +46,12 @@ describe('Grafana provisioning', () => {
       join(GRAFANA_DIR, 'provisioning', 'datasources', 'datasources.yml'),
     );
     expect(datasources).to.have.lengthOf(2);
-    expect(datasources[0]).to.include({ type: 'prometheus', uid: 'prometheus', url: 'http://prometheus:9090', isDefault: true });
+    expect(datasources[0]).to.include({
+      type: 'prometheus',
+      uid: 'prometheus',
+      url: 'http://prometheus:9090',
+      isDefault: true,
+    });
     expect(datasources[1]).to.include({ type: 'jaeger', uid: 'jaeger', url: 'http://jaeger:16686' });
   });
 
@@ -62,7 +76,9 @@ describe('Grafana dashboards', () => {
       const problems = panelsOf(load(file).panels).flatMap((panel) => {
         const targets = panel.targets ?? [];
         if (!targets.some((t) => t.expr)) return [`${panel.title}: no target with an expr`];
-        return targets.filter((t) => t.datasource?.uid !== 'prometheus').map((t) => `${panel.title} ${t.refId}: datasource`);
+        return targets
+          .filter((t) => t.datasource?.uid !== 'prometheus')
+          .map((t) => `${panel.title} ${t.refId}: datasource`);
       });
       expect(problems).to.deep.equal([]);
     });

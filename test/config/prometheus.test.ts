@@ -19,8 +19,18 @@ interface PrometheusConfig {
   scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
 }
 
-const NATIVE = { api: '127.0.0.1:5000', postgres: '127.0.0.1:9187', alertmanager: '127.0.0.1:9093', prometheus: '127.0.0.1:9090' };
-const COMPOSE = { api: 'api:5000', postgres: 'postgres-exporter:9187', alertmanager: 'alertmanager:9093', prometheus: 'prometheus:9090' };
+const NATIVE = {
+  api: '127.0.0.1:5000',
+  postgres: '127.0.0.1:9187',
+  alertmanager: '127.0.0.1:9093',
+  prometheus: '127.0.0.1:9090',
+};
+const COMPOSE = {
+  api: 'api:5000',
+  postgres: 'postgres-exporter:9187',
+  alertmanager: 'alertmanager:9093',
+  prometheus: 'prometheus:9090',
+};
 const PROFILES = [
   { file: 'prometheus.yml', interval: '5s', hosts: NATIVE },
   { file: 'prometheus.docker.yml', interval: '5s', hosts: COMPOSE },
@@ -86,9 +96,9 @@ describe('Prometheus configuration', () => {
           alertmanager: [profile.hosts.alertmanager],
           prometheus: [profile.hosts.prometheus],
         });
-        expect(config.alerting.alertmanagers.flatMap((am) => am.static_configs.flatMap((c) => c.targets))).to.deep.equal([
-          profile.hosts.alertmanager,
-        ]);
+        expect(
+          config.alerting.alertmanagers.flatMap((am) => am.static_configs.flatMap((c) => c.targets)),
+        ).to.deep.equal([profile.hosts.alertmanager]);
       });
 
       it('names its rule files in its header comment, as the launcher reads them', () => {
@@ -141,9 +151,17 @@ describe('Prometheus rules', () => {
 
     for (const { file, rule } of alerts) {
       it(`asserts ${rule.alert} of rules/${file} both firing and silent`, () => {
-        const cases = testsFor(file).flatMap((t) => t.alert_rule_test ?? []).filter((c) => c.alertname === rule.alert);
-        expect(cases.some((c) => (c.exp_alerts ?? []).length > 0), 'a firing case').to.equal(true);
-        expect(cases.some((c) => (c.exp_alerts ?? []).length === 0), 'a silent case').to.equal(true);
+        const cases = testsFor(file)
+          .flatMap((t) => t.alert_rule_test ?? [])
+          .filter((c) => c.alertname === rule.alert);
+        expect(
+          cases.some((c) => (c.exp_alerts ?? []).length > 0),
+          'a firing case',
+        ).to.equal(true);
+        expect(
+          cases.some((c) => (c.exp_alerts ?? []).length === 0),
+          'a silent case',
+        ).to.equal(true);
       });
     }
 
@@ -151,10 +169,13 @@ describe('Prometheus rules', () => {
       it(`asserts the values of ${name}`, () => {
         const files = allRules.filter(({ rule }) => rule.record === name).map(({ file }) => file);
         for (const file of new Set(files)) {
-          const exprs = testsFor(file).flatMap((t) => t.promql_expr_test ?? []).map((c) => c.expr);
-          expect(exprs.some((expr) => recordedNames(expr).includes(name)), `a promql_expr_test for rules/${file}`).to.equal(
-            true,
-          );
+          const exprs = testsFor(file)
+            .flatMap((t) => t.promql_expr_test ?? [])
+            .map((c) => c.expr);
+          expect(
+            exprs.some((expr) => recordedNames(expr).includes(name)),
+            `a promql_expr_test for rules/${file}`,
+          ).to.equal(true);
         }
       });
     }

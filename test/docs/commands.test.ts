@@ -10,7 +10,18 @@ import { startLoad, type RunningLoad } from '../../scenarios/lib/load';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { startStack, type Stack } from '../../stack/stack';
 import { pollUntil } from '../support/poll';
-import { SHELL_LANGS, answerProblems, blocks, commands, docFiles, expectations, holds, type Block, type Command, type DocFile } from './markdown';
+import {
+  SHELL_LANGS,
+  answerProblems,
+  blocks,
+  commands,
+  docFiles,
+  expectations,
+  holds,
+  type Block,
+  type Command,
+  type DocFile,
+} from './markdown';
 
 /**
  * Runs what the docs tell participants to run, against one isolated native stack (fast profile), so a
@@ -39,7 +50,14 @@ import { SHELL_LANGS, answerProblems, blocks, commands, docFiles, expectations, 
 
 const run = promisify(execFile);
 const ROOT = projectRoot();
-const PORTS = { api: 18700, prometheus: 18790, alertmanager: 18793, postgres: 18732, postgresExporter: 18787, alertSink: 18799 };
+const PORTS = {
+  api: 18700,
+  prometheus: 18790,
+  alertmanager: 18793,
+  postgres: 18732,
+  postgresExporter: 18787,
+  alertSink: 18799,
+};
 /** Extra APIs for run-with blocks listen from here on. */
 const EXTRA_API_PORT = 18701;
 const API_COMMAND = [process.execPath, '--import', 'tsx', path.join(ROOT, 'app', 'server.ts')];
@@ -82,7 +100,11 @@ describe('the docs, run against an isolated native stack', function () {
       apiEnv: { LOG_LEVEL: 'warn' },
       readyTimeoutMs: 60_000,
     });
-    const envs = [...new Map(DOCS.flatMap(blocks).flatMap((b) => (b.runWith ? [[envKey(b.runWith), b.runWith] as const] : []))).values()];
+    const envs = [
+      ...new Map(
+        DOCS.flatMap(blocks).flatMap((b) => (b.runWith ? [[envKey(b.runWith), b.runWith] as const] : [])),
+      ).values(),
+    ];
     for (const [i, env] of envs.entries()) {
       const extra = await startStack({
         stateDir: path.join(dir, `api-${i}`),
@@ -101,10 +123,13 @@ describe('the docs, run against an isolated native stack', function () {
     await stack?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`      ran ${counts.shellBlocks} shell blocks (${counts.curlCommands} curl commands) and ${counts.promqlBlocks} PromQL blocks in ${seconds} s`);
+    console.log(
+      `      ran ${counts.shellBlocks} shell blocks (${counts.curlCommands} curl commands) and ${counts.promqlBlocks} PromQL blocks in ${seconds} s`,
+    );
   });
 
-  const apiFor = (b: Block): string => (b.runWith ? (extras.get(envKey(b.runWith))?.stack.urls.api ?? '(extra API not started)') : stack.urls.api);
+  const apiFor = (b: Block): string =>
+    b.runWith ? (extras.get(envKey(b.runWith))?.stack.urls.api ?? '(extra API not started)') : stack.urls.api;
 
   for (const file of ORDERED) {
     const runnable = blocks(file).filter((b) => isShell(b) || isPromql(b));
@@ -120,9 +145,15 @@ describe('the docs, run against an isolated native stack', function () {
       after(async () => {
         await load?.stop();
         // Whatever a page left on is switched off before the next one (an API with injection disabled just says 403).
-        const apis = [{ url: stack.urls.api, token: undefined }, ...[...extras.values()].map((e) => ({ url: e.stack.urls.api, token: e.env.CHAOS_TOKEN }))];
+        const apis = [
+          { url: stack.urls.api, token: undefined },
+          ...[...extras.values()].map((e) => ({ url: e.stack.urls.api, token: e.env.CHAOS_TOKEN })),
+        ];
         for (const { url, token } of apis) {
-          const res = await fetch(`${url}/api/reset`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
+          const res = await fetch(`${url}/api/reset`, {
+            method: 'POST',
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          });
           await res.arrayBuffer();
         }
       });
@@ -145,15 +176,24 @@ describe('the docs, run against an isolated native stack', function () {
                 expect(r.statuses, `${label}: no HTTP answer recorded`).to.not.be.empty;
                 const allowed = cmd.statuses;
                 const wrong = r.statuses.filter((s) => (allowed ? !allowed.includes(s) : s < 200 || s > 299));
-                expect(wrong, `${label}: statuses ${r.statuses.join(', ')}, expected ${allowed?.join(' or ') ?? '2xx'}; output: ${r.stdout.slice(0, 300)}`).to.deep.equal([]);
+                expect(
+                  wrong,
+                  `${label}: statuses ${r.statuses.join(', ')}, expected ${allowed?.join(' or ') ?? '2xx'}; output: ${r.stdout.slice(0, 300)}`,
+                ).to.deep.equal([]);
               }
             }
             if (block.answer) {
               const last = results[cmds.length - 1] as ShellResult;
               let actual: unknown;
-              expect(() => (actual = JSON.parse(last.stdout)), `${where}: the answer is not JSON: ${last.stdout.slice(0, 300)}`).not.to.throw();
+              expect(
+                () => (actual = JSON.parse(last.stdout)),
+                `${where}: the answer is not JSON: ${last.stdout.slice(0, 300)}`,
+              ).not.to.throw();
               const documented = JSON.parse(rewrite(apiFor(block), stack)(block.answer.body));
-              expect(answerProblems(documented, actual, block.answer.varies), `${where}: the answer differs from the json block at ${file.rel}:${block.answer.line}; got ${last.stdout.slice(0, 600)}`).to.deep.equal([]);
+              expect(
+                answerProblems(documented, actual, block.answer.varies),
+                `${where}: the answer differs from the json block at ${file.rel}:${block.answer.line}; got ${last.stdout.slice(0, 600)}`,
+              ).to.deep.equal([]);
             }
           });
         } else {
@@ -212,13 +252,21 @@ function rewrite(apiUrl: string, stack: Stack): (text: string) => string {
     '9099': String(stack.ports.alertSink),
     '9187': String(stack.ports.postgresExporter),
   };
-  return (text) => text.replace(/\b(?:127\.0\.0\.1|localhost):(5000|9090|9093|9099|9187)\b/g, (_, port: string) => `127.0.0.1:${ports[port]}`);
+  return (text) =>
+    text.replace(
+      /\b(?:127\.0\.0\.1|localhost):(5000|9090|9093|9099|9187)\b/g,
+      (_, port: string) => `127.0.0.1:${ports[port]}`,
+    );
 }
 
 let blockCounter = 0;
 
 /** Runs the commands in one bash, each with its own output files, stopping at the first that fails. */
-async function runShell(cmds: Command[], rewriteText: (s: string) => string, parent: string): Promise<(ShellResult | undefined)[]> {
+async function runShell(
+  cmds: Command[],
+  rewriteText: (s: string) => string,
+  parent: string,
+): Promise<(ShellResult | undefined)[]> {
   const dir = path.join(parent, String((blockCounter += 1)));
   fs.mkdirSync(dir, { recursive: true });
   const q = (file: string) => `"${path.join(dir, file)}"`;
@@ -239,7 +287,8 @@ async function runShell(cmds: Command[], rewriteText: (s: string) => string, par
   const env = { ...process.env };
   delete env.CHAOS_TOKEN;
   await run('bash', ['-c', script], { env, cwd: ROOT, timeout: 120_000 });
-  const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : undefined);
+  const read = (file: string) =>
+    fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : undefined;
   return cmds.map((_, i) => {
     const rc = read(`rc.${i}`);
     if (rc === undefined) return undefined;
@@ -273,5 +322,8 @@ function curlCalls(text: string): { method: string; path: string }[] {
   const explicit = /(?:-X|--request)\s+([A-Z]+)/.exec(text)?.[1];
   const sendsData = /\s(-d|--data[\w-]*)\s/.test(text) && !/\s(-G|--get)\s/.test(text);
   const method = explicit ?? (sendsData ? 'POST' : 'GET');
-  return [...text.matchAll(/https?:\/\/(?:127\.0\.0\.1|localhost):5000(\/[^\s'"?]*)?/g)].map((m) => ({ method, path: m[1] ?? '/' }));
+  return [...text.matchAll(/https?:\/\/(?:127\.0\.0\.1|localhost):5000(\/[^\s'"?]*)?/g)].map((m) => ({
+    method,
+    path: m[1] ?? '/',
+  }));
 }

@@ -15,7 +15,14 @@ import { describeAblations } from './ablation';
 import { describeInterruptedRuns } from './interrupted';
 
 /** Ports of the stacks this file starts (kept clear of `make up`'s defaults and of test/stack/). */
-const PORTS = { api: 18500, prometheus: 18590, alertmanager: 18593, postgres: 18532, postgresExporter: 18587, alertSink: 18599 };
+const PORTS = {
+  api: 18500,
+  prometheus: 18590,
+  alertmanager: 18593,
+  postgres: 18532,
+  postgresExporter: 18587,
+  alertSink: 18599,
+};
 const API = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')];
 
 /**
@@ -24,9 +31,21 @@ const API = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app'
  */
 const LEAK_CAP_MB = 512;
 
-async function start(stateDir: string, apiEnv: Record<string, string>, offset = 0, profile: 'fast' | 'workshop' = 'fast'): Promise<Stack> {
+async function start(
+  stateDir: string,
+  apiEnv: Record<string, string>,
+  offset = 0,
+  profile: 'fast' | 'workshop' = 'fast',
+): Promise<Stack> {
   const ports = Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, v + offset])) as typeof PORTS;
-  return startStack({ stateDir, ports, profile, apiCommand: API, apiEnv: { LOG_LEVEL: 'warn', ...apiEnv }, readyTimeoutMs: 60_000 });
+  return startStack({
+    stateDir,
+    ports,
+    profile,
+    apiCommand: API,
+    apiEnv: { LOG_LEVEL: 'warn', ...apiEnv },
+    readyTimeoutMs: 60_000,
+  });
 }
 
 describe('the workshop, end to end on the native stack (fast profile)', function () {
@@ -59,11 +78,19 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [id, title] of [[1, 'latency'], [2, 'error rate'], [3, 'slow database'], [4, 'memory leak'], [5, 'combined chaos']] as const) {
+  for (const [id, title] of [
+    [1, 'latency'],
+    [2, 'error rate'],
+    [3, 'slow database'],
+    [4, 'memory leak'],
+    [5, 'combined chaos'],
+  ] as const) {
     it(`scenario ${id} (${title}) passes within 90 s`, () => {
       const j = journals.find((x) => x.scenario.id === id);
       expect(j, `scenario ${id} ran`).to.not.equal(undefined);
-      const failed = j?.phases.flatMap((p) => p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`));
+      const failed = j?.phases.flatMap((p) =>
+        p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`),
+      );
       expect(failed, 'failed probes').to.deep.equal([]);
       expect(j?.verdict).to.equal('pass');
       expect(j?.seconds).to.be.below(90);
@@ -86,7 +113,13 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(res.status).to.equal(200);
     const received = (await res.json()) as { labels: { alertname: string } }[];
     const names = new Set(received.map((a) => a.labels.alertname));
-    for (const alert of ['FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseTransactions', 'FintechMemoryLeak', 'FintechChaosFaultActive']) {
+    for (const alert of [
+      'FintechHighLatencyP99',
+      'FintechHighErrorRatio',
+      'FintechSlowDatabaseTransactions',
+      'FintechMemoryLeak',
+      'FintechChaosFaultActive',
+    ]) {
       expect([...names], alert).to.include(alert);
     }
   });
@@ -98,8 +131,13 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     const empty: string[] = [];
     for (const { dashboard, panel, expr } of queries) {
       const url = `${stack.urls.prometheus}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${runStarted}&end=${end}&step=5`;
-      const body = (await (await fetch(url)).json()) as { status: string; error?: string; data?: { result: { values: [number, string][] }[] } };
-      const hasData = body.status === 'success' && (body.data?.result ?? []).some((s) => s.values.some(([, v]) => v !== 'NaN'));
+      const body = (await (await fetch(url)).json()) as {
+        status: string;
+        error?: string;
+        data?: { result: { values: [number, string][] }[] };
+      };
+      const hasData =
+        body.status === 'success' && (body.data?.result ?? []).some((s) => s.values.some(([, v]) => v !== 'NaN'));
       if (!hasData) empty.push(`${dashboard} / ${panel}: ${body.error ?? 'no data'} — ${expr}`);
     }
     expect(empty, 'panels without data').to.deep.equal([]);
@@ -108,7 +146,15 @@ describe('the workshop, end to end on the native stack (fast profile)', function
   it('aborts a run whose guard fails, and still rolls back', async () => {
     const guarded: Scenario = {
       ...CASES[1]!(PROFILES.fast, {}),
-      guards: [{ kind: 'metric', name: 'no latency fault', expr: q.faultActive('latency'), unit: 'count', tolerance: { kind: 'range', max: 0 } }],
+      guards: [
+        {
+          kind: 'metric',
+          name: 'no latency fault',
+          expr: q.faultActive('latency'),
+          unit: 'count',
+          tolerance: { kind: 'range', max: 0 },
+        },
+      ],
     };
     const journal = await runScenario(guarded, {
       apiUrl: stack.urls.api,
@@ -119,14 +165,19 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(journal.verdict).to.equal('fail');
     expect(journal.aborted).to.match(/^guard "no latency fault" failed/);
     expect(journal.phases.find((p) => p.phase === 'rollback')?.ok).to.equal(true);
-    const state = (await (await fetch(`${stack.urls.api}/api/failures`)).json()) as { current_config: { latency_ms: number } };
+    const state = (await (await fetch(`${stack.urls.api}/api/failures`)).json()) as {
+      current_config: { latency_ms: number };
+    };
     expect(state.current_config.latency_ms).to.equal(0);
   });
 
   describeAblations(() => stack, LEAK_CAP_MB * 1024 * 1024);
 
   // Last on the shared stack: the killed run leaves its fault on until it expires.
-  describeInterruptedRuns(() => stack, () => path.join(dir, 'reports-interrupted'));
+  describeInterruptedRuns(
+    () => stack,
+    () => path.join(dir, 'reports-interrupted'),
+  );
 
   describe('against an API whose fault injection is disabled', () => {
     let disabled: Stack;
@@ -174,7 +225,9 @@ describe('the workshop, end to end on the native stack (fast profile)', function
 
     it('picks the workshop profile from the 5 s scrape interval and passes scenario 2 (error rate)', () => {
       expect(journal?.profile).to.equal('workshop');
-      const failed = journal?.phases.flatMap((p) => p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`));
+      const failed = journal?.phases.flatMap((p) =>
+        p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`),
+      );
       expect(failed, 'failed probes').to.deep.equal([]);
       expect(journal?.verdict).to.equal('pass');
     });

@@ -4,14 +4,18 @@ import { waitFor, WaitError } from '../../stack/wait';
 describe('waitFor', () => {
   it('resolves as soon as the probe reports healthy', async () => {
     let calls = 0;
-    await waitFor('third call', async () => (++calls < 3 ? 'not yet' : undefined), { timeoutMs: 5_000, intervalMs: 10 });
+    await waitFor('third call', async () => (++calls < 3 ? 'not yet' : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 10,
+    });
     expect(calls).to.equal(3);
   });
 
   it('fails after the deadline naming what it awaited and the last reason', async () => {
-    const err = await waitFor('prometheus on 127.0.0.1:1', async () => 'HTTP 503', { timeoutMs: 100, intervalMs: 10 }).catch(
-      (e: unknown) => e,
-    );
+    const err = await waitFor('prometheus on 127.0.0.1:1', async () => 'HTTP 503', {
+      timeoutMs: 100,
+      intervalMs: 10,
+    }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(WaitError);
     expect((err as WaitError).message).to.match(/^prometheus on 127\.0\.0\.1:1: not ready after .*HTTP 503/);
   });
