@@ -38,7 +38,7 @@ export interface BenchContext {
   adminUrl: string;
   /** Its data directory (to find its processes), empty when there is none. */
   postgresDataDir: string;
-  progress(line: string): void;
+  progress: (line: string) => void;
   /** Registers something to undo at the end, also on failure or Ctrl-C (run last-in, first-out). */
   defer(cleanup: () => Promise<void> | void): void;
   signal: AbortSignal;

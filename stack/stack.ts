@@ -148,7 +148,7 @@ async function startInOrder(
   const records = new ProcessRecords(statePaths(o.stateDir).pids);
   const started = new Map<ComponentName, Promise<void>>();
   const start = async (name: ComponentName): Promise<void> => {
-    await Promise.all(DEPENDENCIES[name].filter((d) => started.has(d)).map((d) => started.get(d)));
+    await Promise.all(DEPENDENCIES[name].flatMap((d) => started.get(d) ?? []));
     if (signal.aborted) return;
     const component = components[name];
     const began = Date.now();

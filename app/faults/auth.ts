@@ -31,7 +31,7 @@ export function refuseForeignOrigins(allowedOrigins: string): RequestHandler {
   return (req, _res, next) => {
     const origin = req.get('origin');
     if (origin === undefined || allowed.has(origin)) return next();
-    let sameHost = false;
+    let sameHost: boolean;
     try {
       sameHost = new URL(origin).host === req.get('host');
     } catch {

@@ -46,7 +46,7 @@ export const scopeSettings = {
 
 /** The body of POST /api/failures: any subset of the settings plus the generic scope. */
 const optionalSettings = Object.fromEntries(
-  SETTING_KEYS.map((k) => [k, settingsSchema.shape[k].removeDefault().optional()]),
+  SETTING_KEYS.map((k) => [k, settingsSchema.shape[k].unwrap().optional()]),
 ) as unknown as { [K in SettingKey]: z.ZodOptional<z.ZodType<FaultSettings[K]>> };
 
 export const updateSchema = z.strictObject({ ...optionalSettings, ...scopeSettings }).meta({ id: 'FaultUpdate' });

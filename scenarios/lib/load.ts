@@ -78,7 +78,7 @@ export function startLoad(apiUrl: string, spec: LoadSpec, maxSeconds: number): R
     },
     (err, result) => {
       clearTimeout(timer);
-      if (err) return fail(err);
+      if (err) return fail(err as Error);
       settle({
         requests: result.requests.total,
         non2xx: result.non2xx,

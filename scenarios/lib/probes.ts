@@ -166,7 +166,7 @@ async function evaluateAlert(probe: AlertProbe, ctx: ProbeContext): Promise<Prob
 
 async function evaluateHttp(probe: HttpProbe, ctx: ProbeContext): Promise<ProbeResult> {
   const started = performance.now();
-  let status = 0;
+  let status: number;
   try {
     const res = await fetch(`${ctx.apiUrl}${probe.path}`, {
       signal: AbortSignal.timeout(Math.max(probe.maxMs * 5, 2000)),

@@ -20,7 +20,7 @@ export function verdictTable(j: Journal): string {
   const header = ['phase', 'result', 'probe', 'value', 'expected', 'at'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r as string[]))].join('\n');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r))].join('\n');
 }
 
 export function chartOf(j: Journal): string {
