@@ -243,7 +243,7 @@ describe('transfers', () => {
       const statuses = new Set(results.map((r) => r.status));
       expect(
         [...statuses].every((s) => s === 201 || s === 422),
-        `statuses ${[...statuses]}`,
+        `statuses ${[...statuses].join(', ')}`,
       ).to.equal(true);
       const created = results.filter((r) => r.status === 201).length;
       const after = await auditLedger(url);

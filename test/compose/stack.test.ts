@@ -195,7 +195,7 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     });
 
     it('returns data for every panel and annotation query through its query API, after the scenarios', async () => {
-      expect(scenarios, 'the scenarios ran first').to.not.be.empty;
+      expect(scenarios, 'the scenarios ran first').to.not.have.lengthOf(0);
       const queries = dashboardQueries();
       const empty = async (): Promise<string[]> => {
         const missing: string[] = [];

@@ -173,7 +173,7 @@ describe('the docs, run against an isolated native stack', function () {
               if (!r) return;
               expect(r.code, `${label} exited ${r.code}; stderr: ${r.stderr.slice(0, 500)}`).to.equal(0);
               if (/\bcurl\b/.test(cmd.text)) {
-                expect(r.statuses, `${label}: no HTTP answer recorded`).to.not.be.empty;
+                expect(r.statuses, `${label}: no HTTP answer recorded`).to.not.have.lengthOf(0);
                 const allowed = cmd.statuses;
                 const wrong = r.statuses.filter((s) => (allowed ? !allowed.includes(s) : s < 200 || s > 299));
                 expect(
@@ -209,7 +209,7 @@ describe('the docs, run against an isolated native stack', function () {
               (vs) => vs.some((v) => !Number.isNaN(v) && exps.every((e) => holds(v, e))),
               { timeoutMs: caseId === undefined ? QUERY_DEADLINE_MS : CASE_QUERY_DEADLINE_MS, intervalMs: 500 },
             );
-            expect(values).to.not.be.empty;
+            expect(values).to.not.have.lengthOf(0);
           });
         }
       }
@@ -259,16 +259,14 @@ function rewrite(apiUrl: string, stack: Stack): (text: string) => string {
     );
 }
 
-let blockCounter = 0;
-
 /** Runs the commands in one bash, each with its own output files, stopping at the first that fails. */
 async function runShell(
   cmds: Command[],
   rewriteText: (s: string) => string,
   parent: string,
 ): Promise<(ShellResult | undefined)[]> {
-  const dir = path.join(parent, String((blockCounter += 1)));
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(parent, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(parent, 'block-'));
   const q = (file: string) => `"${path.join(dir, file)}"`;
   const script = [
     'set -o pipefail',

