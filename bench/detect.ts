@@ -60,7 +60,7 @@ interface PromAlert {
 /** Part 5: seconds from injecting each workshop fault to its alert firing in Prometheus, against the floor. */
 export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
   const { progress, settings } = ctx;
-  const configFile = path.join(projectRoot(), 'config', 'prometheus', PROMETHEUS_CONFIGS.fast);
+  const configFile = path.join(projectRoot(), 'monitoring', 'prometheus', PROMETHEUS_CONFIGS.fast);
   const floors = readAlertFloors(configFile);
   const missing = [...CASES.flatMap((c) => c.alerts), FLAG_ALERT].filter((a) => !floors.has(a));
   if (missing.length > 0)

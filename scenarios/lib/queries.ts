@@ -7,7 +7,7 @@ import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
  */
 const CONTROL_PLANE = 'endpoint!~"/api/failures|/api/reset"';
 const API_JOB = 'job="fintech-api"';
-/** From config/postgres-exporter/queries.yml: PostgreSQL's own count of active sessions in pg_sleep. */
+/** From monitoring/postgres-exporter/queries.yml: PostgreSQL's own count of active sessions in pg_sleep. */
 const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';
 
 export const q = {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
 import { projectRoot } from '../../app/paths';
-import { DASHBOARDS_DIR, dashboardQueries } from '../../config/grafana/queries';
+import { DASHBOARDS_DIR, dashboardQueries } from '../../monitoring/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import type { Journal } from '../../scenarios/lib/runner';
 import { runCases } from '../../scenarios/lib/session';
@@ -121,7 +121,9 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
   });
 
   it('has Prometheus scrape every target up', async () => {
-    const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'config/prometheus', ENV.PROMETHEUS_CONFIG), 'utf8')) as {
+    const config = YAML.parse(
+      fs.readFileSync(path.join(ROOT, 'monitoring/prometheus', ENV.PROMETHEUS_CONFIG), 'utf8'),
+    ) as {
       scrape_configs: { static_configs: { targets: string[] }[] }[];
     };
     const targets = new Set(config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets)));

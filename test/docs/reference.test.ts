@@ -114,7 +114,7 @@ describe('the docs (README.md and docs/)', () => {
     expect([...new Set(unknown)]).to.deep.equal([]);
   });
 
-  it('name only alerts defined in config/prometheus/rules', () => {
+  it('name only alerts defined in monitoring/prometheus/rules', () => {
     const known = alertNames();
     const unknown: string[] = [];
     for (const file of DOCS) {
@@ -485,7 +485,7 @@ interface RuleFile {
 }
 
 function ruleFiles(root = projectRoot()): RuleFile[] {
-  const dir = path.join(root, 'config', 'prometheus', 'rules');
+  const dir = path.join(root, 'monitoring', 'prometheus', 'rules');
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.yml'))
@@ -528,7 +528,7 @@ interface Panel {
 
 /** Dashboard title -> the titles of its panels (rows and nested panels included). */
 function dashboards(root = projectRoot()): Map<string, Set<string>> {
-  const dir = path.join(root, 'config', 'grafana', 'dashboards');
+  const dir = path.join(root, 'monitoring', 'grafana', 'dashboards');
   const out = new Map<string, Set<string>>();
   for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
     const json = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { title: string; panels?: Panel[] };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { dashboardQueries } from '../../config/grafana/queries';
+import { dashboardQueries } from '../../monitoring/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { CASES } from '../../scenarios/cases';
 import { q } from '../../scenarios/lib/queries';

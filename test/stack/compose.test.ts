@@ -187,7 +187,9 @@ describe('docker-compose.yml', () => {
     const renderer = service('alertmanager-config');
     const [, script, source, out] = renderer.command ?? [];
     expect(script).to.equal('dist/stack/alertmanager-config.js');
-    expect(hostPathOf(renderer, source ?? '')).to.equal(path.join(ROOT, 'config/alertmanager/alertmanager.docker.yml'));
+    expect(hostPathOf(renderer, source ?? '')).to.equal(
+      path.join(ROOT, 'monitoring/alertmanager/alertmanager.docker.yml'),
+    );
     expect(Object.keys(renderer.environment ?? {})).to.include.members([
       'TELEGRAM_BOT_TOKEN',
       'TELEGRAM_CHAT_ID',
@@ -208,7 +210,7 @@ describe('docker-compose.yml', () => {
   it('has Prometheus scrape services that exist, at ports they publish', () => {
     for (const file of ['prometheus.docker.yml', 'prometheus.docker.fast.yml']) {
       const config = readYaml<{ scrape_configs: { static_configs: { targets: string[] }[] }[] }>(
-        `config/prometheus/${file}`,
+        `monitoring/prometheus/${file}`,
       );
       const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
       expect(targets).to.not.have.lengthOf(0);
@@ -224,7 +226,7 @@ describe('docker-compose.yml', () => {
 
   it('has Alertmanager notify the alert-sink service on its port', () => {
     const config = readYaml<{ receivers: { webhook_configs?: { url: string }[] }[] }>(
-      'config/alertmanager/alertmanager.docker.yml',
+      'monitoring/alertmanager/alertmanager.docker.yml',
     );
     const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url));
     expect(urls).to.not.have.lengthOf(0);
@@ -260,17 +262,17 @@ describe('docker-compose.yml', () => {
       'postgres-data:/var/lib/postgresql',
     ]);
     const providers = readYaml<{ providers: { options: { path: string } }[] }>(
-      'config/grafana/provisioning/dashboards/dashboards.yml',
+      'monitoring/grafana/provisioning/dashboards/dashboards.yml',
     );
     for (const provider of providers.providers) {
       expect(hostPathOf(service('grafana'), provider.options.path)).to.equal(
-        path.join(ROOT, 'config/grafana/dashboards'),
+        path.join(ROOT, 'monitoring/grafana/dashboards'),
       );
     }
   });
 
   it('mounts each Grafana provisioning folder the kit provides, and not the folder holding them', () => {
-    const provided = fs.readdirSync(path.join(ROOT, 'config/grafana/provisioning')).sort();
+    const provided = fs.readdirSync(path.join(ROOT, 'monitoring/grafana/provisioning')).sort();
     const targets = (service('grafana').volumes ?? [])
       .map((v) => v.split(':')[1] ?? '')
       .filter((t) => t.startsWith('/etc/grafana/provisioning'));

@@ -16,7 +16,7 @@ const PORTS: Ports = {
   postgresExporter: 19487,
   alertSink: 19499,
 };
-const ALERTMANAGER_CONFIG = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.yml');
+const ALERTMANAGER_CONFIG = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.yml');
 const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123, apiUrl: 'http://127.0.0.1:19698' };
 
 interface PrometheusConfig {
@@ -64,7 +64,7 @@ describe('config rendering', () => {
 
   for (const [profile, file] of Object.entries(PROMETHEUS_CONFIGS)) {
     describe(`Prometheus config of the ${profile} profile (${file})`, () => {
-      const source = path.join(ROOT, 'config', 'prometheus', file);
+      const source = path.join(ROOT, 'monitoring', 'prometheus', file);
 
       it('points every scrape target and Alertmanager at the ports of this stack', () => {
         const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
@@ -86,7 +86,7 @@ describe('config rendering', () => {
         }
       });
 
-      it('passes promtool check config from outside config/prometheus', () => {
+      it('passes promtool check config from outside monitoring/prometheus', () => {
         const rendered = path.join(dir, 'prometheus.yml');
         fs.writeFileSync(rendered, renderPrometheusConfig(source, PORTS));
         const { status, output } = run('promtool', ['check', 'config', rendered], dir);
@@ -130,7 +130,7 @@ describe('config rendering', () => {
 
   describe("Compose's alertmanager-config service (stack/alertmanager-config.ts)", () => {
     const script = path.join(ROOT, 'stack', 'alertmanager-config.ts');
-    const source = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.docker.yml');
+    const source = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.docker.yml');
     const telegramEnv = {
       TELEGRAM_BOT_TOKEN: TELEGRAM.botToken,
       TELEGRAM_CHAT_ID: String(TELEGRAM.chatId),

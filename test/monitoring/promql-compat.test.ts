@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { dashboardQueries } from '../../config/grafana/queries';
+import { dashboardQueries } from '../../monitoring/grafana/queries';
 import { RULE_FILES, rulesOf } from './tools';
 
 /**

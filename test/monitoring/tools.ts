@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
 
-export const CONFIG_DIR = join(__dirname, '..', '..', 'config');
-export const PROMETHEUS_DIR = join(CONFIG_DIR, 'prometheus');
-export const ALERTMANAGER_DIR = join(CONFIG_DIR, 'alertmanager');
-export const GRAFANA_DIR = join(CONFIG_DIR, 'grafana');
+export const MONITORING_DIR = join(__dirname, '..', '..', 'monitoring');
+export const PROMETHEUS_DIR = join(MONITORING_DIR, 'prometheus');
+export const ALERTMANAGER_DIR = join(MONITORING_DIR, 'alertmanager');
+export const GRAFANA_DIR = join(MONITORING_DIR, 'grafana');
 
 const PACKAGES: Record<string, string> = {
   promtool: 'prometheus',
@@ -47,7 +47,7 @@ export interface Rule {
   readonly annotations?: Record<string, string>;
 }
 
-/** The rules of config/prometheus/rules/<file>, flattened across groups. */
+/** The rules of monitoring/prometheus/rules/<file>, flattened across groups. */
 export function rulesOf(file: string): Rule[] {
   const doc = readYaml<{ groups: { rules: Rule[] }[] }>(join(PROMETHEUS_DIR, 'rules', file));
   return doc.groups.flatMap((group) => group.rules);

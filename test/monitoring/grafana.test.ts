@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DASHBOARDS_DIR, dashboardQueries } from '../../config/grafana/queries';
+import { DASHBOARDS_DIR, dashboardQueries } from '../../monitoring/grafana/queries';
 import {
   GRAFANA_DIR,
   PROMETHEUS_DIR,
@@ -55,7 +55,7 @@ describe('Grafana provisioning', () => {
     expect(datasources[1]).to.include({ type: 'jaeger', uid: 'jaeger', url: 'http://jaeger:16686' });
   });
 
-  it('loads dashboards from the folder config/grafana/dashboards is mounted at', () => {
+  it('loads dashboards from the folder monitoring/grafana/dashboards is mounted at', () => {
     const { providers } = readYaml<{ providers: { type: string; options: { path: string } }[] }>(
       join(GRAFANA_DIR, 'provisioning', 'dashboards', 'dashboards.yml'),
     );
