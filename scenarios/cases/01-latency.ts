@@ -4,12 +4,12 @@ import { READS_AND_TRANSFERS, clientLatency, healthyApi, memoryGuard, recovered,
 
 const LATENCY_MS = 2000;
 
-/** docs/cases/01_latency.md: 2 s of injected latency shows in p95/p99 and fires the latency alerts. */
+/** docs/cases/01-latency.md: 2 s of injected latency shows in p95/p99 and fires the latency alerts. */
 export const latency: ScenarioFactory = (profile) => ({
   id: 1,
   slug: 'latency',
   title: 'Latency',
-  doc: 'docs/cases/01_latency.md',
+  doc: 'docs/cases/01-latency.md',
   hypothesis: `With ${LATENCY_MS} ms injected before every handler, clients wait ${LATENCY_MS} ms (within 5%), the median lands in the (2, 2.1] s bucket, the latency alerts fire, and p99 returns under the 500 ms SLO after the reset.`,
   faults: { latency_ms: LATENCY_MS },
   load: {

@@ -2,12 +2,12 @@ import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
 import { READS_AND_TRANSFERS, healthyApi, memoryGuard, sleepingInPostgres, recovered, windowSeconds } from './common';
 
-/** docs/cases/03_slow_database.md: a slow PostgreSQL holds connections; transactions pile up; /livez stays fast. */
+/** docs/cases/03-slow-database.md: a slow PostgreSQL holds connections; transactions pile up; /livez stays fast. */
 export const slowDatabase: ScenarioFactory = (profile) => ({
   id: 3,
   slug: 'slow-database',
   title: 'Slow database',
-  doc: 'docs/cases/03_slow_database.md',
+  doc: 'docs/cases/03-slow-database.md',
   hypothesis:
     "With db_slow (1000 ms inside PostgreSQL per query), PostgreSQL itself shows sessions sleeping in it (pg_stat_activity, wait event PgSleep), a balance read takes the injected 1 s (within 5%) in the database, transfers pile up as open transactions (more than 10 in flight, waiting on the sleeping queries and on each other's row locks), the database alerts fire, and /livez stays fast; all recovers after the reset.",
   faults: { db_slow: true },

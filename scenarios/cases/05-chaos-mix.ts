@@ -18,12 +18,12 @@ const ALERTS = [
   'FintechChaosFaultActive',
 ];
 
-/** docs/cases/05_chaos_mix.md: latency, errors and a slow database at once; every matching alert fires together. */
+/** docs/cases/05-chaos-mix.md: latency, errors and a slow database at once; every matching alert fires together. */
 export const chaosMix: ScenarioFactory = (profile) => ({
   id: 5,
   slug: 'chaos-mix',
   title: 'Combined chaos',
-  doc: 'docs/cases/05_chaos_mix.md',
+  doc: 'docs/cases/05-chaos-mix.md',
   hypothesis:
     'With 800 ms latency, 10% errors and a slow database together, each fault shows on its own: the injected 500s (which never reach the database) take 800 ms, 10% of answers are 500s, PostgreSQL shows sessions sleeping in pg_sleep; the latency, error, database and chaos alerts all fire at the same time, and everything recovers after one reset.',
   faults: { latency_ms: 800, error_rate: 10, db_slow: true },

@@ -27,7 +27,7 @@ import {
  * Runs what the docs tell participants to run, against one isolated native stack (fast profile), so a
  * command or a query that stops working fails here instead of in front of a workshop.
  *
- * Conventions (also described at the top of docs/curl_guide.md):
+ * Conventions (also described at the top of docs/curl-guide.md):
  * - Every ```sh / ```bash / ```shell block of README.md and docs/** runs, in page order, as one bash
  *   script (variables carry from line to line), with the stack's ports in place of 5000, 9090, 9093,
  *   9099 and 9187. Each logical command (continuation lines joined) must exit 0.
@@ -43,7 +43,7 @@ import {
  *   (reference.test.ts checks their targets).
  * - Every ```promql block must be valid and return at least one sample (polled with a deadline); each
  *   `# expect: > 1.9` line in it is a condition that one sample must meet.
- * - The case pages (docs/cases/0N_*) run first, each under the load of its scenario
+ * - The case pages (docs/cases/0N-*) run first, each under the load of its scenario
  *   (scenarios/cases), so their queries see the fault their page injects; then README.md, then the other
  *   pages. Faults are reset after every page.
  */
@@ -67,7 +67,7 @@ const QUERY_DEADLINE_MS = 20_000;
 
 const DOCS = docFiles();
 const caseOf = (file: DocFile): number | undefined => {
-  const m = /^docs\/cases\/0(\d)_/.exec(file.rel);
+  const m = /^docs\/cases\/0(\d)-/.exec(file.rel);
   return m ? Number(m[1]) : undefined;
 };
 const ORDERED = [
@@ -216,11 +216,11 @@ describe('the docs, run against an isolated native stack', function () {
     });
   }
 
-  describe('docs/curl_guide.md', () => {
+  describe('docs/curl-guide.md', () => {
     it('calls every endpoint the API lists on GET /', async () => {
       const listed = ((await (await fetch(`${stack.urls.api}/`)).json()) as { endpoints: string[] }).endpoints;
       expect(listed.length).to.be.greaterThan(10);
-      const guide = DOCS.find((f) => f.rel === 'docs/curl_guide.md') as DocFile;
+      const guide = DOCS.find((f) => f.rel === 'docs/curl-guide.md') as DocFile;
       const called = blocks(guide)
         .filter((b) => SHELL_LANGS.has(b.lang))
         .flatMap(commands)

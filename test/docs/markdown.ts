@@ -6,7 +6,7 @@ import { projectRoot } from '../../app/paths';
  * Reads the Markdown the participants follow (README.md and docs/**) into what the docs tests check:
  * fenced blocks with their markers, commands with their expected statuses, PromQL with its
  * expectations, links, headings, tables and inline code. The conventions are described at the top
- * of docs/curl_guide.md.
+ * of docs/curl-guide.md.
  */
 
 export interface DocFile {
@@ -284,7 +284,7 @@ const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ?
 
 /**
  * Keys whose values differ on every run or machine wherever they appear: ids, times, measurements,
- * balances and counts (docs/curl_guide.md, "How to read this page", says so to the reader). A path
+ * balances and counts (docs/curl-guide.md, "How to read this page", says so to the reader). A path
  * ("$.latency_ms", the measured one, unlike "$.config.latency_ms") names one place only. Their
  * shape is still compared.
  */

@@ -53,16 +53,16 @@ describe('the docs (README.md and docs/)', () => {
     for (const rel of [
       'docs/workshop.md',
       'docs/architecture.md',
-      'docs/testing_philosophy.md',
-      'docs/curl_guide.md',
+      'docs/testing-philosophy.md',
+      'docs/curl-guide.md',
       'docs/faults.md',
       'docs/adding-a-fault.md',
       'docs/monitoring.md',
-      'docs/cases/01_latency.md',
-      'docs/cases/02_error_rate.md',
-      'docs/cases/03_slow_database.md',
-      'docs/cases/04_memory_leak.md',
-      'docs/cases/05_chaos_mix.md',
+      'docs/cases/01-latency.md',
+      'docs/cases/02-error-rate.md',
+      'docs/cases/03-slow-database.md',
+      'docs/cases/04-memory-leak.md',
+      'docs/cases/05-chaos-mix.md',
     ]) {
       expect(
         DOCS.map((d) => d.rel),
@@ -306,9 +306,9 @@ describe('docs/faults.md', () => {
   });
 });
 
-describe('docs/curl_guide.md', () => {
+describe('docs/curl-guide.md', () => {
   it('injects every fault in an example', () => {
-    const bodies = blocks(doc('docs/curl_guide.md'))
+    const bodies = blocks(doc('docs/curl-guide.md'))
       .filter((b) => SHELL_LANGS.has(b.lang))
       .flatMap(commands)
       .filter((c) => c.text.includes('/api/failures') && c.text.includes(' -d '))
@@ -341,7 +341,7 @@ describe('docs/cases', () => {
     const slow = Object.values(CASES)
       .map((factory) => factory(PROFILES.fast, {}))
       .filter((scenario) => 'db_slow' in scenario.faults && !('db_fail' in scenario.faults));
-    expect(slow.map((s) => s.doc)).to.include.members(['docs/cases/03_slow_database.md', 'docs/cases/05_chaos_mix.md']);
+    expect(slow.map((s) => s.doc)).to.include.members(['docs/cases/03-slow-database.md', 'docs/cases/05-chaos-mix.md']);
     for (const scenario of slow) expect(doc(scenario.doc).text, scenario.doc).to.not.include('DATABASE_UNAVAILABLE');
   });
 

@@ -39,7 +39,7 @@ const PROFILES = [
 ];
 const SLO_FILES = ['rules/slo.yml', 'rules/slo-workshop.yml'];
 const RUNBOOK_BASE = 'https://github.com/fintech-chaos-workshop/fintech-chaos-workshop/blob/main/docs/cases/';
-const CASES = ['01_latency.md', '02_error_rate.md', '03_slow_database.md', '04_memory_leak.md', '05_chaos_mix.md'];
+const CASES = ['01-latency.md', '02-error-rate.md', '03-slow-database.md', '04-memory-leak.md', '05-chaos-mix.md'];
 /** Alerts the automated scenarios wait for, with the longest `for` that still fires within ~30 s. */
 const SCENARIO_ALERTS: Record<string, number> = {
   FintechHighLatencyP99: 15,
