@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
 import { docFiles, type DocFile } from './markdown';
@@ -14,6 +15,19 @@ describe('the Russian pages (docs/ru/)', () => {
     const untranslated = english.filter((d) => !byRel.has(russianTwin(d.rel))).map((d) => `${d.rel}: no ${russianTwin(d.rel)}`);
     const orphans = DOCS.filter((d) => isRussian(d.rel) && !(isTranslated(englishTwin(d.rel)) && byRel.has(englishTwin(d.rel)))).map((d) => `${d.rel}: no English ${englishTwin(d.rel)}`);
     expect([...untranslated, ...orphans]).to.deep.equal([]);
+  });
+
+  it('start with a link to their twin, in both languages', () => {
+    const wrong: string[] = [];
+    for (const en of DOCS.filter((d) => isTranslated(d.rel) && byRel.has(russianTwin(d.rel)))) {
+      const ru = byRel.get(russianTwin(en.rel)) as DocFile;
+      for (const [page, twin, pattern] of [[en, ru, /^English · \[Русский\]\(([^)]+)\)$/], [ru, en, /^\[English\]\(([^)]+)\) · Русский$/]] as const) {
+        const target = pattern.exec(page.text.split('\n')[0] ?? '')?.[1];
+        const resolved = target && path.relative(ROOT, path.resolve(path.dirname(page.abs), target)).split(path.sep).join('/');
+        if (resolved !== twin.rel) wrong.push(`${page.rel}: first line "${page.text.split('\n')[0]}" does not link to ${twin.rel}`);
+      }
+    }
+    expect(wrong).to.deep.equal([]);
   });
 
   for (const en of DOCS.filter((d) => isTranslated(d.rel))) {
