@@ -1,29 +1,44 @@
 # syntax=docker/dockerfile:1
-# The API image. The Compose stack's alert sink runs from it too (node dist/stack/alert-sink.js).
-ARG NODE_VERSION=20.20
+# The kit's two images, from one build stage: `api` (the last stage; Compose's alert-sink and
+# alertmanager-config services run from it too) and `scenarios` (the workshop scenarios, for Docker
+# users without Node). Versions of every component on each path: docs/versions.md.
+# Node 24 is an LTS line maintained until 2028-04; the native path runs on Node 20.19 and later.
+ARG NODE_VERSION=24.19.0
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No install scripts: they only prepare the embedded PostgreSQL binaries and esbuild (native stack, tests).
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# --omit=optional skips the embedded PostgreSQL binaries and esbuild's platform binary (optional
+# dependencies of the native stack's and the tests' dev tools); --ignore-scripts runs no install script.
+RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY app ./app
 COPY stack ./stack
+COPY scenarios ./scenarios
 RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:${NODE_VERSION}-bookworm-slim
+# The scenarios need autocannon (a dev dependency): they run from the build stage, compiled.
+FROM build AS scenarios
+ENV NODE_ENV=production REPORTS_DIR=/app/reports
+RUN mkdir -p reports && chown node:node reports
+USER node
+ENTRYPOINT ["node", "dist/scenarios/cli.js"]
+CMD ["--help"]
+
+FROM node:${NODE_VERSION}-bookworm-slim AS api
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000
 WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # package.json marks the project root; the API applies init.sql itself when the schema is missing
 COPY package.json init.sql ./
+# alertmanager-config writes here; a new named volume mounted here starts owned by node, like this folder
+RUN mkdir /rendered && chown node:node /rendered
 USER node
 EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -6,7 +6,7 @@ NODE_BIN := node_modules/.bin
 STACK := node --import tsx stack/cli.ts
 SCENARIO := node --import tsx scenarios/cli.ts
 
-.PHONY: help install build up down status alerts logs test test-quick typecheck scenarios \
+.PHONY: help install build up down status alerts logs test test-quick test-compose typecheck scenarios \
         scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean
 
 help: ## list the targets
@@ -37,9 +37,13 @@ status: install ## each component's URL and health
 alerts: install ## alert notifications received from Alertmanager
 	@$(STACK) alerts
 
-test: build ## run every test (installs and starts what the tests need)
+test: build ## run every test (installs and starts what the tests need; the container test only where Docker runs)
 	scripts/ensure-tools.sh --compose
 	$(NODE_BIN)/mocha
+
+test-compose: install ## the container test alone: build, run and check the Compose stack, then remove it (needs Docker)
+	REQUIRE_DOCKER=1 $(NODE_BIN)/mocha --no-config --node-option=import=tsx --reporter=test/support/reporter.cjs \
+	  --timeout=30000 --forbid-only --forbid-pending --exit test/compose/stack.test.ts
 
 test-quick: install ## the API and fault tests only (no Prometheus stack)
 	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' test/config.test.ts

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { exporterVersionOf, postgresExporterFlags } from './exporter';
 import { DATABASE, type ComponentName, type Profile, type ResolvedOptions } from './options';
 import { httpProbe, postgresProbe } from './probes';
 import { readCmdline } from './process';
@@ -71,8 +72,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
         argv: [
           tools.postgresExporter,
           `--web.listen-address=127.0.0.1:${ports.postgresExporter}`,
-          // PostgreSQL 17 moved the checkpointer columns the bgwriter collector of 0.11 reads
-          '--no-collector.bgwriter',
+          ...postgresExporterFlags(exporterVersionOf(tools.postgresExporter)),
         ],
         env: withEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
         cwd: o.stateDir,

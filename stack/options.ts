@@ -58,7 +58,12 @@ export interface StackOptions {
 export interface TelegramSettings {
   botToken: string;
   chatId: number;
+  /** Bot API base URL (Alertmanager's telegram_configs api_url); a test points it at a loopback stand-in. */
+  apiUrl: string;
 }
+
+/** Alertmanager's own default for telegram_configs api_url. */
+export const TELEGRAM_API_URL = 'https://api.telegram.org';
 
 /** StackOptions with every default applied. */
 export interface ResolvedOptions {
@@ -94,7 +99,8 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
   };
 }
 
-const PORT_VARIABLES: Record<keyof Ports, readonly string[]> = {
+/** The environment variables that set each port, in order of precedence; Compose reads the first from .env. */
+export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = {
   api: ['API_PORT', 'PORT'],
   prometheus: ['PROMETHEUS_PORT'],
   alertmanager: ['ALERTMANAGER_PORT'],
@@ -137,5 +143,16 @@ export function telegramFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Tel
   if (!/^-?\d+$/.test(chatId)) problems.push(`TELEGRAM_CHAT_ID=${chatId} must be a number (negative for a group)`);
   // the token goes into YAML as is: accept only the characters Telegram uses
   if (!/^\d+:[\w-]+$/.test(botToken)) problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC-...)');
-  return problems.length === before ? { botToken, chatId: Number(chatId) } : undefined;
+  const apiUrl = env['TELEGRAM_API_URL'] || TELEGRAM_API_URL;
+  if (!isHttpUrl(apiUrl)) problems.push(`TELEGRAM_API_URL=${apiUrl} must be an http(s) URL without quotes or spaces`);
+  return problems.length === before ? { botToken, chatId: Number(chatId), apiUrl } : undefined;
+}
+
+function isHttpUrl(text: string): boolean {
+  if (/['"\s]/.test(text)) return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }

@@ -50,17 +50,20 @@ export function renderPrometheusConfig(sourceFile: string, ports: Ports): string
 export const TELEGRAM_TEMPLATE = 'telegram.receiver.yml';
 
 /**
- * The Alertmanager config for this stack: webhook URLs pointed at this stack's sink and, with
- * Telegram settings, the filled-in Telegram template appended so that it extends the last receiver.
+ * The Alertmanager config of a stack: with `ports` (the native stack), webhook URLs pointed at this
+ * stack's sink; with Telegram settings, the filled-in Telegram template appended so that it extends
+ * the last receiver. The one renderer of both paths: Compose runs it as `alertmanager-config`.
  * Rendered as text, so the file keeps its comments and layout.
  */
-export function renderAlertmanagerConfig(sourceFile: string, ports: Ports, telegram?: TelegramSettings): string {
-  let text = substitutePorts(fs.readFileSync(sourceFile, 'utf8'), ports);
+export function renderAlertmanagerConfig(sourceFile: string, ports: Ports | undefined, telegram?: TelegramSettings): string {
+  let text = fs.readFileSync(sourceFile, 'utf8');
+  if (ports !== undefined) text = substitutePorts(text, ports);
   if (telegram !== undefined) {
     const template = fs.readFileSync(path.join(path.dirname(sourceFile), TELEGRAM_TEMPLATE), 'utf8');
     text = `${text.trimEnd()}\n${fillTemplate(template, {
       TELEGRAM_BOT_TOKEN: telegram.botToken,
       TELEGRAM_CHAT_ID: String(telegram.chatId),
+      TELEGRAM_API_URL: telegram.apiUrl,
     })}`;
   }
   const doc = YAML.parseDocument(text);

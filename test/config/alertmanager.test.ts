@@ -7,6 +7,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { DEFAULT_PORTS, type Ports } from '../../stack/options';
+import { renderAlertmanagerConfig } from '../../stack/render';
 import { pollUntil } from '../support/poll';
 import { ALERTMANAGER_DIR, RULE_FILES, rulesOf, runTool } from './tools';
 
@@ -21,12 +23,11 @@ interface Receiver {
 
 const native = readFileSync(join(ALERTMANAGER_DIR, 'alertmanager.yml'), 'utf8');
 
-/** alertmanager.yml with the Telegram snippet appended, as the launcher renders it. */
-function withTelegram(config: string): string {
-  const snippet = readFileSync(join(ALERTMANAGER_DIR, 'telegram.receiver.yml'), 'utf8')
-    .replace('${TELEGRAM_BOT_TOKEN}', '123456:test-token')
-    .replace('${TELEGRAM_CHAT_ID}', '-1001234');
-  return `${config.trimEnd()}\n${snippet}`;
+const TELEGRAM = { botToken: '123456:test-token', chatId: -1001234, apiUrl: 'https://api.telegram.org' };
+
+/** alertmanager.yml with Telegram, rendered as both stacks render it (stack/render.ts). */
+function withTelegram(ports?: Ports, telegram = TELEGRAM): string {
+  return renderAlertmanagerConfig(join(ALERTMANAGER_DIR, 'alertmanager.yml'), ports, telegram);
 }
 
 describe('Alertmanager configuration', () => {
@@ -57,7 +58,7 @@ describe('Alertmanager configuration', () => {
   });
 
   it('with the Telegram snippet appended, passes amtool check-config and notifies Telegram for urgent alerts only', () => {
-    const rendered = withTelegram(native);
+    const rendered = withTelegram();
     const file = join(dir, 'alertmanager.telegram.yml');
     writeFileSync(file, rendered);
     const result = runTool('amtool', ['check-config', file]);
@@ -65,7 +66,7 @@ describe('Alertmanager configuration', () => {
     const receivers = (parse(rendered) as { receivers: Receiver[] }).receivers;
     expect(receivers.filter((r) => r.telegram_configs).map((r) => r.name)).to.deep.equal(['urgent']);
     expect(receivers.find((r) => r.name === 'urgent')?.telegram_configs).to.deep.equal([
-      { bot_token: '123456:test-token', chat_id: -1001234, send_resolved: true },
+      { bot_token: '123456:test-token', chat_id: -1001234, api_url: 'https://api.telegram.org', send_resolved: true },
     ]);
   });
 
@@ -94,9 +95,11 @@ describe('Alertmanager configuration', () => {
   }
 });
 
-describe('Alertmanager running alertmanager.yml', function () {
+describe('Alertmanager running alertmanager.yml, with Telegram', function () {
   this.timeout(30_000);
   const received: { receiver: string; status: string; alertname: string }[] = [];
+  /** Requests to the loopback stand-in for Telegram's Bot API (Alertmanager's telegram_configs api_url). */
+  const telegram: { path: string; body: Record<string, unknown> }[] = [];
   let sink: http.Server;
   let alertmanager: ChildProcess;
   let dir: string;
@@ -109,6 +112,12 @@ describe('Alertmanager running alertmanager.yml', function () {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
+        if (req.url?.startsWith('/bot')) {
+          telegram.push({ path: req.url, body: JSON.parse(body) as Record<string, unknown> });
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ ok: true, result: { message_id: telegram.length, date: 0, chat: { id: TELEGRAM.chatId, type: 'group' } } }));
+          return;
+        }
         const notification = JSON.parse(body) as {
           receiver: string;
           alerts: { status: string; labels: Record<string, string> }[];
@@ -121,7 +130,8 @@ describe('Alertmanager running alertmanager.yml', function () {
     });
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
     const sinkPort = (sink.address() as AddressInfo).port;
-    writeFileSync(join(dir, 'alertmanager.yml'), native.split(NATIVE_SINK).join(`http://127.0.0.1:${sinkPort}/alerts`));
+    const standIn = { ...TELEGRAM, apiUrl: `http://127.0.0.1:${sinkPort}` };
+    writeFileSync(join(dir, 'alertmanager.yml'), withTelegram({ ...DEFAULT_PORTS, alertSink: sinkPort }, standIn));
 
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
@@ -181,6 +191,25 @@ describe('Alertmanager running alertmanager.yml', function () {
       { timeoutMs: 5_000 },
     );
     expect(seen[0]).to.deep.include({ receiver: 'urgent', status: 'firing' });
+  });
+
+  it('sends a critical alert to Telegram through the configured Bot API URL, with the chat id', async () => {
+    const message = await pollUntil(
+      'a sendMessage about FintechHighErrorRatio at the Bot API stand-in',
+      () => telegram.find((t) => String(t.body['text']).includes('FintechHighErrorRatio')),
+      (found) => found !== undefined,
+      { timeoutMs: 5_000 },
+    );
+    expect(message?.path).to.equal(`/bot${TELEGRAM.botToken}/sendMessage`);
+    expect(String(message?.body['chat_id'])).to.equal(String(TELEGRAM.chatId));
+  });
+
+  it('does not send a warning to Telegram', async () => {
+    await post([{ labels: { alertname: 'FintechHighMemory', severity: 'warning' } }]);
+    await pollUntil('FintechHighMemory at the sink', () => received.some((r) => r.alertname === 'FintechHighMemory'), Boolean, {
+      timeoutMs: 5_000,
+    });
+    expect(telegram.filter((t) => String(t.body['text']).includes('FintechHighMemory'))).to.deep.equal([]);
   });
 
   it('delivers the resolution of an alert too', async () => {

@@ -25,6 +25,7 @@ const PROFILES = [
   { file: 'prometheus.yml', interval: '5s', hosts: NATIVE },
   { file: 'prometheus.docker.yml', interval: '5s', hosts: COMPOSE },
   { file: 'prometheus.fast.yml', interval: '1s', hosts: NATIVE },
+  { file: 'prometheus.docker.fast.yml', interval: '1s', hosts: COMPOSE },
 ];
 const SLO_FILES = ['rules/slo.yml', 'rules/slo-workshop.yml'];
 const RUNBOOK_BASE = 'https://github.com/fintech-chaos-workshop/fintech-chaos-workshop/blob/main/docs/cases/';

@@ -21,11 +21,18 @@ describe('stack settings from the environment', () => {
       expect(optionsFromEnv({}).telegram).to.equal(undefined);
     });
 
-    it('reads the token and a numeric chat id', () => {
+    it("reads the token and a numeric chat id, with Alertmanager's default Bot API URL", () => {
       expect(optionsFromEnv({ TELEGRAM_BOT_TOKEN: '123456:ABC-def_ghi', TELEGRAM_CHAT_ID: '-100123' }).telegram).to.deep.equal({
         botToken: '123456:ABC-def_ghi',
         chatId: -100123,
+        apiUrl: 'https://api.telegram.org',
       });
+    });
+
+    it('takes another Bot API base URL from TELEGRAM_API_URL, and refuses one that is not http(s)', () => {
+      const env = { TELEGRAM_BOT_TOKEN: '123456:ABC', TELEGRAM_CHAT_ID: '1' };
+      expect(optionsFromEnv({ ...env, TELEGRAM_API_URL: 'http://127.0.0.1:8081' }).telegram?.apiUrl).to.equal('http://127.0.0.1:8081');
+      expect(() => optionsFromEnv({ ...env, TELEGRAM_API_URL: "ftp://x'" })).to.throw(/TELEGRAM_API_URL/);
     });
 
     it('refuses a chat id that is not a number and a token that could break the YAML', () => {

@@ -10,7 +10,7 @@ import { ensureTools, ROOT, run } from './helpers';
 
 const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
 const ALERTMANAGER_CONFIG = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.yml');
-const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123 };
+const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123, apiUrl: 'http://127.0.0.1:19698' };
 
 interface PrometheusConfig {
   rule_files: string[];
@@ -114,5 +114,31 @@ describe('config rendering', () => {
         expect(status, output).to.equal(0);
       });
     }
+  });
+
+  describe("Compose's alertmanager-config service (stack/alertmanager-config.ts)", () => {
+    const script = path.join(ROOT, 'stack', 'alertmanager-config.ts');
+    const source = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.docker.yml');
+    const telegramEnv = { TELEGRAM_BOT_TOKEN: TELEGRAM.botToken, TELEGRAM_CHAT_ID: String(TELEGRAM.chatId), TELEGRAM_API_URL: TELEGRAM.apiUrl };
+
+    it('renders the Compose config with Telegram from TELEGRAM_*, keeping the service addresses, and amtool accepts it', function () {
+      this.timeout(60_000);
+      const out = path.join(dir, 'rendered', 'alertmanager.yml');
+      const { status, output } = run(process.execPath, ['--import', 'tsx', script, source, out], ROOT, telegramEnv);
+      expect(status, output).to.equal(0);
+      const config = YAML.parse(fs.readFileSync(out, 'utf8')) as AlertmanagerConfig;
+      expect(config.receivers.at(-1)?.telegram_configs?.[0]).to.include({ chat_id: TELEGRAM.chatId, api_url: TELEGRAM.apiUrl });
+      expect(new Set(config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url)))).to.deep.equal(new Set(['http://alert-sink:9099/alerts']));
+      expect(run('amtool', ['check-config', out], dir).status).to.equal(0);
+    });
+
+    it('refuses invalid Telegram settings, naming them, and writes nothing', function () {
+      this.timeout(60_000);
+      const out = path.join(dir, 'refused.yml');
+      const { status, output } = run(process.execPath, ['--import', 'tsx', script, source, out], ROOT, { ...telegramEnv, TELEGRAM_CHAT_ID: '@channel' });
+      expect(status).to.equal(1);
+      expect(output).to.include('TELEGRAM_CHAT_ID=@channel');
+      expect(fs.existsSync(out)).to.equal(false);
+    });
   });
 });
