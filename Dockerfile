@@ -32,6 +32,8 @@ CMD ["--help"]
 
 FROM node:${NODE_VERSION}-bookworm-slim AS api
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000
+# A fixed glibc mmap threshold: memory-leak resets return all memory every time (stack/components.ts, API_MALLOC_ENV).
+ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -39,13 +39,14 @@ alerts: install ## alert notifications received from Alertmanager
 
 test: build ## run every test (installs and starts what the tests need; the container test only where Docker runs)
 	scripts/ensure-tools.sh --compose
-	$(NODE_BIN)/mocha
+	$(NODE_BIN)/mocha 'test/**/*.test.ts'
 
 test-compose: install ## the container test alone: build, run and check the Compose stack, then remove it (needs Docker)
 	REQUIRE_DOCKER=1 $(NODE_BIN)/mocha --no-config --node-option=import=tsx --reporter=test/support/reporter.cjs \
 	  --timeout=30000 --forbid-only --forbid-pending --exit test/compose/stack.test.ts
 
-test-quick: install ## the API and fault tests only (no Prometheus stack)
+test-quick: install ## the API, fault and config tests: no stack started (installs promtool, which the metrics test runs)
+	scripts/ensure-tools.sh
 	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' test/config.test.ts
 
 scenarios: install ## run the five workshop scenarios against the running stack

@@ -57,3 +57,62 @@ INSERT INTO accounts (number, owner, currency, opening_balance_cents, balance_ce
   ('ACC-012', 'Mallory Moreau',    'EUR',  200000,  200000),
   ('ACC-013', 'Oscar Okafor',      'GBP',  350000,  350000)
 ON CONFLICT (number) DO NOTHING;
+
+-- A whole transfer in one statement (one round trip): idempotent replay, row locks in a fixed order
+-- (no deadlock between opposite transfers), the checks, the transaction row, its two ledger entries
+-- and both balances. Every outcome is one row: 'completed', 'replayed' (the key's earlier row, nothing
+-- moved), or a refusal ('account_not_found', 'currency_mismatch', 'insufficient_funds') with what its
+-- error reports. app/db/migrate.ts applies this file again when the function is missing.
+CREATE OR REPLACE FUNCTION transfer_money(
+  p_from TEXT, p_to TEXT, p_cents BIGINT, p_currency TEXT, p_description TEXT, p_key TEXT, p_hash TEXT
+) RETURNS TABLE (
+  outcome TEXT, id UUID, from_account TEXT, to_account TEXT, amount_cents BIGINT, currency CHAR(3),
+  description TEXT, idempotency_key TEXT, request_hash TEXT, created_at TIMESTAMPTZ,
+  from_currency CHAR(3), to_currency CHAR(3), from_balance_cents BIGINT
+) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  acc accounts%ROWTYPE;
+  src accounts%ROWTYPE;
+  dst accounts%ROWTYPE;
+  t transactions%ROWTYPE;
+BEGIN
+  IF p_key IS NOT NULL THEN
+    SELECT * INTO t FROM transactions WHERE transactions.idempotency_key = p_key;
+  END IF;
+  IF t.id IS NULL THEN
+    FOR acc IN SELECT * FROM accounts WHERE accounts.number IN (p_from, p_to) ORDER BY accounts.number FOR UPDATE LOOP
+      IF acc.number = p_from THEN src := acc; ELSE dst := acc; END IF;
+    END LOOP;
+    IF src.number IS NULL OR dst.number IS NULL THEN
+      RETURN QUERY SELECT 'account_not_found', NULL::uuid, CASE WHEN src.number IS NULL THEN p_from END,
+        CASE WHEN dst.number IS NULL THEN p_to END, p_cents, NULL::char(3), NULL, NULL, NULL, NULL::timestamptz, NULL::char(3), NULL::char(3), NULL::bigint;
+      RETURN;
+    END IF;
+    IF src.currency <> dst.currency OR p_currency <> src.currency THEN
+      RETURN QUERY SELECT 'currency_mismatch', NULL::uuid, p_from, p_to, p_cents, NULL::char(3), NULL, NULL, NULL, NULL::timestamptz,
+        src.currency, dst.currency, NULL::bigint;
+      RETURN;
+    END IF;
+    IF src.balance_cents < p_cents THEN
+      RETURN QUERY SELECT 'insufficient_funds', NULL::uuid, p_from, p_to, p_cents, NULL::char(3), NULL, NULL, NULL, NULL::timestamptz,
+        src.currency, dst.currency, src.balance_cents;
+      RETURN;
+    END IF;
+    INSERT INTO transactions (from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash)
+      VALUES (p_from, p_to, p_cents, src.currency, p_description, p_key, p_hash)
+      ON CONFLICT ON CONSTRAINT transactions_idempotency_key_key DO NOTHING
+      RETURNING * INTO t;
+    IF FOUND THEN
+      INSERT INTO ledger_entries (transaction_id, account_number, amount_cents) VALUES (t.id, p_from, -p_cents), (t.id, p_to, p_cents);
+      UPDATE accounts SET balance_cents = accounts.balance_cents + CASE WHEN accounts.number = p_from THEN -p_cents ELSE p_cents END
+        WHERE accounts.number IN (p_from, p_to);
+      RETURN QUERY SELECT 'completed', t.*, NULL::char(3), NULL::char(3), NULL::bigint;
+      RETURN;
+    END IF;
+    -- A concurrent request with the same key committed first: answer with its row.
+    SELECT * INTO t FROM transactions WHERE transactions.idempotency_key = p_key;
+  END IF;
+  RETURN QUERY SELECT 'replayed', t.*, NULL::char(3), NULL::char(3), NULL::bigint;
+END;
+$$;

@@ -40,6 +40,8 @@ export interface AppDeps {
    * machinery (make bench measures what they cost). Default true.
    */
   instrumentation?: boolean;
+  /** Request latency exemplars carry trace ids (only when traces are exported). */
+  exemplars?: boolean;
 }
 
 const ENDPOINTS = [
@@ -67,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
   const instrumented = deps.instrumentation !== false;
   if (instrumented) {
     app.use(requestContext());
-    app.use(requestTelemetry(deps.metrics, deps.logger));
+    app.use(requestTelemetry(deps.metrics, deps.logger, { exemplars: deps.exemplars === true }));
   }
   if (deps.isShuttingDown) app.use(refuseWhile(deps.isShuttingDown));
   app.use(jsonBody(deps.config.BODY_LIMIT_KB));

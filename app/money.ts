@@ -5,16 +5,26 @@ export const MAX_AMOUNT_CENTS = 100_000_000_000;
 export const CURRENCIES = ['USD', 'EUR', 'GBP'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
-const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
+/**
+ * The one rule for the text of an amount, whether it comes as a string or as a JSON number (the body
+ * parser applies it to each number's own text, before JSON.parse turns it into a double): a plain
+ * decimal with at most two fraction digits and no exponent.
+ */
+export const DECIMAL_TEXT = /^-?(0|[1-9]\d*)(\.\d{1,2})?$/;
+export const DECIMAL_MESSAGE = 'must be a decimal number with at most 2 fraction digits and no exponent, e.g. 100.50';
+/** DECIMAL_TEXT for amounts: not negative, at most 12 integer digits. */
+const AMOUNT_TEXT = /^(0|[1-9]\d{0,11})(\.\d{1,2})?$/;
 
 /**
  * Converts a decimal amount in major units (a JSON number such as 100.5 or a string such as "100.50")
- * to integer cents through its decimal text, never through floating-point arithmetic.
- * Returns undefined for anything that is not a plain decimal with at most two fraction digits.
+ * to integer cents through its decimal text, never through floating-point arithmetic. A JSON number
+ * reaches this as a double, but only after its own text passed DECIMAL_TEXT: within 12 integer digits
+ * that text has at most 14 significant digits, so the double prints back as the same decimal (a longer
+ * one prints longer and fails). Returns undefined for anything else.
  */
 export function toCents(value: number | string): number | undefined {
   const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
-  const match = DECIMAL.exec(text);
+  const match = AMOUNT_TEXT.exec(text);
   if (!match) return undefined;
   const whole = match[1] as string;
   const fraction = (match[2] ?? '.').slice(1).padEnd(2, '0');
@@ -34,7 +44,7 @@ function decimalAmount(minCents: 0 | 1) {
   return z.union([z.number(), z.string()]).transform((value, ctx) => {
     const cents = toCents(value);
     if (cents === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a decimal number with at most 2 fraction digits, e.g. 100.50' });
+      ctx.addIssue({ code: 'custom', message: DECIMAL_MESSAGE });
       return z.NEVER;
     }
     if (cents < minCents) {
@@ -50,12 +60,12 @@ function decimalAmount(minCents: 0 | 1) {
 }
 
 export const amountSchema = decimalAmount(1).meta({
-  description: 'Amount in major units, > 0, at most 2 fraction digits (number or decimal string).',
+  description: 'Amount in major units, > 0, at most 2 fraction digits, no exponent (number or decimal string).',
   example: 100.5,
 });
 
 export const openingBalanceSchema = decimalAmount(0).meta({
-  description: 'Opening balance in major units, >= 0, at most 2 fraction digits.',
+  description: 'Opening balance in major units, >= 0, at most 2 fraction digits, no exponent (number or decimal string).',
   example: 250,
 });
 

@@ -37,7 +37,7 @@ const BUSINESS: Operation[] = [
   { method: 'get', path: '/health', summary: 'Database health (workshop shape)', tag: 'health' },
   { method: 'get', path: '/healthz', summary: 'Detailed health: database, event loop, memory, disk, uptime', tag: 'health' },
   { method: 'get', path: '/livez', summary: 'Liveness (no database)', tag: 'health' },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (OpenMetrics with exemplars on request)', tag: 'health' },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (OpenMetrics on request, with exemplars when traces are exported)', tag: 'health' },
 ];
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {

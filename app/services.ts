@@ -39,8 +39,9 @@ export function createServices(
   const pool = createPool(config, logger);
   const promRegistry = new Registry();
   const instrumented = options.instrumentation !== false;
+  const exemplars = Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const metrics = instrumented
-    ? createMetrics(promRegistry, { service: config.SERVICE_NAME, version }, () => ({
+    ? createMetrics(promRegistry, { service: config.SERVICE_NAME, version, exemplars }, () => ({
         total: pool.totalCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,
@@ -50,7 +51,7 @@ export function createServices(
     { metrics, logger, enabled: config.CHAOS_ENABLED },
     { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
   );
-  const db = new Database(pool, metrics, instrumented ? faults.queryHook() : undefined);
+  const db = new Database(pool, metrics, instrumented ? faults.databaseHooks() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
   const accountRepo = new AccountRepository(db);
   const app = createApp({
@@ -62,9 +63,10 @@ export function createServices(
     faults,
     health,
     accounts: new AccountService(accountRepo),
-    transfers: new TransferService(db, accountRepo, new TransactionRepository(db), metrics),
+    transfers: new TransferService(db, new TransactionRepository(db), metrics),
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,
+    exemplars,
   });
   return {
     app,

@@ -5,6 +5,8 @@ import type { ServerProcesses } from './servers';
 export interface Settings {
   /** Repetitions of each figure (min / median / max are over these). */
   runs: number;
+  /** Interleaved rounds of the paired throughput comparisons that carry targets (overhead, transfers). */
+  rounds: number;
   /** Seconds of each throughput run (overhead, transfers, pgbench). */
   loadSeconds: number;
   /** Seconds of warm-up load before measuring a server (JIT, pool, caches). */
@@ -13,8 +15,8 @@ export interface Settings {
   connections: number;
 }
 
-export const FULL_SETTINGS: Readonly<Settings> = Object.freeze({ runs: 3, loadSeconds: 2, warmupSeconds: 1, connections: 10 });
-export const QUICK_SETTINGS: Readonly<Settings> = Object.freeze({ runs: 1, loadSeconds: 1, warmupSeconds: 1, connections: 10 });
+export const FULL_SETTINGS: Readonly<Settings> = Object.freeze({ runs: 3, rounds: 5, loadSeconds: 5, warmupSeconds: 1, connections: 10 });
+export const QUICK_SETTINGS: Readonly<Settings> = Object.freeze({ runs: 1, rounds: 1, loadSeconds: 1, warmupSeconds: 1, connections: 10 });
 
 /** What every part of the benchmark is given by the orchestrator. */
 export interface BenchContext {

@@ -29,12 +29,13 @@ export function compiled(source: string): string {
 export class ServerProcesses {
   private readonly live = new Map<number, ChildProcess>();
 
-  async start(name: string, source: string, env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ServerHandle> {
+  /** `nodeArgs` go before the script (e.g. --cpu-prof). */
+  async start(name: string, source: string, env: Record<string, string>, options: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ServerHandle> {
     const port = await freePort();
     const devNull = fs.openSync('/dev/null', 'w');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [compiled(source)], {
+      child = spawn(process.execPath, [...(options.nodeArgs ?? []), compiled(source)], {
         cwd: projectRoot(),
         // Only what the server needs: a developer's OTEL_* or LOG_LEVEL must not change what is measured.
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Client } from 'pg';
 import { databaseUrl, freshDatabase } from '../test/support/postgres';
 import { postJson } from './api';
@@ -7,12 +8,16 @@ import { countStatus, runLoad, type LoadOptions } from './load';
 import { locatePgbench, parseRun, pgbench } from './pgbench';
 import { postgresCpuSeconds } from './postgres-cpu';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
-import type { ServerHandle } from './servers';
+import { clockTicks, type ServerHandle } from './servers';
 import { paired, summarize } from './stats';
 
 /** Accounts the transfers move money between: enough that row locks rarely collide at 10 connections. */
 const ACCOUNTS = 100;
 const TARGET_RATIO = 0.5;
+/** PostgreSQL CPU per transfer at most this multiple of its CPU per TPC-B-like transaction. */
+const TARGET_PG_CPU_RATIO = 1.3;
+/** The machine the throughput target may need: the prediction below uses this many cores. */
+const PREDICTED_CORES = 4;
 const PGBENCH_DB = 'bench_pgbench';
 
 /** Part 2: transfers/s through the API against pgbench's TPC-B-like rate on the same server, same concurrency. */
@@ -44,34 +49,41 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     const cpu = new Map<string, number[]>();
     const pgCpu = new Map<string, number[]>();
     const pgSeconds = () => postgresCpuSeconds(ctx.postgresDataDir);
+    const loadCpu = new Map<string, number[]>();
     const failed: number[] = [];
     const bench: number[] = [];
     const benchLatency: number[] = [];
     const add = (map: Map<string, number[]>, key: string, value: number) => map.set(key, [...(map.get(key) ?? []), value]);
-    for (let round = 0; round < settings.runs; round++) {
+    for (let round = 0; round < settings.rounds; round++) {
       for (const c of loads) {
         const cpuBefore = c.server.cpuSeconds();
         const pgBefore = pgSeconds();
+        const loadBefore = process.cpuUsage();
         const r = await runLoad(c.load);
+        const loadUsage = process.cpuUsage(loadBefore);
         const created = countStatus(r, '201');
+        // autocannon runs in this process: its CPU per transfer is part of what the 2 cores pay for.
+        add(loadCpu, c.label, (loadUsage.user + loadUsage.system) / r.responses);
         add(pgCpu, c.label, ((pgSeconds() - pgBefore) / r.responses) * 1e6);
         add(rate, c.label, created / r.seconds);
         add(p99, c.label, r.p99Ms);
         add(cpu, c.label, ((c.server.cpuSeconds() - cpuBefore) / r.responses) * 1e6);
         if (c.label === 'full app') failed.push(r.responses - created + r.errors);
         progress(
-          `round ${round + 1}/${settings.runs} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
+          `round ${round + 1}/${settings.rounds} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
             `${(cpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs Node + ${(pgCpu.get(c.label)?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transfer (${r.responses - created} not 201)`,
         );
       }
       if (pgbenchUrl && 'bin' in located) {
         const pgBefore = pgSeconds();
+        const clientBefore = childrenCpuSeconds();
         const out = parseRun(await pgbench(located.bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(settings.loadSeconds)], pgbenchUrl, (settings.loadSeconds + 30) * 1000, ctx.signal));
         bench.push(out.tps);
         benchLatency.push(out.latencyMs);
         // pgbench's own CPU is not PostgreSQL's: only the server's processes are counted.
         add(pgCpu, 'pgbench', ((pgSeconds() - pgBefore) / out.transactions) * 1e6);
-        progress(`round ${round + 1}/${settings.runs} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`);
+        add(loadCpu, 'pgbench', ((childrenCpuSeconds() - clientBefore) / out.transactions) * 1e6);
+        progress(`round ${round + 1}/${settings.rounds} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`);
       }
     }
 
@@ -81,14 +93,16 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         figure(`POST /api/transfers · ${c.label} · p99`, 'ms', p99.get(c.label) ?? [], 1),
         figure(`POST /api/transfers · ${c.label} · Node CPU per transfer`, 'µs', cpu.get(c.label) ?? [], 0),
         figure(`POST /api/transfers · ${c.label} · PostgreSQL CPU per transfer`, 'µs', pgCpu.get(c.label) ?? [], 0),
+        figure(`POST /api/transfers · ${c.label} · load generator (autocannon) CPU per transfer`, 'µs', loadCpu.get(c.label) ?? [], 0),
       ]),
       figure('POST /api/transfers · full app · responses other than 201', 'responses', failed, 0, { text: '0', met: failed.every((f) => f === 0) }),
     ];
     const notes = [
       `${clients} concurrent transfers (autocannon connections) and ${clients} pgbench clients (-j 2), ${settings.loadSeconds} s per run, interleaved.`,
-      `Transfers pick two distinct accounts at random among ${ACCOUNTS} USD accounts and move 0.01-1.00; each is one database transaction (lock both rows, insert the transaction and two ledger entries, update two balances).`,
+      `Transfers pick two distinct accounts at random among ${ACCOUNTS} USD accounts and move 0.01-1.00. Per transfer the API makes 3 round trips (BEGIN, SELECT transfer_money(...), COMMIT), one statement moving the money; inside it the function runs 5 SQL statements (idempotency lookup, lock both rows, insert the transaction, insert two ledger entries, update two balances). pgbench's TPC-B-like transaction is 7 round trips (BEGIN, 3 UPDATE, SELECT, INSERT, END).`,
       `pgbench runs its built-in TPC-B-like script (simple protocol, scale ${clients}: ${clients} branches, ${clients * 10} tellers, ${clients * 100_000} accounts) on the same PostgreSQL server, in its own database.`,
       'pgbench is C with one small client thread per core; the API path adds a Node process that needs CPU per transfer (shown) on the same 2 cores as PostgreSQL and autocannon.',
+      `The predicted ratios take throughput as cores ÷ (CPU per transaction of the server, PostgreSQL and the load generator), the single-threaded API capped at one core; the ${PREDICTED_CORES}-core line is what this run's CPU figures predict for a machine with ${PREDICTED_CORES} cores.`,
     ];
     if (bench.length > 0) {
       const full = rate.get('full app') ?? [];
@@ -98,9 +112,27 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         figure('pgbench TPC-B-like · tps', 'tx/s', bench, 0),
         figure('pgbench TPC-B-like · mean latency', 'ms', benchLatency, 1),
         figure('pgbench TPC-B-like · PostgreSQL CPU per transaction', 'µs', pgCpu.get('pgbench') ?? [], 0),
+        figure('pgbench TPC-B-like · client (pgbench) CPU per transaction', 'µs', loadCpu.get('pgbench') ?? [], 0),
         figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, { text: `≥ ${TARGET_RATIO} (median)`, met: summarize(ratio).median >= TARGET_RATIO }),
         figure('app without instrumentation transfers/s ÷ pgbench tps', '×', paired(plain, bench), 2),
       );
+      const pgRatio = paired(pgCpu.get('full app') ?? [], pgCpu.get('pgbench') ?? []);
+      figures.push(
+        figure('PostgreSQL CPU: full app per transfer ÷ pgbench per transaction', '×', pgRatio, 2, {
+          text: `≤ ${TARGET_PG_CPU_RATIO} (median)`,
+          met: summarize(pgRatio).median <= TARGET_PG_CPU_RATIO,
+        }),
+      );
+      // With every core busy, throughput is cores ÷ CPU per transaction (all processes), except that the
+      // single-threaded API cannot use more than one core. The 2-core line checks the model against the run.
+      for (const cores of [2, PREDICTED_CORES]) {
+        const predicted = (rate.get('full app') ?? []).map((_, i) => {
+          const at = (m: Map<string, number[]>, k: string) => (m.get(k)?.[i] ?? NaN) / 1e6;
+          const api = Math.min(1 / at(cpu, 'full app'), cores / (at(cpu, 'full app') + at(pgCpu, 'full app') + at(loadCpu, 'full app')));
+          return api / (cores / (at(pgCpu, 'pgbench') + at(loadCpu, 'pgbench')));
+        });
+        figures.push(figure(`predicted from CPU per transaction, ${cores} cores: full app ÷ pgbench`, '×', predicted, 2));
+      }
     } else {
       notes.push(`No pgbench figure: ${'missing' in located ? located.missing : 'pgbench did not run'}.`);
     }
@@ -114,6 +146,13 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
   }
+}
+
+/** CPU seconds of this process's exited children (pgbench), from /proc/self/stat's cutime and cstime. */
+function childrenCpuSeconds(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / clockTicks();
 }
 
 async function openAccounts(server: ServerHandle): Promise<string[]> {

@@ -6,7 +6,8 @@ import { runCases } from './lib/session';
 const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all>
 
 Runs workshop scenarios against a running stack (make up): injects the fault, drives load,
-checks the effect in Prometheus and Alertmanager, always rolls back, and writes reports/.
+checks the effect in Prometheus and Alertmanager, always rolls back (Ctrl-C too), and writes
+reports/. Faults are injected with a safety expiry, so even a killed run leaves none on for long.
 
 Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090),
 ALERTMANAGER_URL (http://127.0.0.1:9093), SCENARIO_PROFILE (fast|workshop; default: from the
@@ -29,8 +30,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const interrupt = new AbortController();
-  process.once('SIGINT', () => interrupt.abort());
-  process.once('SIGTERM', () => interrupt.abort());
+  // The first signal starts the rollback; later ones (a second Ctrl-C) must not kill it half-way.
+  // If the process is killed anyway (SIGKILL), the faults expire by themselves (duration_s).
+  const onSignal = (name: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) console.error(`${name} again: still rolling back (the faults also expire by themselves)`);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const journals = await runCases(ids, {
     apiUrl: process.env.API_URL ?? 'http://127.0.0.1:5000',
     prometheusUrl: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',

@@ -8,6 +8,14 @@ import { renderAlertmanagerConfig, renderPrometheusConfig } from './render';
 import type { Tool } from './tools';
 import type { Probe } from './wait';
 
+/**
+ * glibc raises its mmap threshold to the size of the largest block freed (up to 32 MB): after the first
+ * memory-leak reset, the next leak's buffers come from the heap, which a reset does not give back, and
+ * case 4 could not run twice on one API. A fixed threshold keeps every large buffer mmap'd
+ * (docs/performance.md, "RSS after a reset"). The Dockerfile sets the same.
+ */
+export const API_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
+
 /** Prometheus config per profile, under config/prometheus/. */
 export const PROMETHEUS_CONFIGS: Readonly<Record<Profile, string>> = {
   workshop: 'prometheus.yml',
@@ -73,6 +81,8 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           tools.postgresExporter,
           `--web.listen-address=127.0.0.1:${ports.postgresExporter}`,
           ...postgresExporterFlags(exporterVersionOf(tools.postgresExporter)),
+          // PostgreSQL's own view of the sessions waiting in pg_sleep or on locks (case 3)
+          `--extend.query-path=${path.join(o.root, 'config', 'postgres-exporter', 'queries.yml')}`,
         ],
         env: withEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
         cwd: o.stateDir,
@@ -131,7 +141,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       },
       command: () => ({
         argv: o.apiCommand,
-        env: withEnv({ PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
+        env: withEnv({ ...API_MALLOC_ENV, PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
         cwd: o.root,
       }),
     },

@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../db/database';
+import type { Database } from '../db/database';
 
 /** An account row as stored (money in integer cents). */
 export interface AccountRow {
@@ -32,24 +32,5 @@ export class AccountRepository {
       [owner, currency, openingCents],
     );
     return rows[0] as AccountRow;
-  }
-
-  /** Locks both accounts in account-number order, so two opposite transfers cannot deadlock. */
-  lockPair(tx: Tx, a: string, b: string): Promise<AccountRow[]> {
-    return tx.query<AccountRow>(
-      'account_lock',
-      `SELECT ${COLUMNS} FROM accounts WHERE number = ANY($1::text[]) ORDER BY number FOR UPDATE`,
-      [[a, b]],
-    );
-  }
-
-  /** Applies a debit and a credit in one statement. */
-  move(tx: Tx, from: string, to: string, cents: number): Promise<unknown[]> {
-    return tx.query(
-      'account_update',
-      `UPDATE accounts SET balance_cents = balance_cents + CASE WHEN number = $1 THEN -$3::bigint ELSE $3::bigint END
-       WHERE number IN ($1, $2)`,
-      [from, to, cents],
-    );
   }
 }

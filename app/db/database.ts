@@ -8,6 +8,11 @@ function isConnectionFailure(err: unknown): boolean {
   return err instanceof AppError && (err.code === 'DATABASE_UNAVAILABLE' || err.code === 'DATABASE_TIMEOUT') && err.cause !== undefined;
 }
 
+/** What a connect hook sees: the logical operation (a query, or a whole transaction) about to take a connection. */
+export interface ConnectContext {
+  readonly operation: string;
+}
+
 /** What a query hook sees: the logical operation and the connection the query will run on. */
 export interface QueryContext {
   readonly operation: string;
@@ -15,8 +20,11 @@ export interface QueryContext {
   readonly inTransaction: boolean;
 }
 
-/** Runs before every query on the pool (the slow and failing database faults hook in here). */
-export type QueryHook = (ctx: QueryContext) => Promise<void>;
+/** The points where database faults hook in: before an operation takes a pool connection, and before each query. */
+export interface DatabaseHooks {
+  beforeConnect?: (ctx: ConnectContext) => Promise<void>;
+  beforeQuery?: (ctx: QueryContext) => Promise<void>;
+}
 
 /** A query runner bound to one connection inside a transaction. */
 export interface Tx {
@@ -24,14 +32,14 @@ export interface Tx {
 }
 
 /**
- * The single query path of the app: every query is timed by operation, passes the hook,
- * and driver failures become 503 AppErrors.
+ * The single query path of the app: every operation passes the connect hook, every query is timed by
+ * operation and passes the query hook, and driver failures become 503 AppErrors.
  */
 export class Database {
   constructor(
     private readonly pool: Pool,
     private readonly metrics: Metrics,
-    private readonly beforeQuery: QueryHook = async () => {},
+    private readonly hooks: DatabaseHooks = {},
   ) {}
 
   async query<R extends QueryResultRow = QueryResultRow>(operation: string, sql: string, params: unknown[] = []): Promise<R[]> {
@@ -56,6 +64,8 @@ export class Database {
       await client.query('BEGIN');
       const tx: Tx = { query: (op, sql, params = []) => this.run(client, op, sql, params, true) };
       const result = await fn(tx);
+      // The commit passes the hook too: a slow database delays it while the row locks are held.
+      await this.hooks.beforeQuery?.({ operation, client, inTransaction: true });
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -80,6 +90,7 @@ export class Database {
 
   private async connect(operation: string): Promise<PoolClient> {
     try {
+      await this.hooks.beforeConnect?.({ operation });
       return await this.pool.connect();
     } catch (err) {
       this.metrics.dbQueryErrors.inc({ operation });
@@ -96,7 +107,7 @@ export class Database {
   ): Promise<R[]> {
     const end = this.metrics.dbQueryDuration.startTimer({ operation });
     try {
-      await this.beforeQuery({ operation, client, inTransaction });
+      await this.hooks.beforeQuery?.({ operation, client, inTransaction });
       const result = await client.query<R>(sql, params);
       return result.rows;
     } catch (err) {

@@ -3,16 +3,19 @@ import { AppError } from '../errors';
 import type { Fault } from './fault';
 
 export const dbFailSettings = {
-  db_fail: z.boolean().default(false).describe('Every database operation fails fast with 503 DATABASE_UNAVAILABLE.'),
+  db_fail: z.boolean().default(false).describe('Every database operation fails at once with 503 DATABASE_UNAVAILABLE, before it takes a connection.'),
 };
 
-/** Database operations fail as if PostgreSQL were unreachable, before a query is sent. */
+/**
+ * Database operations fail as if PostgreSQL were unreachable, before a pool connection is taken: nothing
+ * reaches PostgreSQL (no BEGIN/ROLLBACK), a full pool does not delay the failure, and db_slow never runs.
+ */
 export function dbFailFault(): Fault {
   return {
     name: 'db_fail',
     keys: ['db_fail'],
     isActive: (s) => s.db_fail,
-    beforeQuery() {
+    beforeConnect() {
       throw new AppError('DATABASE_UNAVAILABLE', {
         message: 'The database is unavailable (injected by chaos fault db_fail).',
         details: { fault: 'db_fail', injected: true },

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { QueryHook } from '../db/database';
+import type { DatabaseHooks } from '../db/database';
 import { currentRequest } from '../http/request-context';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
@@ -17,7 +17,7 @@ import {
 import type { Fault } from './fault';
 import { InMemoryFaultStore, type FaultScope, type FaultState, type FaultStore } from './store';
 
-/** Paths no fault ever touches: the control plane and the scrape/liveness endpoints. */
+/** Paths no fault ever targets: the control plane and the scrape/liveness endpoints (a running cpu_burn still stalls them: it blocks the event loop). */
 export const CONTROL_PLANE = ['/api/failures', '/api/reset', '/metrics', '/livez'];
 
 export interface FaultView {
@@ -35,8 +35,8 @@ function inScope(scope: FaultScope | undefined, path: string): boolean {
 
 /**
  * The one mutable store of the kit: the active faults. It validates nothing (the routes do),
- * merges updates, expires faults, keeps the fault metrics current and exposes the two hooks
- * through which faults act: a request gate and a database query hook.
+ * merges updates, expires faults, keeps the fault metrics current and exposes the hooks through
+ * which faults act: a request gate and the database hooks (before a connection, before a query).
  */
 export class FaultRegistry {
   private readonly faults: Record<FaultName, Fault>;
@@ -163,18 +163,23 @@ export class FaultRegistry {
     };
   }
 
-  /** The database hook: runs the query hooks of active faults for queries made by in-scope requests. */
-  queryHook(): QueryHook {
-    return async (query) => {
-      if (!this.deps.enabled) return;
-      const state = this.current();
-      const path = currentRequest()?.path ?? '';
-      for (const name of FAULT_NAMES) {
-        const fault = this.faults[name];
-        if (!fault.beforeQuery || !fault.isActive(state.settings) || !inScope(state.scopes[name], path)) continue;
-        await this.apply(name, () => fault.beforeQuery!(state.settings, query));
-      }
+  /** The database hooks: run the connect and query hooks of active faults for operations of in-scope requests. */
+  databaseHooks(): Required<DatabaseHooks> {
+    return {
+      beforeConnect: (ctx) => this.runDatabaseHook('beforeConnect', (fault, settings) => fault.beforeConnect!(settings, ctx)),
+      beforeQuery: (ctx) => this.runDatabaseHook('beforeQuery', (fault, settings) => fault.beforeQuery!(settings, ctx)),
     };
+  }
+
+  private async runDatabaseHook(hook: 'beforeConnect' | 'beforeQuery', call: (fault: Fault, settings: FaultSettings) => Promise<boolean> | boolean): Promise<void> {
+    if (!this.deps.enabled) return;
+    const state = this.current();
+    const path = currentRequest()?.path ?? '';
+    for (const name of FAULT_NAMES) {
+      const fault = this.faults[name];
+      if (!fault[hook] || !fault.isActive(state.settings) || !inScope(state.scopes[name], path)) continue;
+      await this.apply(name, () => call(fault, state.settings));
+    }
   }
 
   close(): void {

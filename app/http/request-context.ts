@@ -6,6 +6,8 @@ import type { RequestHandler } from 'express';
 export interface RequestContext {
   readonly requestId: string;
   readonly path: string;
+  /** Set on first use by telemetry/trace-context.ts when no exported span carries the ids. */
+  traceIds?: { trace_id: string; span_id: string };
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -1,39 +1,40 @@
 import type { RequestHandler } from 'express';
+import type { Counter, Histogram } from 'prom-client';
 import type { Metrics } from '../telemetry/metrics';
 import type { Logger } from '../telemetry/logger';
-import { currentSpanIds } from '../telemetry/trace-context';
+import { currentSpanIds, requestTraceIds, type TraceIds } from '../telemetry/trace-context';
+import { currentRequest } from './request-context';
 import { methodLabel, routeLabel } from './route-label';
 
 /** Paths whose requests are neither counted nor logged: scrapes would drown the signal. */
 const UNOBSERVED = new Set(['/metrics']);
+/** Probes are counted and timed but not logged: an orchestrator's probe every second is not user traffic. */
+const UNLOGGED = new Set(['/livez', '/health', '/healthz']);
 
 /**
- * Times, counts and logs every request once it is answered (or the client went away),
- * failed and injected-failure requests included; the trace id becomes an exemplar.
+ * Times, counts and logs every request once it is answered (or the client went away), failed and
+ * injected-failure requests included. With `exemplars` (traces exported) the trace id of the
+ * request's span becomes an exemplar of its latency bucket.
  */
-export function requestTelemetry(metrics: Metrics, logger: Logger): RequestHandler {
+export function requestTelemetry(metrics: Metrics, logger: Logger, options: { exemplars: boolean }): RequestHandler {
+  const record = recorder(metrics, options.exemplars);
   return (req, res, next) => {
     if (UNOBSERVED.has(req.path)) return next();
     const started = process.hrtime.bigint();
-    const ids = currentSpanIds();
+    // Taken now: the 'close' event does not run in the request's context.
+    const spanIds = options.exemplars ? currentSpanIds() : undefined;
+    const request = currentRequest();
     metrics.requestsInProgress.inc();
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
+    res.once('close', () => {
       metrics.requestsInProgress.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const method = methodLabel(req);
       const endpoint = routeLabel(req);
       const status = res.writableFinished ? res.statusCode : 499;
-      metrics.requestsTotal.inc({ method, endpoint, status: String(status) });
-      metrics.requestLatency.observe({
-        labels: { method, endpoint },
-        value: seconds,
-        // prom-client types exemplar labels as the metric's own labels; any label set is valid here.
-        ...(ids && { exemplarLabels: { trace_id: ids.trace_id } as Record<string, string> }),
-      });
+      record(methodLabel(req), endpoint, status, seconds, spanIds);
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      if (UNLOGGED.has(req.path) || !logger.isLevelEnabled(level)) return;
+      const ids = spanIds ?? (request && requestTraceIds(request));
+      // One flat line with a fixed set of fields.
       logger.log(level, 'request', {
         method: req.method,
         route: endpoint,
@@ -41,12 +42,32 @@ export function requestTelemetry(metrics: Metrics, logger: Logger): RequestHandl
         status,
         duration_ms: Math.round(seconds * 1e6) / 1e3,
         request_id: res.locals.requestId,
-        ...ids,
+        trace_id: ids?.trace_id,
+        span_id: ids?.span_id,
         ...(res.locals.faults?.length > 0 && { faults: res.locals.faults }),
       });
-    };
-    res.on('finish', finish);
-    res.on('close', finish);
+    });
     next();
+  };
+}
+
+/** Counts and times a request through label children made once per label set (method and route are bounded). */
+function recorder(metrics: Metrics, exemplars: boolean) {
+  const counts = new Map<string, Counter.Internal>();
+  const latencies = new Map<string, Histogram.Internal<string>>();
+  return (method: string, endpoint: string, status: number, seconds: number, ids: TraceIds | undefined) => {
+    const route = `${method} ${endpoint}`;
+    const countKey = `${route} ${status}`;
+    let count = counts.get(countKey);
+    if (!count) counts.set(countKey, (count = metrics.requestsTotal.labels({ method, endpoint, status: String(status) })));
+    count.inc();
+    if (exemplars && ids) {
+      // prom-client types exemplar labels as the metric's own labels; any label set is valid here.
+      metrics.requestLatency.observe({ labels: { method, endpoint }, value: seconds, exemplarLabels: { trace_id: ids.trace_id } as Record<string, string> });
+      return;
+    }
+    let latency = latencies.get(route);
+    if (!latency) latencies.set(route, (latency = metrics.requestLatency.labels({ method, endpoint })));
+    latency.observe(seconds);
   };
 }

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { trace } from '@opentelemetry/api';
+import { currentSpanIds } from './trace-context';
 
 const REDACTED = '[redacted]';
 const SECRET_KEY = /authorization|token|password|secret|cookie|database_url/i;
@@ -22,13 +22,13 @@ const secretFilter = winston.format((info) => {
   return info;
 });
 
-/** Adds the active span's trace and span ids to every line logged inside a traced request. */
+/** Adds the request's trace and span ids to every line logged inside a request. */
 const traceContext = winston.format((info) => {
-  const span = trace.getActiveSpan();
-  if (span) {
-    const ctx = span.spanContext();
-    info.trace_id ??= ctx.traceId;
-    info.span_id ??= ctx.spanId;
+  if (info.trace_id !== undefined) return info;
+  const ids = currentSpanIds();
+  if (ids) {
+    info.trace_id = ids.trace_id;
+    info.span_id = ids.span_id;
   }
   return info;
 });

@@ -33,8 +33,16 @@ function histogram<L extends string>(registry: Registry, s: MetricSpec & { label
 
 const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
-/** Creates every application metric on the given registry (never the global one) plus the Node defaults. */
-export function createMetrics(registry: Registry, info: { service: string; version: string }, poolStats?: () => PoolStats) {
+/**
+ * Creates every application metric on the given registry (never the global one) plus the Node defaults.
+ * `exemplars`: request latency buckets carry a trace id; only worth it when traces are exported
+ * (an id no trace backend knows leads nowhere, and keeping it costs per request).
+ */
+export function createMetrics(
+  registry: Registry,
+  info: { service: string; version: string; exemplars: boolean },
+  poolStats?: () => PoolStats,
+) {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // Gauges named like counters: promtool flags them, and nothing in the kit reads them.
   for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
@@ -43,7 +51,7 @@ export function createMetrics(registry: Registry, info: { service: string; versi
   anyFormat.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const m = {
     requestsTotal: counter(registry, METRICS.requestsTotal),
-    requestLatency: histogram(registry, METRICS.requestLatency, true),
+    requestLatency: histogram(registry, METRICS.requestLatency, info.exemplars),
     requestsInProgress: gauge(registry, METRICS.requestsInProgress),
     errorsTotal: counter(registry, METRICS.errorsTotal),
     activeTransactions: gauge(registry, METRICS.activeTransactions),
@@ -97,7 +105,7 @@ export function createMetricsRenderer(promRegistry: Registry) {
     try {
       return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
     } finally {
-        registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
       counters.forEach((metric, i) => ((metric as { name: string }).name = names[i] as string));
     }
   }

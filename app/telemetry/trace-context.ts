@@ -1,12 +1,36 @@
-import { trace, type Attributes } from '@opentelemetry/api';
+import { randomUUID } from 'node:crypto';
+import { isSpanContextValid, trace, type Attributes } from '@opentelemetry/api';
+import { currentRequest, type RequestContext } from '../http/request-context';
 
-/** The active span's trace and span ids, or undefined outside a traced request. */
-export function currentSpanIds(): { trace_id: string; span_id: string } | undefined {
-  const ctx = trace.getActiveSpan()?.spanContext();
-  return ctx && !/^0+$/.test(ctx.traceId) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : undefined;
+/** The ids a log line, an error body and an exemplar carry. */
+export interface TraceIds {
+  trace_id: string;
+  span_id: string;
 }
 
-/** The active trace id, or undefined outside a traced request. */
+/**
+ * The active span's trace and span ids when traces are exported. Otherwise no span exists (see
+ * tracing.ts): the request gets ids of its own, made on first use, so logs and error bodies still
+ * carry one trace id per request. Undefined outside a request.
+ */
+export function currentSpanIds(): TraceIds | undefined {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  if (ctx && isSpanContextValid(ctx)) return { trace_id: ctx.traceId, span_id: ctx.spanId };
+  const request = currentRequest();
+  return request && requestTraceIds(request);
+}
+
+/** The ids of a request that has no exported span, made on first use and then kept. */
+export function requestTraceIds(request: RequestContext): TraceIds {
+  if (!request.traceIds) {
+    // randomUUID draws from a cached entropy pool; randomBytes would make a system call per request.
+    const hex = randomUUID().replaceAll('-', '');
+    request.traceIds = { trace_id: hex, span_id: hex.slice(16) };
+  }
+  return request.traceIds;
+}
+
+/** The request's trace id, or undefined outside a request. */
 export function currentTraceId(): string | undefined {
   return currentSpanIds()?.trace_id;
 }

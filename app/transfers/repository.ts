@@ -18,6 +18,22 @@ export interface EntryRow {
   amount_cents: string;
 }
 
+/**
+ * What transfer_money answers. 'completed' and 'replayed' carry the transaction row; a refusal
+ * carries what its error reports (for account_not_found, from_account/to_account are the missing ones).
+ */
+export type TransferResultRow =
+  | ({ outcome: 'completed' } & TransactionRow)
+  | ({ outcome: 'replayed' } & TransactionRow)
+  | {
+      outcome: 'account_not_found' | 'currency_mismatch' | 'insufficient_funds';
+      from_account: string | null;
+      to_account: string | null;
+      from_currency: string;
+      to_currency: string;
+      from_balance_cents: string;
+    };
+
 const COLUMNS = 'id, from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash, created_at';
 
 export class TransactionRepository {
@@ -47,23 +63,19 @@ export class TransactionRepository {
     );
   }
 
-  /** Records the transfer and its two balanced ledger entries (debit then credit). */
-  async insert(
+  /**
+   * The whole transfer in one statement (init.sql's transfer_money): the idempotent replay, row
+   * locks, checks, the transaction row, its two balanced ledger entries and both balances.
+   */
+  async transfer(
     tx: Tx,
-    t: { from: string; to: string; cents: number; currency: string; description?: string; key?: string; hash: string },
-  ): Promise<TransactionRow> {
-    const rows = await tx.query<TransactionRow>(
-      'transaction_insert',
-      `INSERT INTO transactions (from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-      [t.from, t.to, t.cents, t.currency, t.description ?? null, t.key ?? null, t.hash],
+    t: { from: string; to: string; cents: number; currency?: string; description?: string; key?: string; hash: string },
+  ): Promise<TransferResultRow> {
+    const rows = await tx.query<TransferResultRow>(
+      'transfer_money',
+      'SELECT * FROM transfer_money($1, $2, $3, $4, $5, $6, $7)',
+      [t.from, t.to, t.cents, t.currency ?? null, t.description ?? null, t.key ?? null, t.hash],
     );
-    const row = rows[0] as TransactionRow;
-    await tx.query(
-      'ledger_insert',
-      `INSERT INTO ledger_entries (transaction_id, account_number, amount_cents) VALUES ($1, $2, -$4::bigint), ($1, $3, $4::bigint)`,
-      [row.id, t.from, t.to, t.cents],
-    );
-    return row;
+    return rows[0] as TransferResultRow;
   }
 }

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors';
 import { formatCents } from '../money';
-import type { Database, Tx } from '../db/database';
+import type { Database } from '../db/database';
 import type { Metrics } from '../telemetry/metrics';
-import type { AccountRepository } from '../accounts/repository';
-import type { EntryRow, TransactionRepository, TransactionRow } from './repository';
+import type { EntryRow, TransactionRepository, TransactionRow, TransferResultRow } from './repository';
 
 export interface TransferRequest {
   from_account: string;
@@ -49,18 +48,12 @@ function requestHash(r: TransferRequest): string {
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-function isKeyConflict(err: unknown): boolean {
-  const e = err as { code?: string; constraint?: string };
-  return e?.code === '23505' && e.constraint === 'transactions_idempotency_key_key';
-}
-
 export type TransferOutcome = 'completed' | 'replayed' | 'insufficient_funds' | 'rejected' | 'failed';
 
 /** Transfers money on the double-entry ledger, atomically and at most once per idempotency key. */
 export class TransferService {
   constructor(
     private readonly db: Database,
-    private readonly accounts: AccountRepository,
     private readonly transactions: TransactionRepository,
     private readonly metrics: Metrics,
   ) {}
@@ -68,19 +61,23 @@ export class TransferService {
   async transfer(request: TransferRequest, idempotencyKey?: string): Promise<{ transaction: TransactionView; replayed: boolean }> {
     const hash = requestHash(request);
     try {
-      if (idempotencyKey) {
-        const earlier = await this.transactions.findByKey(idempotencyKey);
-        if (earlier) return this.count('replayed', this.replay(earlier, hash));
-      }
-      const row = await this.db.transaction('transfer', (tx) => this.move(tx, request, hash, idempotencyKey));
-      this.metrics.moneyMovedCents.inc({ currency: row.currency }, request.amount);
-      return this.count('completed', { transaction: toTransactionView(row), replayed: false });
+      // One statement, in a transaction of its own so it counts as one in flight (fintech_active_transactions).
+      const result = await this.db.transaction('transfer', (tx) =>
+        this.transactions.transfer(tx, {
+          from: request.from_account,
+          to: request.to_account,
+          cents: request.amount,
+          currency: request.currency,
+          description: request.description,
+          key: idempotencyKey,
+          hash,
+        }),
+      );
+      if (result.outcome === 'replayed') return this.count('replayed', this.replay(result, hash));
+      if (result.outcome !== 'completed') throw refusal(request, result);
+      this.metrics.moneyMovedCents.inc({ currency: result.currency }, request.amount);
+      return this.count('completed', { transaction: toTransactionView(result), replayed: false });
     } catch (err) {
-      if (idempotencyKey && isKeyConflict(err)) {
-        // A concurrent request with the same key committed first: answer with its result.
-        const winner = await this.transactions.findByKey(idempotencyKey);
-        if (winner) return this.count('replayed', this.replay(winner, hash));
-      }
       this.metrics.transfersTotal.inc({ outcome: outcomeOf(err) });
       throw err;
     }
@@ -96,40 +93,6 @@ export class TransferService {
     return (await this.transactions.list(account, limit, offset)).map((row) => toTransactionView(row));
   }
 
-  private async move(
-    tx: Tx,
-    r: TransferRequest,
-    hash: string,
-    key: string | undefined,
-  ): Promise<TransactionRow> {
-    const locked = await this.accounts.lockPair(tx, r.from_account, r.to_account);
-    const from = locked.find((a) => a.number === r.from_account);
-    const to = locked.find((a) => a.number === r.to_account);
-    const missing = [!from && r.from_account, !to && r.to_account].filter(Boolean);
-    if (!from || !to) throw new AppError('ACCOUNT_NOT_FOUND', { details: { accounts: missing } });
-    if (from.currency !== to.currency || (r.currency && r.currency !== from.currency)) {
-      throw new AppError('CURRENCY_MISMATCH', {
-        details: { from_currency: from.currency, to_currency: to.currency, ...(r.currency && { transfer_currency: r.currency }) },
-      });
-    }
-    if (BigInt(from.balance_cents) < BigInt(r.amount)) {
-      throw new AppError('INSUFFICIENT_FUNDS', {
-        details: { account: from.number, balance: formatCents(from.balance_cents), amount: formatCents(r.amount) },
-      });
-    }
-    const row = await this.transactions.insert(tx, {
-      from: r.from_account,
-      to: r.to_account,
-      cents: r.amount,
-      currency: from.currency,
-      description: r.description,
-      key,
-      hash,
-    });
-    await this.accounts.move(tx, r.from_account, r.to_account, r.amount);
-    return row;
-  }
-
   private replay(earlier: TransactionRow, hash: string): { transaction: TransactionView; replayed: boolean } {
     if (earlier.request_hash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { transaction_id: earlier.id } });
     return { transaction: toTransactionView(earlier), replayed: true };
@@ -138,6 +101,22 @@ export class TransferService {
   private count<T>(outcome: TransferOutcome, result: T): T {
     this.metrics.transfersTotal.inc({ outcome });
     return result;
+  }
+}
+
+/** The error of a transfer the database refused; nothing was written. */
+function refusal(r: TransferRequest, result: Extract<TransferResultRow, { from_balance_cents: string }>): AppError {
+  switch (result.outcome) {
+    case 'account_not_found':
+      return new AppError('ACCOUNT_NOT_FOUND', { details: { accounts: [result.from_account, result.to_account].filter(Boolean) } });
+    case 'currency_mismatch':
+      return new AppError('CURRENCY_MISMATCH', {
+        details: { from_currency: result.from_currency, to_currency: result.to_currency, ...(r.currency && { transfer_currency: r.currency }) },
+      });
+    case 'insufficient_funds':
+      return new AppError('INSUFFICIENT_FUNDS', {
+        details: { account: r.from_account, balance: formatCents(result.from_balance_cents), amount: formatCents(r.amount) },
+      });
   }
 }
 

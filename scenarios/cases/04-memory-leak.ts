@@ -21,6 +21,7 @@ export const memoryLeak: ScenarioFactory = (profile, { memoryCapBytes = 512 * MB
     {
       kind: 'metric',
       name: 'RSS grows at the rate the load implies (observed / implied)',
+      proves: 'memory_leak_mb',
       expr: `${q.rssGrowth(profile.window)} / (${q.leakRate(profile.window)})`,
       unit: 'count',
       tolerance: { kind: 'range', min: 0.5, max: 1.5 },

@@ -1,5 +1,5 @@
 import { randomTransfer, type LoadRequest } from '../lib/load';
-import type { Probe } from '../lib/probes';
+import type { ClientLatencyProbe, LevelProbe, Probe, ShareProbe, WindowMetricProbe } from '../lib/probes';
 import type { Profile } from '../lib/profiles';
 import { q } from '../lib/queries';
 
@@ -25,14 +25,46 @@ export function recovered(profile: Profile): Probe[] {
   ];
 }
 
+/** Judged once over the fault window: the share of user requests answered 500 (what error_rate injects), 3σ around the setting. */
+export function injectedErrorShare(percent: number, minCount: number): ShareProbe {
+  return {
+    kind: 'share',
+    name: `share of HTTP 500 answers at the injected ${percent}%`,
+    proves: 'error_rate',
+    part: q.requestsAnswered(500),
+    whole: q.requestsAnswered(),
+    p: percent / 100,
+    sigmas: 3,
+    minCount,
+  };
+}
+
+/** Judged once over the fault window: the median latency the load generator saw, within 5% or 10 ms of the injected delay. */
+export function clientLatency(name: string, targetMs: number, options: { status?: number; minCount: number }): ClientLatencyProbe {
+  return { kind: 'client-latency', name, proves: 'latency_ms', targetMs, ...options };
+}
+
+/**
+ * Judged once over the fault window: PostgreSQL's own view (pg_stat_activity, wait event PgSleep) shows
+ * sessions sleeping inside it, on average at least one; a delay added in Node would show none.
+ */
+export const sleepingInPostgres: WindowMetricProbe = {
+  kind: 'window-metric',
+  name: 'PostgreSQL shows sessions sleeping in PgSleep (average over the fault window)',
+  proves: 'db_slow',
+  expr: (range) => q.pgSleepingSessions(range),
+  unit: 'count',
+  tolerance: { kind: 'range', min: 1 },
+};
+
 /** Stops the run if the API's memory runs away (whatever the case). */
-export const memoryGuard: Probe = {
+export const memoryGuard: LevelProbe = {
   kind: 'metric',
   name: 'API RSS below 2 GiB',
   expr: `${q.rss()} or vector(0)`,
   unit: 'bytes',
   tolerance: { kind: 'range', max: 2 * 1024 ** 3 },
-};
+} satisfies Probe;
 
 /** Seconds after injection before a windowed probe sees only faulty traffic. */
 export function windowSeconds(profile: Profile): number {

@@ -20,8 +20,13 @@ export class FaultsApi {
     return { ok: res.ok, status: res.status };
   }
 
-  async state(): Promise<{ faults?: { memory_leak?: { cap_bytes?: number } } }> {
+  async state(): Promise<FaultsState> {
     const res = await fetch(`${this.apiUrl}/api/failures`, { headers: this.headers(), signal: AbortSignal.timeout(5000) });
-    return (await res.json()) as { faults?: { memory_leak?: { cap_bytes?: number } } };
+    return (await res.json()) as FaultsState;
   }
+}
+
+/** The parts of GET /api/failures the runner and its tests read. */
+export interface FaultsState {
+  faults?: Record<string, { active?: boolean; expires_at?: string; cap_bytes?: number } | undefined>;
 }

@@ -15,9 +15,18 @@ export interface LoadSpec {
   overallRate?: number;
 }
 
+/** One answer the load generator received: when (epoch ms), its status and its latency as the client saw it. */
+export interface LoadResponse {
+  at: number;
+  status: number;
+  ms: number;
+}
+
 export interface RunningLoad {
   /** Stops the load and resolves with autocannon's totals. */
   stop(): Promise<LoadTotals>;
+  /** The answers received between the two instants (epoch ms). */
+  responses(fromMs: number, toMs: number): LoadResponse[];
 }
 
 export interface LoadTotals {
@@ -80,10 +89,14 @@ export function startLoad(apiUrl: string, spec: LoadSpec, maxSeconds: number): R
   );
   const timer = setTimeout(() => instance.stop(), (maxSeconds + 5) * 1000);
   timer.unref();
+  // Bounded by maxSeconds times the rate: a few thousand small records per scenario.
+  const received: LoadResponse[] = [];
+  instance.on('response', (_client, status, _bytes, ms) => received.push({ at: Date.now(), status, ms }));
   return {
     stop: async () => {
       instance.stop();
       return done;
     },
+    responses: (fromMs, toMs) => received.filter((r) => r.at >= fromMs && r.at <= toMs),
   };
 }

@@ -9,6 +9,14 @@ export interface Profile {
   holdSeconds: number;
   recoveryDeadlineSeconds: number;
   pollMs: number;
+  /** A level probe (a value, an alert) holds only after passing on this many polls in a row. */
+  consecutivePolls: number;
+  /** After injection, the fault window opens this much later (requests in flight and one scrape settle). */
+  settleSeconds: number;
+  /** Window probes (shares, averages, client latencies) are judged once, over at least this long. */
+  faultWindowSeconds: number;
+  /** The injected faults expire this long after detection and hold could have ended. */
+  expiryMarginSeconds: number;
   /** PromQL window of the probes: a few scrape intervals. */
   window: string;
 }
@@ -23,6 +31,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     holdSeconds: 0,
     recoveryDeadlineSeconds: 40,
     pollMs: 1000,
+    consecutivePolls: 3,
+    settleSeconds: 3,
+    faultWindowSeconds: 12,
+    expiryMarginSeconds: 15,
     window: '10s',
   },
   workshop: {
@@ -33,6 +45,10 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     holdSeconds: 60,
     recoveryDeadlineSeconds: 180,
     pollMs: 5000,
+    consecutivePolls: 2,
+    settleSeconds: 10,
+    faultWindowSeconds: 40,
+    expiryMarginSeconds: 30,
     window: '30s',
   },
 };

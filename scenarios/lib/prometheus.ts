@@ -15,10 +15,11 @@ async function getJson<T>(url: string, timeoutMs = 5000): Promise<T> {
 export class PrometheusClient {
   constructor(readonly url: string) {}
 
-  /** Evaluates an instant query; returns every sample of the resulting vector (or the scalar as one sample). */
-  async query(expr: string): Promise<PromSample[]> {
+  /** Evaluates an instant query (now, or at the Unix time in seconds); returns every sample of the vector (or the scalar as one sample). */
+  async query(expr: string, time?: number): Promise<PromSample[]> {
+    const at = time === undefined ? '' : `&time=${time.toFixed(3)}`;
     const body = await getJson<{ data: { resultType: string; result: unknown } }>(
-      `${this.url}/api/v1/query?query=${encodeURIComponent(expr)}`,
+      `${this.url}/api/v1/query?query=${encodeURIComponent(expr)}${at}`,
     );
     const { resultType, result } = body.data;
     if (resultType === 'scalar') return [{ labels: {}, value: Number((result as [number, string])[1]) }];
@@ -29,8 +30,8 @@ export class PrometheusClient {
   }
 
   /** The single value of a query, or undefined when it returns no data (or NaN). */
-  async value(expr: string): Promise<number | undefined> {
-    const samples = await this.query(expr);
+  async value(expr: string, time?: number): Promise<number | undefined> {
+    const samples = await this.query(expr, time);
     if (samples.length > 1) throw new Error(`expected one series from ${expr}, got ${samples.length}`);
     const v = samples[0]?.value;
     return v === undefined || Number.isNaN(v) ? undefined : v;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultsApi } from './faults-api';
 import { startLoad, type LoadTotals, type RunningLoad } from './load';
 import { evaluate, formatValue, type Probe, type ProbeContext, type ProbeResult } from './probes';
+import { PhaseVerdicts, type FaultWindow } from './verdicts';
 import { AlertmanagerClient, PrometheusClient } from './prometheus';
 import type { Profile } from './profiles';
 import type { Scenario } from './scenario';
@@ -52,7 +53,8 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   const prometheus = new PrometheusClient(options.prometheusUrl);
   const alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
   const faults = new FaultsApi(options.apiUrl, options.chaosToken);
-  const ctx: ProbeContext = { prometheus, alertmanager, apiUrl: options.apiUrl };
+  let load: RunningLoad | undefined;
+  const ctx: ProbeContext = { prometheus, alertmanager, apiUrl: options.apiUrl, responses: (from, to) => load?.responses(from, to) ?? [] };
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
   const journal: Journal = {
@@ -76,43 +78,39 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     if (options.signal?.aborted) throw new Aborted('interrupted');
   };
 
-  /** Polls probes until each has held once (latched) or the deadline passes; guards are checked each round. */
-  const pollPhase = async (phase: Phase, probes: Probe[], deadlineSeconds: number): Promise<PhaseRecord> => {
+  /**
+   * Polls a phase's probes until every one holds (level probes on consecutive polls, window probes
+   * judged once over the window), a window probe fails, or the deadline passes; guards every round.
+   */
+  const pollPhase = async (phase: Phase, probes: Probe[], deadlineSeconds: number, window?: FaultWindow): Promise<PhaseRecord> => {
     const record: PhaseRecord = { phase, ok: false, startedAt: elapsed(), seconds: 0, probes: [] };
     journal.phases.push(record);
-    const held = new Map<string, ProbeResult & { heldAt?: number }>();
-    const last = new Map<string, ProbeResult>();
     const deadline = Date.now() + deadlineSeconds * 1000;
+    const verdicts = new PhaseVerdicts(probes, options.profile.consecutivePolls, window ?? { fromMs: Date.now(), closesAtMs: Date.now() });
     let lastLine = '';
     while (true) {
       checkAbort();
-      const age = elapsed() - record.startedAt;
-      const round = await Promise.all(probes.map((p) => evaluate(p, ctx, age)));
-      const signalValue = await sampleSignal();
-      for (const r of round) {
-        last.set(r.name, r);
-        if (r.ok && !held.has(r.name)) {
-          held.set(r.name, { ...r, heldAt: elapsed() });
-          say(phase, `✔ ${r.name}: ${r.value} (expected ${r.expected})`);
-        }
+      const atDeadline = Date.now() >= deadline;
+      for (const r of await verdicts.poll(ctx, elapsed() - record.startedAt, atDeadline, elapsed())) {
+        say(phase, `${r.ok ? '✔' : '✘'} ${r.name}: ${r.value} (expected ${r.expected})`);
       }
+      const signalValue = await sampleSignal();
       const guardResults = await Promise.all(scenario.guards.map((g) => evaluate(g, ctx)));
       const broken = guardResults.find((g) => !g.ok);
       if (broken) throw new Aborted(`guard "${broken.name}" failed: ${broken.value} (limit ${broken.expected})`);
-      const line = `${scenario.mainSignal.name}: ${formatValue(signalValue, scenario.mainSignal.unit)}; ${held.size}/${probes.length} held`;
+      const line = `${scenario.mainSignal.name}: ${formatValue(signalValue, scenario.mainSignal.unit)}; ${verdicts.heldCount}/${probes.length} held`;
       if (line !== lastLine) say(phase, line);
       lastLine = line;
-      if (held.size === probes.length || Date.now() >= deadline) break;
+      if (verdicts.allHeld || verdicts.lost || atDeadline) break;
       await sleep(options.profile.pollMs);
     }
-    record.probes = probes.map((p) => held.get(p.name) ?? (last.get(p.name) as ProbeResult));
-    record.ok = held.size === probes.length;
+    record.probes = verdicts.results();
+    record.ok = verdicts.allHeld;
     record.seconds = elapsed() - record.startedAt;
-    for (const r of record.probes.filter((x) => !held.has(x.name))) say(phase, `✘ ${r.name}: ${r.value} (expected ${r.expected})`);
+    for (const r of record.probes.filter((x) => !verdicts.isSettled(x.name))) say(phase, `✘ ${r.name}: ${r.value} (expected ${r.expected})`);
     return record;
   };
 
-  let load: RunningLoad | undefined;
   let injected = false;
   const onAbort = () => log('interrupted: rolling back');
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -151,16 +149,23 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     // 3. Inject.
     const inject: PhaseRecord = { phase: 'inject', ok: false, startedAt: elapsed(), seconds: 0, probes: [] };
     journal.phases.push(inject);
-    const answer = await faults.inject(scenario.faults);
+    // The safety expiry: if this process dies without its rollback, the faults switch themselves off.
+    const expiry = safetyExpirySeconds(options.profile);
+    const injectedAt = Date.now();
+    const answer = await faults.inject({ ...scenario.faults, duration_s: expiry });
     injected = true;
     journal.signal.marks.push({ t: elapsed(), label: 'i' });
     inject.ok = answer.ok;
     inject.probes = [{ name: 'POST /api/failures', ok: answer.ok, value: `HTTP ${answer.status}`, expected: 'HTTP 200' }];
-    say('inject', `${JSON.stringify(scenario.faults)} -> HTTP ${answer.status}`);
+    say('inject', `${JSON.stringify(scenario.faults)} (expires after ${expiry} s) -> HTTP ${answer.status}`);
     // A refused injection is recorded and the run goes on: the detection phase then shows what did not happen.
 
     // 4. Detect.
-    const detect = await pollPhase('detect', scenario.expectations, options.profile.detectDeadlineSeconds);
+    const windowFrom = injectedAt + options.profile.settleSeconds * 1000;
+    const detect = await pollPhase('detect', scenario.expectations, options.profile.detectDeadlineSeconds, {
+      fromMs: windowFrom,
+      closesAtMs: windowFrom + options.profile.faultWindowSeconds * 1000,
+    });
     if (detect.ok && options.profile.holdSeconds > 0) {
       say('detect', `holding the fault ${options.profile.holdSeconds} s for the dashboards`);
       const holdEnd = Date.now() + options.profile.holdSeconds * 1000;
@@ -200,6 +205,11 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   const required: Phase[] = ['preflight', 'steady-state', 'inject', 'detect', 'rollback', 'recovery'];
   journal.verdict = !journal.aborted && required.every((p) => journal.phases.find((r) => r.phase === p)?.ok) ? 'pass' : 'fail';
   return journal;
+}
+
+/** Longer than the fault phase (detection and hold) can last, so only a dead runner ever relies on it. */
+export function safetyExpirySeconds(profile: Profile): number {
+  return Math.ceil(profile.detectDeadlineSeconds + profile.holdSeconds + profile.expiryMarginSeconds);
 }
 
 /** Part of every hypothesis: the alerts the case expects are not firing before the fault. */

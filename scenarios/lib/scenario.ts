@@ -1,5 +1,5 @@
 import type { LoadSpec } from './load';
-import type { Probe, Unit } from './probes';
+import type { LevelProbe, Probe, Unit } from './probes';
 import type { Profile } from './profiles';
 
 /** A workshop case as data: the runner does the rest (hypothesis -> inject -> detect -> rollback -> recover). */
@@ -17,12 +17,12 @@ export interface Scenario {
   mainSignal: { name: string; expr: string; unit: Unit };
   /** Must hold before anything is injected. */
   steadyState: Probe[];
-  /** Must each hold during the fault (polled until the deadline). */
+  /** Must each hold during the fault: level probes on consecutive polls, window probes judged once over the fault window. */
   expectations: Probe[];
   /** Must hold after the rollback. */
   recovery: Probe[];
   /** Stop conditions: if one fails during the run, the runner aborts and rolls back. */
-  guards: Probe[];
+  guards: LevelProbe[];
 }
 
 /** Scenarios are built per profile, because probe windows follow the scrape interval. */

@@ -34,7 +34,8 @@ describe('error responses', () => {
     await c.query('ALTER TABLE transactions RENAME TO transactions_gone');
     try {
       const res = await t.request.get('/api/transactions').expect(500);
-      expect(res.body).to.deep.equal({ error: { code: 'INTERNAL', message: 'Internal server error.', request_id: res.body.error.request_id } });
+      expect(res.body).to.deep.equal({ error: { code: 'INTERNAL', message: 'Internal server error.', request_id: res.body.error.request_id, trace_id: res.body.error.trace_id } });
+      expect(res.body.error.trace_id).to.match(/^[0-9a-f]{32}$/);
       expect(res.text).to.not.match(/SELECT|relation|at \w+ \(/);
       const logged = log.lines.find((l) => l.message === 'unhandled error' && l.request_id === res.body.error.request_id);
       const err = logged?.err as { message?: string; stack?: string } | undefined;

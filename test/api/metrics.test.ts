@@ -57,7 +57,7 @@ describe('GET /metrics', () => {
     expect(sampleSum(samples, 'fintech_transfers_total', { outcome: 'completed' })).to.equal(1);
     expect(sampleSum(samples, 'fintech_transfers_total', { outcome: 'insufficient_funds' })).to.equal(1);
     expect(sampleSum(samples, 'fintech_money_moved_cents_total', { currency: 'USD' })).to.equal(100);
-    expect(sampleSum(samples, 'fintech_db_query_duration_seconds_count', { operation: 'account_lock' })).to.equal(2);
+    expect(sampleSum(samples, 'fintech_db_query_duration_seconds_count', { operation: 'transfer_money' })).to.equal(2);
   });
 
   it('reports the pool and app_info', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DECIMAL_MESSAGE } from '../../app/money';
 import { startApp, type TestApp } from '../support/app';
 import { auditLedger } from '../support/ledger';
 
@@ -83,6 +84,31 @@ describe('transfers', () => {
         expect(res.body.error.details.problems[0].path).to.equal('body.amount');
       });
     }
+
+    describe('one rule for an amount\'s text, sent as a JSON number or as a string: at most 2 fraction digits, no exponent', () => {
+      const raw = (amount: string) =>
+        t.request.post('/api/transfers').set('content-type', 'application/json').send(`{"from_account":"ACC-001","to_account":"ACC-002","amount":${amount}}`);
+      for (const [text, cents] of [['100.50', 10050], ['0.01', 1], ['7', 700], ['999.99', 99_999]] as const) {
+        it(`moves ${cents} cents for ${text} and for "${text}"`, async () => {
+          for (const amount of [text, `"${text}"`]) expect((await raw(amount).expect(201)).body.amount_cents, amount).to.equal(cents);
+        });
+      }
+      it('keeps the largest amount exact as a number: an opening balance of 1000000000.00', async () => {
+        const res = await t.request.post('/api/accounts').set('content-type', 'application/json').send('{"owner":"Max","opening_balance":1000000000.00}').expect(201);
+        expect(res.body).to.include({ balance: '1000000000.00', balance_cents: 100_000_000_000 });
+      });
+      // Before, JSON.parse made 100.5 of the first and 100 of the second and third as numbers, while "1e3" was refused.
+      for (const text of ['100.5000000000000001', '1e2', '1E2', '1.5e1', '100.50e0', '1e-2', '1.000', '0.001']) {
+        it(`refuses ${text} and "${text}" with the same problem, and moves nothing`, async () => {
+          const before = await balance('ACC-002');
+          for (const amount of [text, `"${text}"`]) {
+            const res = await raw(amount).expect(400);
+            expect(res.body.error.details.problems, amount).to.deep.equal([{ path: 'body.amount', message: DECIMAL_MESSAGE }]);
+          }
+          expect(await balance('ACC-002')).to.equal(before);
+        });
+      }
+    });
 
     it('lists every problem at once: same account, bad number, unknown field', async () => {
       const res = await t.request.post('/api/transfers').send({ from_account: 'ACC-1', to_account: 'x', amount: 1, memo: 'hi' }).expect(400);

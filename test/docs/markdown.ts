@@ -26,7 +26,9 @@ export interface Block {
   readonly notRun?: string;
   /** `<!-- run-with: A=1 B=2 -->` on the line above the fence: the environment of an extra API. */
   readonly runWith?: Readonly<Record<string, string>>;
-  /** The `json` block that directly follows (only blank lines between): the last command's answer. */
+  /** `<!-- varies: $.status, $.checks -->` above a json answer: paths whose values (whole subtrees) are free. */
+  readonly varies?: readonly string[];
+  /** The `json` block that directly follows (only blank lines, or its varies marker, between): the last command's answer. */
   readonly answer?: Block;
 }
 
@@ -64,7 +66,7 @@ export function docFiles(root = projectRoot()): DocFile[] {
 }
 
 const FENCE = /^ {0,3}(`{3,})\s*([\w-]*)\s*$/;
-const MARKER = /^<!--\s*(not-run|run-with):\s*(.*?)\s*-->\s*$/;
+const MARKER = /^<!--\s*(not-run|run-with|varies):\s*(.*?)\s*-->\s*$/;
 
 /** Every fenced block of a file, in order, with its marker and the json answer that follows it. */
 export function blocks(file: DocFile): Block[] {
@@ -86,8 +88,9 @@ export function blocks(file: DocFile): Block[] {
   raw.forEach((b, k) => {
     const next = raw[k + 1];
     const between = next ? lines.slice(b.end + 1, next.line - 1) : [];
-    const follows = next?.lang === 'json' && between.every((l) => l.trim() === '');
+    const follows = next?.lang === 'json' && between.every((l) => l.trim() === '' || MARKER.exec(l.trim())?.[1] === 'varies');
     const marker = b.marker;
+    const varies = next?.marker?.[1] === 'varies' ? parseVaries(next.marker[2] as string, `${file.rel}:${next.line - 1}`) : undefined;
     result.push({
       file,
       line: b.line,
@@ -95,7 +98,7 @@ export function blocks(file: DocFile): Block[] {
       body: b.body,
       ...(marker?.[1] === 'not-run' && { notRun: marker[2] || '(no reason given)' }),
       ...(marker?.[1] === 'run-with' && { runWith: parseEnv(marker[2] as string, `${file.rel}:${b.line - 1}`) }),
-      ...(follows && { answer: { file, line: next.line, lang: 'json', body: next.body } }),
+      ...(follows && { answer: { file, line: next.line, lang: 'json', body: next.body, ...(varies && { varies }) } }),
     });
   });
   return result;
@@ -110,6 +113,13 @@ function parseEnv(text: string, where: string): Record<string, string> {
   }
   if (Object.keys(env).length === 0) throw new Error(`${where}: run-with names no variable`);
   return env;
+}
+
+function parseVaries(text: string, where: string): string[] {
+  const paths = text.split(/[\s,]+/).filter(Boolean);
+  const bad = paths.filter((p) => !/^\$(\.[\w-]+)*$/.test(p));
+  if (paths.length === 0 || bad.length > 0) throw new Error(`${where}: varies expects paths such as $.status or $.data.alerts, not "${bad.join(' ') || text}"`);
+  return paths;
 }
 
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell']);
@@ -260,28 +270,44 @@ export function plain(cell: string): string {
 const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 /**
- * Where an answer's shape differs from the documented one: the same keys and JSON types at every level,
- * values free. A documented object with a "..." key may have other keys; each element of an answer's
- * array must have the shape of one documented element.
+ * Keys whose values differ on every run or machine wherever they appear: ids, times, measurements,
+ * balances and counts (docs/curl_guide.md, "How to read this page", says so to the reader). A path
+ * ("$.latency_ms", the measured one, unlike "$.config.latency_ms") names one place only. Their
+ * shape is still compared.
  */
-export function shapeProblems(documented: unknown, actual: unknown, at = '$'): string[] {
+export const VARYING: readonly string[] = [
+  'request_id', 'trace_id', 'transaction_id', 'fingerprint',
+  'timestamp', 'created_at', 'started_at', 'expires_at', 'activeAt', 'startsAt', 'endsAt', 'updatedAt', 'receivedAt',
+  '$.latency_ms', '$.uptime_s', 'balance', 'balance_cents', 'leaked_bytes', 'released_bytes', 'capped_requests',
+];
+
+/**
+ * Where an answer differs from the documented one: the same keys and JSON types at every level, and the
+ * same values except where they vary (VARYING, or the block's `varies` paths, whose subtrees are free).
+ * A documented object with a "..." key may have other keys; each element of an answer's array must match
+ * one documented element, and a documented "..." element matches any.
+ */
+export function answerProblems(documented: unknown, actual: unknown, varies: readonly string[] = [], at = '$'): string[] {
+  const path = at.replace(/\[\d+\]/g, '');
+  const key = /\.([^.[\]]+)$/.exec(path)?.[1];
+  const free = varies.some((v) => path === v || path.startsWith(`${v}.`)) || VARYING.some((v) => (v.startsWith('$') ? path === v : key === v));
   if (typeOf(documented) !== typeOf(actual)) return [`${at}: ${typeOf(actual)} where the docs show ${typeOf(documented)}`];
   if (Array.isArray(documented) && Array.isArray(actual)) {
     if (documented.length === 0) return [];
     return actual.flatMap((item, i) => {
-      const each = documented.map((d) => shapeProblems(d, item, `${at}[${i}]`));
+      const each = documented.map((d) => (d === '...' ? [] : answerProblems(d, item, varies, `${at}[${i}]`)));
       return each.some((p) => p.length === 0) ? [] : (each[0] as string[]);
     });
   }
-  if (typeOf(documented) !== 'object') return [];
+  if (typeOf(documented) !== 'object') return free || documented === actual ? [] : [`${at}: ${JSON.stringify(actual)} where the docs show ${JSON.stringify(documented)}`];
   const d = documented as Record<string, unknown>;
   const a = actual as Record<string, unknown>;
   const open = '...' in d;
   const problems: string[] = [];
-  for (const key of Object.keys(d).filter((k) => k !== '...')) {
-    if (!(key in a)) problems.push(`${at}.${key}: missing`);
-    else problems.push(...shapeProblems(d[key], a[key], `${at}.${key}`));
+  for (const k of Object.keys(d).filter((k) => k !== '...')) {
+    if (!(k in a)) problems.push(`${at}.${k}: missing`);
+    else problems.push(...answerProblems(d[k], a[k], varies, `${at}.${k}`));
   }
-  if (!open) for (const key of Object.keys(a).filter((k) => !(k in d))) problems.push(`${at}.${key}: not in the docs`);
+  if (!open) for (const k of Object.keys(a).filter((k) => !(k in d))) problems.push(`${at}.${k}: not in the docs`);
   return problems;
 }

@@ -21,7 +21,7 @@ import {
   holds,
   plain,
   prose,
-  shapeProblems,
+  answerProblems,
   tables,
   type DocFile,
 } from './markdown';
@@ -255,6 +255,16 @@ for (const rel of ['docs/faults.md', russianTwin('docs/faults.md')]) describe(re
     expect(sections).to.deep.equal([...FAULT_NAMES]);
   });
 
+  it('says that cpu_burn stalls /livez and the control plane too (it blocks the event loop), and no page that they are never affected', () => {
+    // test/faults/request-faults.test.ts shows the stall; a page promising otherwise would be wrong.
+    const promises = DOCS.flatMap((d) => [...prose(d).matchAll(/never (?:affected|faulted)/gi)].map((m) => `${d.rel}: "${m[0]}"`));
+    expect(promises).to.deep.equal([]);
+    const cheatSheet = tables(doc('README.md')).flatMap((t) => t.rows).find((r) => plain(r[0] ?? '') === 'cpu_burn_ms');
+    expect(cheatSheet?.[1], 'the README cheat-sheet row of cpu_burn_ms').to.include('`/livez`').and.include('control plane');
+    const section = /^### `cpu_burn`\s*$([\s\S]*?)^### /m.exec(file.text)?.[1] ?? '';
+    expect(section).to.include('`/livez`').and.include('`/api/failures`');
+  });
+
   it('gives the request-gate order of the catalogue', () => {
     const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest).map((n) => `\`${n}\``).join(', ');
     expect(file.text.replace(/\s+/g, ' ')).to.include(`${words.order} ${order}.`);
@@ -290,6 +300,14 @@ describe('docs/cases', () => {
     });
   }
 
+  it('of a slow database (db_slow without db_fail) name the 503s it gives, DATABASE_BUSY or DATABASE_TIMEOUT, never DATABASE_UNAVAILABLE', () => {
+    const slow = Object.values(CASES)
+      .map((factory) => factory(PROFILES.fast, {}))
+      .filter((scenario) => 'db_slow' in scenario.faults && !('db_fail' in scenario.faults));
+    expect(slow.map((s) => s.doc)).to.include.members(['docs/cases/03_slow_database.md', 'docs/cases/05_chaos_mix.md']);
+    for (const scenario of slow) expect(doc(scenario.doc).text, scenario.doc).to.not.include('DATABASE_UNAVAILABLE');
+  });
+
   it('are where every alert\'s runbook_url points, and each names its alert', () => {
     const problems: string[] = [];
     const all = runbooks();
@@ -316,6 +334,7 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
       'curl -s http://127.0.0.1:5000/   # -> 200 or 500',
       '```',
       '',
+      '<!-- varies: $.b, $.c.d -->',
       '```json',
       '{"a": 1}',
       '```',
@@ -330,6 +349,7 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
     const [first, second] = blocks(page).filter((b) => b.lang === 'sh');
     expect(first?.runWith).to.deep.equal({ CHAOS_TOKEN: 'a-token-of-sixteen+' });
     expect(first?.answer?.body).to.equal('{"a": 1}');
+    expect(first?.answer?.varies).to.deep.equal(['$.b', '$.c.d']);
     expect(second?.notRun).to.equal('runs until Ctrl-C');
     const cmds = commands(first as NonNullable<typeof first>);
     expect(cmds.map((c) => [c.line, c.statuses, c.makeTargets])).to.deep.equal([
@@ -341,13 +361,30 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
   });
 
   it('finds shape differences: a missing key, a key the docs lack, another type, an element of another shape', () => {
-    expect(shapeProblems({ a: 1, b: { c: 'x' } }, { a: 2, b: { c: 'y' } })).to.deep.equal([]);
-    expect(shapeProblems({ a: 1, b: 2 }, { a: 1 })).to.deep.equal(['$.b: missing']);
-    expect(shapeProblems({ a: 1 }, { a: 1, z: true })).to.deep.equal(['$.z: not in the docs']);
-    expect(shapeProblems({ a: 1, '...': '...' }, { a: 1, z: true })).to.deep.equal([]);
-    expect(shapeProblems({ a: '1.00' }, { a: 1 })).to.deep.equal(['$.a: number where the docs show string']);
-    expect(shapeProblems({ a: null }, { a: 'x' })).to.deep.equal(['$.a: string where the docs show null']);
-    expect(shapeProblems([{ k: 1 }, 'x'], [{ k: 2 }, 'y', { j: 1 }])).to.deep.equal(['$[2].k: missing', '$[2].j: not in the docs']);
+    expect(answerProblems({ a: 1, '...': '...' }, { a: 1, z: true })).to.deep.equal([]);
+    expect(answerProblems({ a: 1, b: 2 }, { a: 1 })).to.deep.equal(['$.b: missing']);
+    expect(answerProblems({ a: 1 }, { a: 1, z: true })).to.deep.equal(['$.z: not in the docs']);
+    expect(answerProblems({ a: '1.00' }, { a: 1 })).to.deep.equal(['$.a: number where the docs show string']);
+    expect(answerProblems({ a: null }, { a: 'x' })).to.deep.equal(['$.a: string where the docs show null']);
+    expect(answerProblems([{ k: 1 }, 'x'], [{ k: 1 }, 'x', { j: 1 }])).to.deep.equal(['$[2].k: missing', '$[2].j: not in the docs']);
+  });
+
+  it('finds a wrong value: a status, the config just set, an error code, an element, even where the shape is right', () => {
+    expect(answerProblems({ status: 'updated', config: { latency_ms: 300 } }, { status: 'updated', config: { latency_ms: 301 } })).to.deep.equal(['$.config.latency_ms: 301 where the docs show 300']);
+    expect(answerProblems({ status: 'healthy' }, { status: 'degraded' })).to.deep.equal(['$.status: "degraded" where the docs show "healthy"']);
+    expect(answerProblems({ error: { code: 'DATABASE_UNAVAILABLE' } }, { error: { code: 'DATABASE_BUSY' } })).to.deep.equal(['$.error.code: "DATABASE_BUSY" where the docs show "DATABASE_UNAVAILABLE"']);
+    expect(answerProblems({ active: false }, { active: true })).to.deep.equal(['$.active: true where the docs show false']);
+    expect(answerProblems({ e: ['GET /', '...'] }, { e: ['GET /', 'POST /x'] })).to.deep.equal([]);
+    expect(answerProblems({ e: ['GET /'] }, { e: ['GET /', 'POST /x'] })).to.deep.equal(['$.e[1]: "POST /x" where the docs show "GET /"']);
+  });
+
+  it('leaves free only what varies: ids, times, measurements, balances, counts, and the paths of a varies marker', () => {
+    const documented = { request_id: 'a', created_at: 't1', balance: '1.00', latency_ms: 1.5, config: { latency_ms: 300 }, checks: { disk: { status: 'ok' } } };
+    const actual = { request_id: 'b', created_at: 't2', balance: '2.00', latency_ms: 7.2, config: { latency_ms: 300 }, checks: { disk: { status: 'degraded' } } };
+    expect(answerProblems(documented, actual)).to.deep.equal(['$.checks.disk.status: "degraded" where the docs show "ok"']);
+    expect(answerProblems(documented, actual, ['$.checks'])).to.deep.equal([]);
+    expect(answerProblems(documented, { ...actual, config: { latency_ms: 1 } }, ['$.checks'])).to.deep.equal(['$.config.latency_ms: 1 where the docs show 300']);
+    expect(answerProblems(documented, { ...actual, request_id: 5 }, ['$.checks'])).to.deep.equal(['$.request_id: number where the docs show string']);
   });
 
   it('reads "# expect:" lines, and refuses one it cannot read', () => {

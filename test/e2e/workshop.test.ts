@@ -11,14 +11,22 @@ import type { Scenario } from '../../scenarios/lib/scenario';
 import { runCases } from '../../scenarios/lib/session';
 import { startStack, type Stack } from '../../stack/stack';
 import { projectRoot } from '../../app/paths';
+import { describeAblations } from './ablation';
+import { describeInterruptedRuns } from './interrupted';
 
 /** Ports of the stacks this file starts (kept clear of `make up`'s defaults and of test/stack/). */
 const PORTS = { api: 18500, prometheus: 18590, alertmanager: 18593, postgres: 18532, postgresExporter: 18587, alertSink: 18599 };
 const API = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')];
 
-async function start(stateDir: string, apiEnv: Record<string, string>, offset = 0): Promise<Stack> {
+/**
+ * The default leak cap: at 20 MB/s the leak grows for about 26 s, long enough for FintechMemoryLeak
+ * (a 30 s slope, `for: 10s`) to fire on consecutive polls; with 256 MB it fired for a poll or two at most.
+ */
+const LEAK_CAP_MB = 512;
+
+async function start(stateDir: string, apiEnv: Record<string, string>, offset = 0, profile: 'fast' | 'workshop' = 'fast'): Promise<Stack> {
   const ports = Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, v + offset])) as typeof PORTS;
-  return startStack({ stateDir, ports, profile: 'fast', apiCommand: API, apiEnv: { LOG_LEVEL: 'warn', ...apiEnv }, readyTimeoutMs: 60_000 });
+  return startStack({ stateDir, ports, profile, apiCommand: API, apiEnv: { LOG_LEVEL: 'warn', ...apiEnv }, readyTimeoutMs: 60_000 });
 }
 
 describe('the workshop, end to end on the native stack (fast profile)', function () {
@@ -33,8 +41,7 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-e2e-'));
     // PostgreSQL runs as user postgres and must be able to enter the folder.
     fs.chmodSync(dir, 0o755);
-    // A smaller leak cap keeps case 4 short: at 20 MB/s the leak reaches 256 MB in about 13 s.
-    stack = await start(path.join(dir, 'stack'), { MEMORY_LEAK_CAP_MB: '256' });
+    stack = await start(path.join(dir, 'stack'), { MEMORY_LEAK_CAP_MB: String(LEAK_CAP_MB) });
     const started = Date.now();
     journals = await runCases([1, 2, 3, 4, 5], {
       apiUrl: stack.urls.api,
@@ -116,6 +123,11 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(state.current_config.latency_ms).to.equal(0);
   });
 
+  describeAblations(() => stack, LEAK_CAP_MB * 1024 * 1024);
+
+  // Last on the shared stack: the killed run leaves its fault on until it expires.
+  describeInterruptedRuns(() => stack, () => path.join(dir, 'reports-interrupted'));
+
   describe('against an API whose fault injection is disabled', () => {
     let disabled: Stack;
     let journal: Journal | undefined;
@@ -140,9 +152,31 @@ describe('the workshop, end to end on the native stack (fast profile)', function
       const detect = journal?.phases.find((p) => p.phase === 'detect');
       expect(detect?.ok).to.equal(false);
       expect(detect?.probes.map((p) => [p.name, p.ok])).to.deep.equal([
-        ['error ratio at the injected 30%', false],
+        ['share of HTTP 500 answers at the injected 30%', false],
         ['FintechHighErrorRatio fires', false],
       ]);
+    });
+  });
+
+  describe('on the workshop profile (5 s scrape, what participants run)', () => {
+    let workshop: Stack;
+    let journal: Journal | undefined;
+    before(async () => {
+      workshop = await start(path.join(dir, 'workshop'), {}, 40, 'workshop');
+      [journal] = await runCases([2], {
+        apiUrl: workshop.urls.api,
+        prometheusUrl: workshop.urls.prometheus,
+        alertmanagerUrl: workshop.urls.alertmanager,
+        log: (line) => process.stdout.write(`      ${line.replaceAll('\n', '\n      ')}\n`),
+      });
+    });
+    after(async () => workshop?.stop());
+
+    it('picks the workshop profile from the 5 s scrape interval and passes scenario 2 (error rate)', () => {
+      expect(journal?.profile).to.equal('workshop');
+      const failed = journal?.phases.flatMap((p) => p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`));
+      expect(failed, 'failed probes').to.deep.equal([]);
+      expect(journal?.verdict).to.equal('pass');
     });
   });
 });

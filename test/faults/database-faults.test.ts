@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { startApp, type TestApp } from '../support/app';
+import { createTemplate, freshDatabase, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
 import { auditLedger } from '../support/ledger';
 import { parseExposition, sampleSum } from '../support/metrics';
 import { pollUntil, timed } from '../support/poll';
@@ -103,6 +104,81 @@ describe('database faults', () => {
       await t.request.get('/api/balance').expect(503);
       await t.request.post('/api/reset').expect(200);
       await t.request.get('/api/balance').expect(200);
+    });
+  });
+
+  describe('db_fail, counted by PostgreSQL itself (pg_stat_statements)', () => {
+    // A server of its own: pg_stat_statements must be preloaded, and it counts every statement
+    // (BEGIN and ROLLBACK included) the moment it ends, so "nothing reached PostgreSQL" is a count.
+    let pg: TestPostgres;
+    let app: TestApp;
+    let observer: Client;
+    let dbid: number;
+    before(async () => {
+      pg = await startEmbeddedPostgres({ postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
+      await createTemplate(pg.adminUrl);
+      const url = await freshDatabase(pg.adminUrl);
+      app = await startApp({ DB_POOL_MAX: '2', DB_CONNECT_TIMEOUT_MS: '3000' }, { databaseUrl: url });
+      observer = new Client({ connectionString: pg.adminUrl });
+      await observer.connect();
+      await observer.query('CREATE EXTENSION pg_stat_statements');
+      dbid = (await observer.query('SELECT oid::int AS oid FROM pg_database WHERE datname = $1', [new URL(url).pathname.slice(1)])).rows[0].oid;
+    });
+    after(async () => {
+      await observer?.end();
+      await app?.stop();
+      await pg?.dispose();
+    });
+    afterEach(async () => {
+      await app.request.post('/api/reset').expect(200);
+    });
+
+    /** Every statement the API's database has run so far, by normalised text, with its number of calls. */
+    const statements = async (): Promise<Record<string, number>> => {
+      const rows = (await observer.query('SELECT query, calls::int AS calls FROM pg_stat_statements WHERE dbid = $1', [dbid])).rows;
+      return Object.fromEntries(rows.map((r: { query: string; calls: number }) => [r.query, r.calls]));
+    };
+    /** The statements that ran (and how often) between two counts. */
+    const ranBetween = (before: Record<string, number>, after: Record<string, number>) =>
+      Object.fromEntries(Object.entries(after).flatMap(([q, n]) => (n > (before[q] ?? 0) ? [[q, n - (before[q] ?? 0)]] : [])));
+    const transfer = () => app.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 3 });
+
+    it('sees the statements of a transfer without the fault (the count can move)', async () => {
+      const before = await statements();
+      await transfer().expect(201);
+      const ran = ranBetween(before, await statements());
+      expect(ran).to.include({ BEGIN: 1, COMMIT: 1 });
+    });
+
+    it('fails a transfer before a connection is taken: no BEGIN, no ROLLBACK, no statement at all', async () => {
+      await app.request.post('/api/failures').send({ db_fail: true }).expect(200);
+      const before = await statements();
+      const res = await transfer().expect(503);
+      expect(res.body.error).to.deep.include({ code: 'DATABASE_UNAVAILABLE', details: { fault: 'db_fail', injected: true } });
+      expect(ranBetween(before, await statements())).to.deep.equal({});
+    });
+
+    it('wins over db_slow: fails at once and no pg_sleep reaches PostgreSQL', async () => {
+      await app.request.post('/api/failures').send({ db_slow: true, db_latency_ms: 1500, db_fail: true }).expect(200);
+      const before = await statements();
+      const { ms, value } = await timed(() => app.request.get('/api/balance'));
+      expect(value.status).to.equal(503);
+      expect(value.body.error.code).to.equal('DATABASE_UNAVAILABLE');
+      expect(ms).to.be.below(1000);
+      expect(ranBetween(before, await statements())).to.deep.equal({});
+    });
+
+    it('answers DATABASE_UNAVAILABLE at once with every pool connection held, not DATABASE_BUSY after the connect timeout', async () => {
+      const held = await Promise.all([app.pool.connect(), app.pool.connect()]);
+      try {
+        expect(app.pool.totalCount).to.equal(app.config.DB_POOL_MAX);
+        await app.request.post('/api/failures').send({ db_fail: true }).expect(200);
+        const { ms, value } = await timed(() => app.request.get('/api/balance'));
+        expect(value.body.error?.code).to.equal('DATABASE_UNAVAILABLE');
+        expect(ms).to.be.below(app.config.DB_CONNECT_TIMEOUT_MS / 2);
+      } finally {
+        for (const client of held) client.release();
+      }
     });
   });
 });

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { startApp, type TestApp } from '../support/app';
+import { adminUrl, startApp, type TestApp } from '../support/app';
 import { parseExposition, sampleSum } from '../support/metrics';
 import { timed } from '../support/poll';
+import { freshDatabase } from '../support/postgres';
+import { spawnServer, type ServerProcess } from '../support/server-process';
 
 describe('request faults', () => {
   let t: TestApp;
@@ -87,17 +89,35 @@ describe('request faults', () => {
   });
 
   describe('cpu_burn_ms', () => {
-    it('blocks the event loop: a concurrent /livez waits for the burn', async () => {
-      await t.request.post('/api/failures').send({ cpu_burn_ms: 400 }).expect(200);
-      const burning = t.request.get('/api/balance').expect(200).then(() => undefined);
-      // /livez is never affected by faults; it is slow here only because the loop is busy.
-      const { ms } = await timed(async () => {
-        await new Promise((r) => setTimeout(r, 50));
-        await t.request.get('/livez').expect(200);
+    // The API in a process of its own: in this process, the test's own client would stall with it.
+    let s: ServerProcess;
+    before(async () => {
+      s = await spawnServer({ DATABASE_URL: await freshDatabase(adminUrl()), LOG_LEVEL: 'warn' });
+    });
+    after(async () => s?.kill('SIGKILL'));
+
+    it('blocks the whole event loop: /livez and the control plane wait for a burn on another route', async () => {
+      const burnMs = 1000;
+      const call = (path: string) => timed(() => fetch(`${s.baseUrl}${path}`).then((r) => r.status));
+      expect((await fetch(`${s.baseUrl}/api/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpu_burn_ms: burnMs, routes: ['/api/balance'] }) })).status).to.equal(200);
+      let done = false;
+      const burning = fetch(`${s.baseUrl}/api/balance`).then((r) => {
+        done = true;
+        return r.status;
       });
-      await burning;
-      expect(ms).to.be.at.least(250);
-      const samples = await metrics();
+      // Rounds of concurrent calls to routes no fault targets, until the burning request has answered:
+      // the round in flight when the burn starts waits for all of it.
+      const slowest: Record<string, number> = { '/livez': 0, 'GET /api/failures': 0, '/metrics': 0 };
+      while (!done) {
+        const [livez, failures, metrics] = await Promise.all([call('/livez'), call('/api/failures'), call('/metrics')]);
+        for (const [key, r] of [['/livez', livez], ['GET /api/failures', failures], ['/metrics', metrics]] as const) {
+          expect(r.value, key).to.equal(200);
+          slowest[key] = Math.max(slowest[key] as number, r.ms);
+        }
+      }
+      expect(await burning).to.equal(200);
+      for (const [key, ms] of Object.entries(slowest)) expect(ms, `${key} waited ${ms.toFixed(0)} ms`).to.be.at.least(burnMs * 0.8);
+      const samples = parseExposition(await (await fetch(`${s.baseUrl}/metrics`)).text());
       expect(sampleSum(samples, 'fintech_fault_affected_requests_total', { fault: 'cpu_burn' })).to.equal(1);
     });
   });

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { findDuplicateKey } from '../../app/http/body';
+import { scanJson } from '../../app/http/body';
 import { startApp, type TestApp } from '../support/app';
 import { auditLedger } from '../support/ledger';
 import { hostileCases, sendRaw, SQL_TEXT, STACK_TRACE, type RawResponse } from './hostile-inputs';
@@ -114,7 +114,7 @@ describe('hostile input', () => {
     }
   });
 
-  describe('the duplicate-key check (app/http/body.ts)', () => {
+  describe('the raw-text checks of the body parser (app/http/body.ts)', () => {
     for (const [text, key] of [
       ['{"a":1,"a":2}', 'a'],
       ['{"a":1,"b":{"c":1,"c":2}}', 'c'],
@@ -124,7 +124,7 @@ describe('hostile input', () => {
       ['{"__proto__":1,"__proto__":2}', '__proto__'],
     ] as const) {
       it(`finds "${key}" twice in ${text}`, () => {
-        expect(findDuplicateKey(text)).to.equal(key);
+        expect(scanJson(text).duplicateKey).to.equal(key);
       });
     }
     for (const text of [
@@ -139,9 +139,32 @@ describe('hostile input', () => {
       '{"a":1,',
     ]) {
       it(`finds none in ${text.length > 60 ? `${text.slice(0, 20)}... (${text.length} characters)` : text}`, () => {
-        expect(findDuplicateKey(text)).to.equal(undefined);
+        expect(scanJson(text).duplicateKey).to.equal(undefined);
       });
     }
+  });
+
+  describe('the number-text check (app/http/body.ts)', () => {
+    for (const [text, paths] of [
+      ['{"amount":100.5000000000000001}', [['amount']]],
+      ['{"amount":1e2,"b":[1,2.5,1E2],"c":{"d":-0.125}}', [['amount'], ['b', '2'], ['c', 'd']]],
+      ['[{"a":1},{"a":"1e2","b":[[0.001]]}]', [['1', 'b', '0', '0']]],
+      ['{"a":01}', [['a']]],
+      ['{"a":1.}', [['a']]],
+      ['{"k\\"e,y":1e0}', [['k"e,y']]],
+    ] as const) {
+      it(`finds inexact numbers at ${JSON.stringify(paths)} in ${text}`, () => {
+        expect(scanJson(text).inexactNumbers).to.deep.equal(paths);
+      });
+    }
+    for (const text of ['{"a":100.50,"b":-0,"c":0.01,"d":[1,2,{"e":999999999999.99}]}', '{"a":"1e3 in a string","b":"0.001"}', '{"e":true,"f":null}']) {
+      it(`finds none in ${text}`, () => {
+        expect(scanJson(text).inexactNumbers).to.deep.equal([]);
+      });
+    }
+    it('lists at most 20 of them', () => {
+      expect(scanJson(`[${Array.from({ length: 50 }, () => '1e1').join(',')}]`).inexactNumbers).to.have.length(20);
+    });
   });
 
   describe('afterwards', () => {

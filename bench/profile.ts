@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTemplate, freshDatabase, startEmbeddedPostgres } from '../test/support/postgres';
+import { runLoad } from './load';
+import { ServerProcesses } from './servers';
+
+/**
+ * Where the full app spends its CPU: runs dist/app/server.js with --cpu-prof under 10 connections of
+ * load on one route, then prints the functions with the most self time, and the same by package.
+ *   node --import tsx bench/profile.ts [/api/balance|/livez] [--traced] [--seconds N]
+ * --traced exports every span (to a sink process that drops them), as with Jaeger configured.
+ */
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+const args = process.argv.slice(2);
+const route = args.find((a) => a.startsWith('/')) ?? '/api/balance';
+const traced = args.includes('--traced');
+const seconds = Number(args[args.indexOf('--seconds') + 1]) || 5;
+
+function where(url: string): string {
+  if (!url) return '(native / V8)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  if (url.startsWith('node:')) return 'node core';
+  return url.includes('/dist/') ? `app (${url.slice(url.indexOf('/dist/') + 6)})` : url;
+}
+
+function summarize(file: string): string {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
+  const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const hits = n.hitCount ?? 0;
+    if (hits === 0) continue;
+    const { functionName, url, lineNumber } = n.callFrame;
+    const key = `${functionName || '(anonymous)'} · ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+    byPackage.set(where(url), (byPackage.get(where(url)) ?? 0) + hits);
+  }
+  const table = (title: string, map: Map<string, number>, top: number) =>
+    [`| ${title} | self time |`, '|---|---:|', ...[...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `| ${k.replace(/\|/g, '\\|')} | ${((v / total) * 100).toFixed(1)} % |`)].join('\n');
+  return `${table('Function', byFunction, 20)}\n\n${table('Package', byPackage, 12)}\n`;
+}
+
+async function main(): Promise<void> {
+  const servers = new ServerProcesses();
+  const pg = await startEmbeddedPostgres();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-profile-'));
+  try {
+    await createTemplate(pg.adminUrl);
+    const env: Record<string, string> = { DATABASE_URL: await freshDatabase(pg.adminUrl), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000' };
+    if (traced) env.OTEL_EXPORTER_OTLP_ENDPOINT = (await servers.start('OTLP sink', 'bench/targets/otlp-sink', {})).baseUrl;
+    const app = await servers.start('full app', 'app/server', env, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    await runLoad({ url: `${app.baseUrl}${route}`, connections: 10, seconds: 1 });
+    const r = await runLoad({ url: `${app.baseUrl}${route}`, connections: 10, seconds });
+    await app.stop();
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`no profile written in ${dir}`);
+    process.stdout.write(`GET ${route}${traced ? ', traces exported' : ''}: ${r.rps.toFixed(0)} req/s over ${seconds} s (warm-up included in the profile)\n\n${summarize(path.join(dir, file))}`);
+  } finally {
+    await servers.stopAll();
+    await pg.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
