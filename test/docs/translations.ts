@@ -63,7 +63,8 @@ function checked(file: DocFile, docs: readonly DocFile[], root: string): Record<
   return {
     blocks: blocks(file).map((b) => {
       const marker = b.notRun !== undefined ? `<!-- not-run: ${b.notRun} -->\n` : b.runWith ? `<!-- run-with: ${JSON.stringify(b.runWith)} -->\n` : '';
-      return { value: `${marker}\`\`\`${b.lang}\n${PROSE_BLOCKS.has(b.lang) ? '(prose)' : b.body}`, line: b.line };
+      const answer = b.answer?.varies ? `\n(answer varies at ${b.answer.varies.join(', ')})` : '';
+      return { value: `${marker}\`\`\`${b.lang}\n${PROSE_BLOCKS.has(b.lang) ? '(prose)' : b.body}${answer}`, line: b.line };
     }),
     links: links(file).map((l) => ({ value: destination(file, l.target, docs, root), line: l.line })),
     headings: headings(file),
