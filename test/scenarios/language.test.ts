@@ -1,0 +1,86 @@
+import { expect } from 'chai';
+import { CASES } from '../../scenarios/cases';
+import { LANGUAGES, pickLanguage } from '../../scenarios/lib/lang';
+import { en } from '../../scenarios/lib/lang/en';
+import { ru } from '../../scenarios/lib/lang/ru';
+import { PROFILES } from '../../scenarios/lib/profiles';
+import { markdown, summary } from '../../scenarios/lib/report';
+import type { Journal } from '../../scenarios/lib/runner';
+
+describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
+  describe('choosing the language', () => {
+    const pick = (argv: string[], env: Record<string, string> = {}) => pickLanguage(argv, env);
+
+    it('is English by default and under a C, POSIX or English locale', () => {
+      for (const env of [{}, { LANG: 'C.UTF-8' }, { LANG: 'POSIX' }, { LANG: 'en_US.UTF-8' }, { LANG: 'rus' }]) {
+        expect(pick(['1'], env), JSON.stringify(env)).to.deep.equal({ language: 'en', rest: ['1'] });
+      }
+    });
+
+    it('is Russian under a Russian locale, LC_ALL first', () => {
+      expect(pick(['1'], { LANG: 'ru_RU.UTF-8' })).to.deep.include({ language: 'ru' });
+      expect(pick(['1'], { LANG: 'ru' })).to.deep.include({ language: 'ru' });
+      expect(pick(['1'], { LANG: 'ru_RU.UTF-8', LC_ALL: 'C.UTF-8' })).to.deep.include({ language: 'en' });
+    });
+
+    it('follows WORKSHOP_LANG over the locale, and --lang over both, taking the flag out of the arguments', () => {
+      expect(pick(['1'], { WORKSHOP_LANG: 'ru', LANG: 'C.UTF-8' })).to.deep.equal({ language: 'ru', rest: ['1'] });
+      expect(pick(['1'], { WORKSHOP_LANG: 'en', LANG: 'ru_RU.UTF-8' })).to.deep.equal({ language: 'en', rest: ['1'] });
+      expect(pick(['--lang', 'ru', 'all'], { WORKSHOP_LANG: 'en' })).to.deep.equal({ language: 'ru', rest: ['all'] });
+      expect(pick(['all', '--lang=en'], { LANG: 'ru_RU.UTF-8' })).to.deep.equal({ language: 'en', rest: ['all'] });
+    });
+
+    it('refuses a language it does not have', () => {
+      expect(pick(['1', '--lang', 'de'])).to.deep.equal({ error: 'the language must be en or ru, not "de"' });
+      expect(pick(['1'], { WORKSHOP_LANG: 'russian' })).to.have.property('error');
+    });
+  });
+
+  it('has a Russian text for every title, hypothesis, signal and probe name of every case and profile', () => {
+    const texts = new Set(['API', 'Prometheus', 'Alertmanager', 'API scraped by Prometheus']);
+    for (const factory of Object.values(CASES)) {
+      for (const profile of Object.values(PROFILES)) {
+        const s = factory(profile, { memoryCapBytes: 512 * 1048576 });
+        for (const text of [s.title, s.hypothesis, s.mainSignal.name, ...[...s.steadyState, ...s.expectations, ...s.recovery, ...s.guards].map((p) => p.name)]) texts.add(text);
+        for (const p of s.expectations) if (p.kind === 'alert') texts.add(`${p.alert} not firing`);
+      }
+    }
+    const untranslated = [...texts].filter((t) => ru.text(t) === t && !/^[A-Za-z]+$/.test(t));
+    expect(untranslated).to.deep.equal([]);
+    expect(ru.text('FintechHighLatencyP99 fires')).to.equal('FintechHighLatencyP99 срабатывает');
+  });
+
+  describe('a report', () => {
+    const journal: Journal = {
+      scenario: { id: 1, slug: 'latency', title: 'Latency', hypothesis: CASES[1]!(PROFILES.fast, {}).hypothesis, faults: { latency_ms: 2000 } },
+      profile: 'fast',
+      startedAt: '2026-11-30T12:00:00.000Z',
+      seconds: 61.4,
+      verdict: 'fail',
+      phases: [
+        { phase: 'steady-state', ok: true, startedAt: 3, seconds: 2.5, probes: [{ name: 'traffic flowing', ok: true, value: '48.70', expected: '>= 1', heldAt: 4.2 }, { name: 'FintechHighLatencyP99 not firing', ok: true, value: 'not firing', expected: 'not firing', heldAt: 4.2 }] },
+        { phase: 'detect', ok: false, startedAt: 6, seconds: 40, probes: [{ name: 'p99 latency at the injected 2 s', ok: false, value: '1.874 s', expected: '1.900 s .. 2.500 s' }, { name: 'FintechHighLatencyP99 fires', ok: true, value: 'firing, in Alertmanager', expected: 'firing, in Alertmanager', heldAt: 31.5 }] },
+      ],
+      load: { requests: 3012, non2xx: 7, errors: 0, p99Ms: 2087 },
+      signal: { name: 'p99 latency', unit: 's', points: [{ t: 1, v: 0.02 }, { t: 30, v: 1.874 }], marks: [{ t: 6, label: 'i' }] },
+    } as Journal;
+    const numbers = (text: string) => (text.match(/\d+(?:\.\d+)?/g) ?? []).sort();
+
+    it('is English unless asked', () => {
+      expect(markdown(journal)).to.equal(markdown(journal, en));
+      expect(markdown(journal)).to.include('| detect | **FAIL** | p99 latency at the injected 2 s | 1.874 s | 1.900 s .. 2.500 s |');
+    });
+
+    it('in Russian has the same probes, results and numbers, in Russian words', () => {
+      const [english, russian] = [markdown(journal, en), markdown(journal, LANGUAGES.ru)];
+      expect(numbers(russian)).to.deep.equal(numbers(english));
+      expect(russian).to.include('| обнаружение | **FAIL** | p99 задержки на внесённых 2 с | 1.874 s | 1.900 s .. 2.500 s |');
+      expect(russian).to.include('| норма | PASS | FintechHighLatencyP99 не горит | не горит | не горит |');
+      expect(russian).to.include('# Сценарий 1: Задержка');
+      expect(russian).to.not.match(/\b(verdict|hypothesis|phase|probe|expected|requests|not firing)\b/);
+      const [sumEn, sumRu] = [summary(journal, en), summary(journal, ru)];
+      expect(numbers(sumRu)).to.deep.equal(numbers(sumEn));
+      expect(sumRu).to.include('Сценарий 1: Задержка — FAIL за 61.4 с');
+    });
+  });
+});
