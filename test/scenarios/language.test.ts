@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { projectRoot } from '../../app/paths';
 import { CASES } from '../../scenarios/cases';
 import { LANGUAGES, pickLanguage } from '../../scenarios/lib/lang';
 import { en } from '../../scenarios/lib/lang/en';
@@ -9,7 +15,7 @@ import type { Journal } from '../../scenarios/lib/runner';
 
 describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
   describe('choosing the language', () => {
-    const pick = (argv: string[], env: Record<string, string> = {}) => pickLanguage(argv, env);
+    const pick = (argv: string[], env: NodeJS.ProcessEnv = {}) => pickLanguage(argv, env);
 
     it('is English by default and under a C, POSIX or English locale', () => {
       for (const env of [{}, { LANG: 'C.UTF-8' }, { LANG: 'POSIX' }, { LANG: 'en_US.UTF-8' }, { LANG: 'rus' }]) {
@@ -61,9 +67,9 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
         { phase: 'steady-state', ok: true, startedAt: 3, seconds: 2.5, probes: [{ name: 'traffic flowing', ok: true, value: '48.70', expected: '>= 1', heldAt: 4.2 }, { name: 'FintechHighLatencyP99 not firing', ok: true, value: 'not firing', expected: 'not firing', heldAt: 4.2 }] },
         { phase: 'detect', ok: false, startedAt: 6, seconds: 40, probes: [{ name: 'p99 latency at the injected 2 s', ok: false, value: '1.874 s', expected: '1.900 s .. 2.500 s' }, { name: 'FintechHighLatencyP99 fires', ok: true, value: 'firing, in Alertmanager', expected: 'firing, in Alertmanager', heldAt: 31.5 }] },
       ],
-      load: { requests: 3012, non2xx: 7, errors: 0, p99Ms: 2087 },
+      load: { requests: 3012, non2xx: 7, errors: 0, timeouts: 0, p99Ms: 2087 },
       signal: { name: 'p99 latency', unit: 's', points: [{ t: 1, v: 0.02 }, { t: 30, v: 1.874 }], marks: [{ t: 6, label: 'i' }] },
-    } as Journal;
+    };
     const numbers = (text: string) => (text.match(/\d+(?:\.\d+)?/g) ?? []).sort();
 
     it('is English unless asked', () => {
@@ -83,4 +89,42 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
       expect(sumRu).to.include('Сценарий 1: Задержка — FAIL за 61.4 с');
     });
   });
+
+  describe('make scenario-N (scenarios/cli.ts) against a stack that is not running', function () {
+    this.timeout(60_000);
+    const run = async (args: string[], env: Record<string, string>) => {
+      const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-lang-'));
+      // Port 1 refuses at once: the preflight fails and the run ends without touching any stack.
+      const closed = 'http://127.0.0.1:1';
+      const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', ...args], {
+        cwd: projectRoot(),
+        env: { PATH: process.env.PATH, API_URL: closed, PROMETHEUS_URL: closed, ALERTMANAGER_URL: closed, REPORTS_DIR: reports, ...env },
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      const report = fs.readdirSync(reports).filter((f) => f.endsWith('.md')).map((f) => fs.readFileSync(path.join(reports, f), 'utf8'));
+      fs.rmSync(reports, { recursive: true, force: true });
+      return { ...result, report: report.join('') };
+    };
+
+    it('prints and reports in English by default, in Russian with --lang ru or WORKSHOP_LANG=ru', async () => {
+      const english = await run(['1'], { LANG: 'C.UTF-8' });
+      expect(english.code).to.equal(1);
+      expect(english.stdout).to.include('=== Scenario 1: Latency').and.include('preflight').and.include('✘ API: http://127.0.0.1:1/livez unreachable');
+      expect(english.report).to.include('# Scenario 1: Latency').and.include('| preflight | **FAIL** | API |');
+      for (const [args, env] of [[['1', '--lang', 'ru'], { LANG: 'C.UTF-8' }], [['1'], { WORKSHOP_LANG: 'ru' }]] as const) {
+        const russian = await run([...args], env);
+        expect(russian.code).to.equal(1);
+        expect(russian.stdout).to.include('=== Сценарий 1: Задержка').and.include('предпроверка').and.include('✘ API: http://127.0.0.1:1/livez недоступен');
+        expect(russian.report).to.include('# Сценарий 1: Задержка').and.include('| предпроверка | **FAIL** | API |');
+      }
+    });
+
+    it('refuses an unknown language with the usage and exit code 2', async () => {
+      const refused = await run(['1', '--lang', 'de'], {});
+      expect(refused.code).to.equal(2);
+    });
+  });
 });
+
