@@ -56,6 +56,21 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
     expect(ru.text('FintechHighLatencyP99 fires')).to.equal('FintechHighLatencyP99 срабатывает');
   });
 
+  it('says what probes answered in Russian words, numbers and units unchanged', () => {
+    for (const [english, russian] of [
+      ['firing, not yet in Alertmanager (held on 1 of 3 polls)', 'горит, в Alertmanager ещё нет (держалось 1 из 3 опросов подряд)'],
+      ['not (yet) firing: FintechHighErrorRatio, FintechHighLatencyP99', '(ещё) не горят: FintechHighErrorRatio, FintechHighLatencyP99'],
+      ['no data (window not complete)', 'нет данных (окно ещё не закрылось)'],
+      ['2.013 s over 30s', '2.013 s за 30s'],
+      ['median 803 ms of 80 500 answers', 'медиана 803 ms по 80 ответам со статусом 500'],
+      ['200 in 12 ms', '200 за 12 мс'],
+      ['30.1 %', '30.1 %'],
+    ]) {
+      expect(ru.value(english as string)).to.equal(russian);
+      expect(en.value(english as string)).to.equal(english);
+    }
+  });
+
   describe('a report', () => {
     const journal: Journal = {
       scenario: { id: 1, slug: 'latency', title: 'Latency', hypothesis: CASES[1]!(PROFILES.fast, {}).hypothesis, faults: { latency_ms: 2000 } },

@@ -57,24 +57,31 @@ const ALERT_PATTERNS: [RegExp, string][] = [
   [/^(Fintech\w+) not firing$/, '$1 не горит'],
 ];
 
-/** What probes answer, in words (numbers and units stay as they are). */
-const VALUE_PATTERNS: [RegExp, string][] = [
-  [/^no data$/, 'нет данных'],
-  [/^not firing$/, 'не горит'],
-  [/^firing, in Alertmanager$/, 'горит, есть в Alertmanager'],
-  [/^firing, not yet in Alertmanager$/, 'горит, в Alertmanager ещё нет'],
-  [/^judged after (.+) s$/, 'оценивается через $1 с'],
-  [/^all (\d+) firing$/, 'горят все $1'],
-  [/^not \(yet\) firing: (.+)$/, '(ещё) не горят: $1'],
-  [/^(.+) firing at once$/, '$1 горят одновременно'],
-  [/^(\d+|no answer) in (\d+) ms$/, '$1 за $2 мс'],
+/** What probes answer, in words: replaced in this order, wherever they occur (numbers and units stay). */
+const VALUE_WORDS: [RegExp, string][] = [
+  [/ \(held on (\d+) of (\d+) polls\)/, ' (держалось $1 из $2 опросов подряд)'],
+  [/ \(window not complete\)/, ' (окно ещё не закрылось)'],
+  [/^not judged$/, 'не оценено'],
+  [/^no data\b/, 'нет данных'],
+  [/^not \(yet\) firing: /, '(ещё) не горят: '],
+  [/^not firing\b/, 'не горит'],
+  [/^firing, in Alertmanager\b/, 'горит, есть в Alertmanager'],
+  [/^firing, not yet in Alertmanager\b/, 'горит, в Alertmanager ещё нет'],
+  [/^all (\d+) firing\b/, 'горят все $1'],
+  [/ firing at once$/, ' горят одновременно'],
+  [/^judged after (\S+) s\b/, 'оценивается через $1 с'],
+  [/^median (.+) of (\d+) (\d{3}) answers\b/, 'медиана $1 по $2 ответам со статусом $3'],
+  [/^median (.+) of (\d+) answers\b/, 'медиана $1 по $2 ответам'],
+  [/^(\d+|no answer) in (\d+) ms\b/, '$1 за $2 мс'],
   [/^(\d+) within (\d+) ms$/, '$1 не дольше $2 мс'],
-  [/^HTTP (\d+) from (.+)$/, 'HTTP $1 от $2'],
-  [/^(.+) unreachable \((.*)\)$/, '$1 недоступен ($2)'],
+  [/ over (\d+[smh])\b/, ' за $1'],
+  [/^HTTP (\d+) from /, 'HTTP $1 от '],
+  [/ unreachable \(/, ' недоступен ('],
   [/^no target$/, 'нет таргета'],
-  [/^error: (.*)$/, 'ошибка: $1'],
+  [/^error: /, 'ошибка: '],
 ];
 
+/** The exact translation of a text, else the first pattern that matches it, else the text itself. */
 const translate = (text: string, exact: Record<string, string>, patterns: [RegExp, string][]): string =>
   exact[text] ?? patterns.reduce<string | undefined>((found, [re, to]) => found ?? (re.test(text) ? text.replace(re, to) : undefined), undefined) ?? text;
 
@@ -82,7 +89,7 @@ const translate = (text: string, exact: Record<string, string>, patterns: [RegEx
 export const ru: Messages = {
   phases: { preflight: 'предпроверка', 'steady-state': 'норма', inject: 'инъекция', detect: 'обнаружение', rollback: 'откат', recovery: 'восстановление' },
   text: (english) => translate(english, TEXTS, ALERT_PATTERNS),
-  value: (english) => translate(english, {}, VALUE_PATTERNS),
+  value: (english) => VALUE_WORDS.reduce((text, [re, to]) => text.replace(re, to).trimEnd(), english),
 
   expected: (value, expected) => `${value} (ожидалось ${expected})`,
   signalLine: (signal, value, held, total) => `${signal}: ${value}; выполнено ${held}/${total}`,
