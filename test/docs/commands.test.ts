@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -9,6 +8,7 @@ import { CASES } from '../../scenarios/cases';
 import { startLoad, type RunningLoad } from '../../scenarios/lib/load';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { startStack, type Stack } from '../../stack/stack';
+import { SOURCE_API_COMMAND, startSourceStack, suiteDir } from '../support/native-stack';
 import { pollUntil } from '../support/poll';
 import { SHELL_LANGS, answerProblems, blocks, commands, docFiles, expectations, holds, type Block, type Command, type DocFile } from './markdown';
 
@@ -42,7 +42,6 @@ const ROOT = projectRoot();
 const PORTS = { api: 18700, prometheus: 18790, alertmanager: 18793, postgres: 18732, postgresExporter: 18787, alertSink: 18799 };
 /** Extra APIs for run-with blocks listen from here on. */
 const EXTRA_API_PORT = 18701;
-const API_COMMAND = [process.execPath, '--import', 'tsx', path.join(ROOT, 'app', 'server.ts')];
 /** How long a PromQL block may take to show its data: cases wait for alerts (`for: 10s` on 30 s windows). */
 const CASE_QUERY_DEADLINE_MS = 60_000;
 const QUERY_DEADLINE_MS = 20_000;
@@ -71,24 +70,15 @@ describe('the docs, run against an isolated native stack', function () {
   const extras = new Map<string, { stack: Stack; env: Readonly<Record<string, string>> }>();
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-docs-'));
-    // PostgreSQL runs as user postgres and must be able to enter the folder.
-    fs.chmodSync(dir, 0o755);
-    stack = await startStack({
-      stateDir: path.join(dir, 'stack'),
-      ports: PORTS,
-      profile: 'fast',
-      apiCommand: API_COMMAND,
-      apiEnv: { LOG_LEVEL: 'warn' },
-      readyTimeoutMs: 60_000,
-    });
+    dir = suiteDir('fintech-docs-');
+    stack = await startSourceStack(path.join(dir, 'stack'), PORTS);
     const envs = [...new Map(DOCS.flatMap(blocks).flatMap((b) => (b.runWith ? [[envKey(b.runWith), b.runWith] as const] : []))).values()];
     for (const [i, env] of envs.entries()) {
       const extra = await startStack({
         stateDir: path.join(dir, `api-${i}`),
         components: ['api'],
         ports: { ...PORTS, api: EXTRA_API_PORT + i },
-        apiCommand: API_COMMAND,
+        apiCommand: SOURCE_API_COMMAND,
         apiEnv: { LOG_LEVEL: 'warn', ...env },
         readyTimeoutMs: 60_000,
       });
