@@ -32,7 +32,7 @@ import { SHELL_LANGS, answerProblems, blocks, commands, docFiles, expectations, 
  *   (reference.test.ts checks their targets).
  * - Every ```promql block must be valid and return at least one sample (polled with a deadline); each
  *   `# expect: > 1.9` line in it is a condition that one sample must meet.
- * - The case pages (docs/cases/0N_*) run first, each under the load of its scenario
+ * - The case pages (docs/cases/0N_*, and their Russian twins in docs/ru/cases/) run first, each under the load of its scenario
  *   (scenarios/cases), so their queries see the fault their page injects; then README.md, then the other
  *   pages. Faults are reset after every page.
  */
@@ -48,7 +48,7 @@ const QUERY_DEADLINE_MS = 20_000;
 
 const DOCS = docFiles();
 const caseOf = (file: DocFile): number | undefined => {
-  const m = /^docs\/cases\/0(\d)_/.exec(file.rel);
+  const m = /^docs\/(?:ru\/)?cases\/0(\d)_/.exec(file.rel);
   return m ? Number(m[1]) : undefined;
 };
 const ORDERED = [
