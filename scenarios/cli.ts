@@ -2,8 +2,9 @@ import path from 'node:path';
 import { projectRoot } from '../app/paths';
 import { PROFILES } from './lib/profiles';
 import { runCases } from './lib/session';
+import { LANGUAGES, pickLanguage } from './lib/lang';
 
-const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all>
+const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all> [--lang en|ru]
 
 Runs workshop scenarios against a running stack (make up): injects the fault, drives load,
 checks the effect in Prometheus and Alertmanager, always rolls back (Ctrl-C too), and writes
@@ -11,10 +12,18 @@ reports/. Faults are injected with a safety expiry, so even a killed run leaves 
 
 Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090),
 ALERTMANAGER_URL (http://127.0.0.1:9093), SCENARIO_PROFILE (fast|workshop; default: from the
-Prometheus scrape interval), CHAOS_TOKEN (when the API requires one), REPORTS_DIR (reports).`;
+Prometheus scrape interval), CHAOS_TOKEN (when the API requires one), REPORTS_DIR (reports),
+WORKSHOP_LANG (en|ru: the language of the output and the reports; default: Russian under a ru_* locale,
+else English; --lang wins).`;
 
-async function main(argv: string[]): Promise<number> {
-  const arg = argv[0];
+async function main(args: string[]): Promise<number> {
+  const picked = pickLanguage(args, process.env);
+  if ('error' in picked) {
+    console.error(`${picked.error}\n\n${USAGE}`);
+    return 2;
+  }
+  const m = LANGUAGES[picked.language];
+  const arg = picked.rest[0];
   if (!arg || arg === '-h' || arg === '--help') {
     console.log(USAGE);
     return arg ? 0 : 2;
@@ -47,12 +56,13 @@ async function main(argv: string[]): Promise<number> {
     profile: profileName ? PROFILES[profileName as keyof typeof PROFILES] : undefined,
     reportsDir: process.env.REPORTS_DIR ?? path.join(projectRoot(), 'reports'),
     signal: interrupt.signal,
+    messages: m,
   });
   if (journals.length > 1) {
-    console.log('\nAll scenarios:');
+    console.log(`\n${m.allScenarios}`);
     for (const j of journals)
       console.log(
-        `  ${j.verdict === 'pass' ? 'PASS' : 'FAIL'}  ${j.scenario.id}. ${j.scenario.title} (${j.seconds.toFixed(1)} s)`,
+        `  ${j.verdict === 'pass' ? 'PASS' : 'FAIL'}  ${j.scenario.id}. ${m.text(j.scenario.title)} (${j.seconds.toFixed(1)} s)`,
       );
   }
   return journals.length === ids.length && journals.every((j) => j.verdict === 'pass') ? 0 : 1;

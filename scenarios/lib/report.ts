@@ -3,21 +3,22 @@ import path from 'node:path';
 import { renderChart } from './chart';
 import type { Journal } from './runner';
 import { formatValue } from './probes';
+import { en, type Messages } from './lang/en';
 
 /** The verdict table: every probe of every phase with its value and tolerance. */
-export function verdictTable(j: Journal): string {
+export function verdictTable(j: Journal, m: Messages = en): string {
   const clip = (text: string) => (text.length > 70 ? `${text.slice(0, 67)}...` : text);
   const rows = j.phases.flatMap((p) =>
     p.probes.map((r) => [
-      p.phase,
+      m.phases[p.phase],
       r.ok ? 'PASS' : 'FAIL',
-      r.name,
-      clip(r.value),
-      clip(r.expected),
+      m.text(r.name),
+      clip(m.value(r.value)),
+      clip(m.value(r.expected)),
       'heldAt' in r && r.heldAt !== undefined ? `${r.heldAt.toFixed(1)} s` : '',
     ]),
   );
-  const header = ['phase', 'result', 'probe', 'value', 'expected', 'at'];
+  const header = m.columns;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r))].join('\n');
@@ -28,42 +29,43 @@ export function chartOf(j: Journal): string {
 }
 
 /** The terminal summary printed at the end of a run. */
-export function summary(j: Journal): string {
+export function summary(j: Journal, m: Messages = en): string {
   return [
     '',
-    `Scenario ${j.scenario.id}: ${j.scenario.title} — ${j.verdict.toUpperCase()} in ${j.seconds.toFixed(1)} s`,
-    j.aborted ? `aborted: ${j.aborted}` : '',
+    m.outcome(j.scenario.id, m.text(j.scenario.title), j.verdict.toUpperCase(), j.seconds.toFixed(1)),
+    j.aborted ? m.aborted(j.aborted) : '',
     '',
-    verdictTable(j),
+    verdictTable(j, m),
     '',
-    `${j.signal.name} across the run (i = injected, r = rolled back):`,
+    m.chartCaption(m.text(j.signal.name)),
     chartOf(j),
-    j.load
-      ? `\nload: ${j.load.requests} requests, ${j.load.non2xx} non-2xx, ${j.load.errors} errors, p99 ${j.load.p99Ms} ms`
-      : '',
+    j.load ? `\n${m.loadTotals(j.load.requests, j.load.non2xx, j.load.errors, j.load.p99Ms)}` : '',
   ]
     .filter((l) => l !== undefined)
     .join('\n');
 }
 
-export function markdown(j: Journal): string {
+export function markdown(j: Journal, m: Messages = en): string {
   const table = j.phases.flatMap((p) =>
-    p.probes.map((r) => `| ${p.phase} | ${r.ok ? 'PASS' : '**FAIL**'} | ${r.name} | ${r.value} | ${r.expected} |`),
+    p.probes.map(
+      (r) =>
+        `| ${m.phases[p.phase]} | ${r.ok ? 'PASS' : '**FAIL**'} | ${m.text(r.name)} | ${m.value(r.value)} | ${m.value(r.expected)} |`,
+    ),
   );
   return [
-    `# Scenario ${j.scenario.id}: ${j.scenario.title}`,
+    m.report.title(j.scenario.id, m.text(j.scenario.title)),
     '',
-    `- verdict: **${j.verdict.toUpperCase()}** in ${j.seconds.toFixed(1)} s (profile ${j.profile}, started ${j.startedAt})`,
-    `- hypothesis: ${j.scenario.hypothesis}`,
-    `- faults: \`${JSON.stringify(j.scenario.faults)}\``,
-    ...(j.aborted ? [`- aborted: ${j.aborted}`] : []),
-    ...(j.load ? [`- load: ${j.load.requests} requests, ${j.load.non2xx} non-2xx, p99 ${j.load.p99Ms} ms`] : []),
+    `- ${m.report.verdict(j.verdict.toUpperCase(), j.seconds.toFixed(1), j.profile, j.startedAt)}`,
+    `- ${m.report.hypothesis}: ${m.text(j.scenario.hypothesis)}`,
+    `- ${m.report.faults}: \`${JSON.stringify(j.scenario.faults)}\``,
+    ...(j.aborted ? [`- ${m.report.aborted}: ${j.aborted}`] : []),
+    ...(j.load ? [`- ${m.report.load(j.load.requests, j.load.non2xx, j.load.p99Ms)}`] : []),
     '',
-    '| phase | result | probe | value | expected |',
+    `| ${m.columns.slice(0, 5).join(' | ')} |`,
     '|---|---|---|---|---|',
     ...table,
     '',
-    `## ${j.signal.name}`,
+    `## ${m.text(j.signal.name)}`,
     '',
     '```',
     chartOf(j),
@@ -73,10 +75,10 @@ export function markdown(j: Journal): string {
 }
 
 /** Writes the JSON journal and the Markdown report; returns their paths. */
-export function writeReports(j: Journal, dir: string): { json: string; md: string } {
+export function writeReports(j: Journal, dir: string, m: Messages = en): { json: string; md: string } {
   fs.mkdirSync(dir, { recursive: true });
   const base = path.join(dir, `${j.startedAt.replace(/[:.]/g, '-')}-scenario-${j.scenario.id}-${j.scenario.slug}`);
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(j, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, markdown(j));
+  fs.writeFileSync(`${base}.md`, markdown(j, m));
   return { json: `${base}.json`, md: `${base}.md` };
 }

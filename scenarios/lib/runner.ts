@@ -8,6 +8,7 @@ import type { Profile } from './profiles';
 import type { Scenario } from './scenario';
 import type { Point } from './chart';
 import { q } from './queries';
+import { en, type Messages } from './lang/en';
 
 export interface RunnerOptions {
   apiUrl: string;
@@ -19,6 +20,8 @@ export interface RunnerOptions {
   log?: (line: string) => void;
   /** Aborting (e.g. Ctrl-C) stops the run; the rollback still happens. */
   signal?: AbortSignal;
+  /** The language of the progress lines (default English); the journal itself is the same in every language. */
+  messages?: Messages;
 }
 
 export type Phase = 'preflight' | 'steady-state' | 'inject' | 'detect' | 'rollback' | 'recovery';
@@ -77,7 +80,12 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     phases: [],
     signal: { name: scenario.mainSignal.name, unit: scenario.mainSignal.unit, points: [], marks: [] },
   };
-  const say = (phase: Phase, text: string) => log(`[${elapsed().toFixed(1).padStart(5)}s] ${phase.padEnd(12)} ${text}`);
+  const m = options.messages ?? en;
+  const phaseWidth = Math.max(...Object.values(m.phases).map((p) => p.length));
+  const say = (phase: Phase, text: string) =>
+    log(`[${elapsed().toFixed(1).padStart(5)}s] ${m.phases[phase].padEnd(phaseWidth)} ${text}`);
+  const result = (r: ProbeResult) =>
+    `${r.ok ? '✔' : '✘'} ${m.text(r.name)}: ${m.expected(m.value(r.value), m.value(r.expected))}`;
 
   const sampleSignal = async () => {
     const v = await prometheus.value(scenario.mainSignal.expr).catch(() => undefined);
@@ -112,13 +120,18 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
       checkAbort();
       const atDeadline = Date.now() >= deadline;
       for (const r of await verdicts.poll(ctx, elapsed() - record.startedAt, atDeadline, elapsed())) {
-        say(phase, `${r.ok ? '✔' : '✘'} ${r.name}: ${r.value} (expected ${r.expected})`);
+        say(phase, result(r));
       }
       const signalValue = await sampleSignal();
       const guardResults = await Promise.all(scenario.guards.map((g) => evaluate(g, ctx)));
       const broken = guardResults.find((g) => !g.ok);
       if (broken) throw new Aborted(`guard "${broken.name}" failed: ${broken.value} (limit ${broken.expected})`);
-      const line = `${scenario.mainSignal.name}: ${formatValue(signalValue, scenario.mainSignal.unit)}; ${verdicts.heldCount}/${probes.length} held`;
+      const line = m.signalLine(
+        m.text(scenario.mainSignal.name),
+        formatValue(signalValue, scenario.mainSignal.unit),
+        verdicts.heldCount,
+        probes.length,
+      );
       if (line !== lastLine) say(phase, line);
       lastLine = line;
       if (verdicts.allHeld || verdicts.lost || atDeadline) break;
@@ -127,13 +140,12 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     record.probes = verdicts.results();
     record.ok = verdicts.allHeld;
     record.seconds = elapsed() - record.startedAt;
-    for (const r of record.probes.filter((x) => !verdicts.isSettled(x.name)))
-      say(phase, `✘ ${r.name}: ${r.value} (expected ${r.expected})`);
+    for (const r of record.probes.filter((x) => !verdicts.isSettled(x.name))) say(phase, result(r));
     return record;
   };
 
   let injected = false;
-  const onAbort = () => log('interrupted: rolling back');
+  const onAbort = () => log(m.interrupted);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // 1. Preflight: everything reachable, the API scraped.
@@ -142,7 +154,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     pre.probes = await preflight(ctx, options);
     pre.ok = pre.probes.every((p) => p.ok);
     pre.seconds = elapsed();
-    for (const p of pre.probes) say('preflight', `${p.ok ? '✔' : '✘'} ${p.name}: ${p.value}`);
+    for (const p of pre.probes) say('preflight', `${p.ok ? '✔' : '✘'} ${m.text(p.name)}: ${m.value(p.value)}`);
     if (!pre.ok) {
       pre.note = `not reachable: ${pre.probes
         .filter((p) => !p.ok)
@@ -162,10 +174,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
         10,
     );
     load = startLoad(options.apiUrl, scenario.load, maxSeconds);
-    say(
-      'steady-state',
-      `load: ${scenario.load.connections} connections${scenario.load.overallRate ? `, ${scenario.load.overallRate} req/s` : ''}; baseline ${options.profile.baselineSeconds} s`,
-    );
+    say('steady-state', m.load(scenario.load.connections, scenario.load.overallRate, options.profile.baselineSeconds));
     const baselineEnd = Date.now() + options.profile.baselineSeconds * 1000;
     while (Date.now() < baselineEnd) {
       checkAbort();
@@ -195,7 +204,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     inject.probes = [
       { name: 'POST /api/failures', ok: answer.ok, value: `HTTP ${answer.status}`, expected: 'HTTP 200' },
     ];
-    say('inject', `${JSON.stringify(scenario.faults)} (expires after ${expiry} s) -> HTTP ${answer.status}`);
+    say('inject', m.injected(JSON.stringify(scenario.faults), answer.status, expiry));
     // A refused injection is recorded and the run goes on: the detection phase then shows what did not happen.
 
     // 4. Detect.
@@ -205,7 +214,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
       closesAtMs: windowFrom + options.profile.faultWindowSeconds * 1000,
     });
     if (detect.ok && options.profile.holdSeconds > 0) {
-      say('detect', `holding the fault ${options.profile.holdSeconds} s for the dashboards`);
+      say('detect', m.holding(options.profile.holdSeconds));
       const holdEnd = Date.now() + options.profile.holdSeconds * 1000;
       while (Date.now() < holdEnd) {
         checkAbort();
@@ -215,7 +224,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     }
   } catch (err) {
     journal.aborted = (err as Error).message;
-    log(`aborted: ${journal.aborted}`);
+    log(m.aborted(journal.aborted));
   } finally {
     // 5. Rollback: always, even on failure or Ctrl-C.
     options.signal?.removeEventListener('abort', onAbort);

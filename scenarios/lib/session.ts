@@ -3,6 +3,7 @@ import { FaultsApi } from './faults-api';
 import { PROFILES, type Profile } from './profiles';
 import { writeReports, summary } from './report';
 import { runScenario, type Journal, type RunnerOptions } from './runner';
+import { en } from './lang/en';
 
 export interface SessionOptions extends Omit<RunnerOptions, 'profile'> {
   profile?: Profile;
@@ -26,6 +27,7 @@ export async function detectProfile(prometheusUrl: string): Promise<Profile> {
 export async function runCases(ids: number[], options: SessionOptions): Promise<Journal[]> {
   const profile = options.profile ?? (await detectProfile(options.prometheusUrl));
   const log = options.log ?? ((line: string) => console.log(line));
+  const m = options.messages ?? en;
   const journals: Journal[] = [];
   for (const id of ids) {
     const factory = CASES[id];
@@ -33,13 +35,13 @@ export async function runCases(ids: number[], options: SessionOptions): Promise<
     const state = await new FaultsApi(options.apiUrl, options.chaosToken).state().catch(() => ({ faults: undefined }));
     const scenario = factory(profile, { memoryCapBytes: state.faults?.memory_leak?.cap_bytes });
     log(
-      `\n=== Scenario ${scenario.id}: ${scenario.title} (${profile.name} profile) ===\nHypothesis: ${scenario.hypothesis}\n`,
+      `\n${m.header(scenario.id, m.text(scenario.title), profile.name)}\n${m.hypothesisLine(m.text(scenario.hypothesis))}\n`,
     );
     const journal = await runScenario(scenario, { ...options, profile, log });
-    log(summary(journal));
+    log(summary(journal, m));
     if (options.reportsDir) {
-      const files = writeReports(journal, options.reportsDir);
-      log(`\nreport: ${files.md}\njournal: ${files.json}`);
+      const files = writeReports(journal, options.reportsDir, m);
+      log(`\n${m.files(files.md, files.json)}`);
     }
     journals.push(journal);
     if (options.signal?.aborted) break;

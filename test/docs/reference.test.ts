@@ -32,6 +32,7 @@ import {
   tables,
   type DocFile,
 } from './markdown';
+import { isRussian, russianTwin } from './translations';
 
 /**
  * The docs name things that live elsewhere: metrics, recording rules, alerts, dashboard panels,
@@ -42,6 +43,30 @@ import {
 
 const ROOT = projectRoot();
 const DOCS = docFiles();
+/** The words the checks read in the tables and sentences of a page, in the page's language. */
+const WORDS = {
+  en: {
+    dashboardPanel: 'Dashboard|Panel',
+    variableDefault: 'Variable|Default',
+    unset: 'unset',
+    empty: 'empty',
+    fields: 'Field|Type|Unit|Range|Default',
+    prefixes: 'prefixes',
+    order: 'in this order:',
+  },
+  ru: {
+    dashboardPanel: 'Дашборд|Панель',
+    variableDefault: 'Переменная|По умолчанию',
+    unset: 'не задан',
+    empty: 'пусто',
+    fields: 'Поле|Тип|Единица|Диапазон|По умолчанию',
+    prefixes: 'префиксов',
+    order: 'в таком порядке:',
+  },
+};
+const wordsOf = (file: DocFile) => WORDS[isRussian(file.rel) ? 'ru' : 'en'];
+const headed = (t: { header: string[] }, words: string) =>
+  t.header.slice(0, words.split('|').length).join('|') === words;
 const doc = (rel: string): DocFile => {
   const found = DOCS.find((d) => d.rel === rel);
   if (!found) throw new Error(`${rel} is missing`);
@@ -133,7 +158,7 @@ describe('the docs (README.md and docs/)', () => {
     const problems: string[] = [];
     let rows = 0;
     for (const file of DOCS) {
-      for (const table of tables(file).filter((t) => t.header[0] === 'Dashboard' && t.header[1] === 'Panel')) {
+      for (const table of tables(file).filter((t) => headed(t, wordsOf(file).dashboardPanel))) {
         for (const row of table.rows) {
           rows += 1;
           const [board = '', panel = ''] = row.map(plain);
@@ -171,13 +196,15 @@ describe('the docs (README.md and docs/)', () => {
 
   it('quote configuration defaults as app/config.ts has them', () => {
     const defaults = loadConfig({}) as unknown as Record<string, string | number | boolean | undefined>;
-    const shown = (v: string | number | boolean | undefined) =>
-      v === undefined ? 'unset' : v === '' ? 'empty' : String(v);
+    const shown = (v: string | number | boolean | undefined, file: DocFile) =>
+      v === undefined ? wordsOf(file).unset : v === '' ? wordsOf(file).empty : String(v);
     const wrong: string[] = [];
     let checked = 0;
     for (const file of DOCS) {
       // `DB_POOL_MAX`, 20 / `DB_CONNECT_TIMEOUT_MS` (2000 ms) / `DB_SLOW_DEFAULT_MS` = 1000 / (default 512 MB)
-      for (const m of prose(file).matchAll(/`([A-Z][A-Z0-9_]+)`\s*(?:\(|,|=)\s*(?:default\s+)?(\d+)\b/g)) {
+      for (const m of prose(file).matchAll(
+        /`([A-Z][A-Z0-9_]+)`\s*(?:\(|,|=)\s*(?:default\s+|по умолчанию\s+)?(\d+)\b/g,
+      )) {
         const key = m[1] as string;
         if (typeof defaults[key] !== 'number') continue;
         checked += 1;
@@ -185,13 +212,13 @@ describe('the docs (README.md and docs/)', () => {
           wrong.push(`${file.rel}: ${key} ${m[2]} (default is ${String(defaults[key])})`);
       }
       // the "Variable | Default" tables
-      for (const table of tables(file).filter((t) => t.header[0] === 'Variable' && t.header[1] === 'Default')) {
+      for (const table of tables(file).filter((t) => headed(t, wordsOf(file).variableDefault))) {
         for (const [name = '', value = ''] of table.rows.map((r) => r.map(plain))) {
           checked += 1;
           if (!(CONFIG_KEYS as string[]).includes(name))
             wrong.push(`${file.rel}: ${name} is not read by app/config.ts`);
-          else if (shown(defaults[name]) !== value)
-            wrong.push(`${file.rel}: ${name} default "${value}" (app/config.ts: ${shown(defaults[name])})`);
+          else if (shown(defaults[name], file) !== value)
+            wrong.push(`${file.rel}: ${name} default "${value}" (app/config.ts: ${shown(defaults[name], file)})`);
         }
       }
     }
@@ -201,7 +228,10 @@ describe('the docs (README.md and docs/)', () => {
 
   it('mark few blocks "not-run", each with a reason, and put every curl in a block that runs', () => {
     const notRun = DOCS.flatMap(blocks).filter((b) => b.notRun !== undefined);
-    expect(notRun.map((b) => `${b.file.rel}:${b.line}`)).to.have.length.at.most(3);
+    // A Russian page repeats its English twin's markers (parity.test.ts): counted once.
+    expect(notRun.filter((b) => !isRussian(b.file.rel)).map((b) => `${b.file.rel}:${b.line}`)).to.have.length.at.most(
+      3,
+    );
     for (const b of notRun) expect(b.notRun, `${b.file.rel}:${b.line}`).to.have.length.greaterThan(10);
     const hidden = DOCS.flatMap(blocks).filter((b) => !SHELL_LANGS.has(b.lang) && /(^|\s)curl\s/m.test(b.body));
     expect(hidden.map((b) => `${b.file.rel}:${b.line} (${b.lang || 'no language'})`)).to.deep.equal([]);
@@ -229,82 +259,84 @@ describe('the docs (README.md and docs/)', () => {
   });
 });
 
-describe('docs/faults.md', () => {
-  const file = doc('docs/faults.md');
-  const fieldTables = tables(file).filter((t) => t.header.slice(0, 5).join('|') === 'Field|Type|Unit|Range|Default');
-  const rows = new Map(fieldTables.flatMap((t) => t.rows).map((r) => [plain(r[0] ?? ''), r.map(plain)] as const));
-  const dash = (s: string) => s.replace(/\s*[–-]\s*/, '–');
+for (const rel of ['docs/faults.md', russianTwin('docs/faults.md')])
+  describe(rel, () => {
+    const file = doc(rel);
+    const words = wordsOf(file);
+    const fieldTables = tables(file).filter((t) => headed(t, words.fields));
+    const rows = new Map(fieldTables.flatMap((t) => t.rows).map((r) => [plain(r[0] ?? ''), r.map(plain)] as const));
+    const dash = (s: string) => s.replace(/\s*[–-]\s*/, '–');
 
-  it('documents every fault setting with the type, range and default of its schema', () => {
-    expect(fieldTables, 'the settings and scope tables').to.have.length(2);
-    const problems: string[] = [];
-    for (const key of SETTING_KEYS) {
-      const row = rows.get(key);
-      if (!row) {
-        problems.push(`${key}: no row`);
-        continue;
+    it('documents every fault setting with the type, range and default of its schema', () => {
+      expect(fieldTables, 'the settings and scope tables').to.have.length(2);
+      const problems: string[] = [];
+      for (const key of SETTING_KEYS) {
+        const row = rows.get(key);
+        if (!row) {
+          problems.push(`${key}: no row`);
+          continue;
+        }
+        const [, type, , range, def] = row as [string, string, string, string, string];
+        const schema = settingsSchema.shape[key].unwrap() as unknown as {
+          type: string;
+          minValue?: number;
+          maxValue?: number;
+          isInt?: boolean;
+        };
+        const expectedType = schema.type === 'boolean' ? 'boolean' : schema.isInt ? 'integer' : 'number';
+        const expectedRange = schema.type === 'boolean' ? 'true/false' : `${schema.minValue}–${schema.maxValue}`;
+        if (type !== expectedType) problems.push(`${key}: type "${type}", schema says ${expectedType}`);
+        if (dash(range) !== expectedRange) problems.push(`${key}: range "${range}", schema says ${expectedRange}`);
+        if (def !== String(DEFAULT_SETTINGS[key]))
+          problems.push(`${key}: default "${def}", schema says ${String(DEFAULT_SETTINGS[key])}`);
       }
-      const [, type, , range, def] = row as [string, string, string, string, string];
-      const schema = settingsSchema.shape[key].unwrap() as unknown as {
-        type: string;
-        minValue?: number;
-        maxValue?: number;
-        isInt?: boolean;
-      };
-      const expectedType = schema.type === 'boolean' ? 'boolean' : schema.isInt ? 'integer' : 'number';
-      const expectedRange = schema.type === 'boolean' ? 'true/false' : `${schema.minValue}–${schema.maxValue}`;
-      if (type !== expectedType) problems.push(`${key}: type "${type}", schema says ${expectedType}`);
-      if (dash(range) !== expectedRange) problems.push(`${key}: range "${range}", schema says ${expectedRange}`);
-      if (def !== String(DEFAULT_SETTINGS[key]))
-        problems.push(`${key}: default "${def}", schema says ${String(DEFAULT_SETTINGS[key])}`);
-    }
-    const documented = [...rows.keys()].filter((k) => !(k in scopeSettings));
-    const extra = documented.filter((k) => !(SETTING_KEYS as string[]).includes(k));
-    expect(problems).to.deep.equal([]);
-    expect(extra, 'rows for settings that do not exist').to.deep.equal([]);
-  });
+      const documented = [...rows.keys()].filter((k) => !(k in scopeSettings));
+      const extra = documented.filter((k) => !(SETTING_KEYS as string[]).includes(k));
+      expect(problems).to.deep.equal([]);
+      expect(extra, 'rows for settings that do not exist').to.deep.equal([]);
+    });
 
-  it('documents routes and duration_s with the limits the registry applies', () => {
-    const duration = scopeSettings.duration_s.unwrap() as unknown as { minValue: number; maxValue: number };
-    expect(dash(rows.get('duration_s')?.[3] ?? '')).to.equal(`${duration.minValue}–${duration.maxValue}`);
-    const checks = (
-      scopeSettings.routes.unwrap() as unknown as {
-        _zod: { def: { checks: { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[] } };
-      }
-    )._zod.def.checks.map((c) => c._zod.def);
-    const min = checks.find((c) => c.check === 'min_length')?.minimum;
-    const max = checks.find((c) => c.check === 'max_length')?.maximum;
-    expect(dash(rows.get('routes')?.[3] ?? '')).to.equal(`${min}–${max} prefixes`);
-  });
+    it('documents routes and duration_s with the limits the registry applies', () => {
+      const duration = scopeSettings.duration_s.unwrap() as unknown as { minValue: number; maxValue: number };
+      expect(dash(rows.get('duration_s')?.[3] ?? '')).to.equal(`${duration.minValue}–${duration.maxValue}`);
+      const checks = (
+        scopeSettings.routes.unwrap() as unknown as {
+          _zod: { def: { checks: { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[] } };
+        }
+      )._zod.def.checks.map((c) => c._zod.def);
+      const min = checks.find((c) => c.check === 'min_length')?.minimum;
+      const max = checks.find((c) => c.check === 'max_length')?.maximum;
+      expect(dash(rows.get('routes')?.[3] ?? '')).to.equal(`${min}–${max} ${words.prefixes}`);
+    });
 
-  it('has one section per fault, for faults that exist', () => {
-    const sections = [...prose(file).matchAll(/^### `([a-z_]+)`\s*$/gm)].map((m) => m[1]);
-    expect(sections).to.deep.equal([...FAULT_NAMES]);
-  });
+    it('has one section per fault, for faults that exist', () => {
+      const sections = [...prose(file).matchAll(/^### `([a-z_]+)`\s*$/gm)].map((m) => m[1]);
+      expect(sections).to.deep.equal([...FAULT_NAMES]);
+    });
 
-  it('says that cpu_burn stalls /livez and the control plane too (it blocks the event loop), and no page that they are never affected', () => {
-    // test/faults/request-faults.test.ts shows the stall; a page promising otherwise would be wrong.
-    const promises = DOCS.flatMap((d) =>
-      [...prose(d).matchAll(/never (?:affected|faulted)/gi)].map((m) => `${d.rel}: "${m[0]}"`),
-    );
-    expect(promises).to.deep.equal([]);
-    const cheatSheet = tables(doc('README.md'))
-      .flatMap((t) => t.rows)
-      .find((r) => plain(r[0] ?? '') === 'cpu_burn_ms');
-    expect(cheatSheet?.[1], 'the README cheat-sheet row of cpu_burn_ms')
-      .to.include('`/livez`')
-      .and.include('control plane');
-    const section = /^### `cpu_burn`\s*$([\s\S]*?)^### /m.exec(file.text)?.[1] ?? '';
-    expect(section).to.include('`/livez`').and.include('`/api/failures`');
-  });
+    it('says that cpu_burn stalls /livez and the control plane too (it blocks the event loop), and no page that they are never affected', () => {
+      // test/faults/request-faults.test.ts shows the stall; a page promising otherwise would be wrong.
+      const promises = DOCS.flatMap((d) =>
+        [...prose(d).matchAll(/never (?:affected|faulted)/gi)].map((m) => `${d.rel}: "${m[0]}"`),
+      );
+      expect(promises).to.deep.equal([]);
+      const cheatSheet = tables(doc('README.md'))
+        .flatMap((t) => t.rows)
+        .find((r) => plain(r[0] ?? '') === 'cpu_burn_ms');
+      expect(cheatSheet?.[1], 'the README cheat-sheet row of cpu_burn_ms')
+        .to.include('`/livez`')
+        .and.include('control plane');
+      const section = /^### `cpu_burn`\s*$([\s\S]*?)^### /m.exec(file.text)?.[1] ?? '';
+      expect(section).to.include('`/livez`').and.include('`/api/failures`');
+    });
 
-  it('gives the request-gate order of the catalogue', () => {
-    const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest !== undefined)
-      .map((n) => `\`${n}\``)
-      .join(', ');
-    expect(file.text.replace(/\s+/g, ' ')).to.include(`in this order: ${order}.`);
+    it('gives the request-gate order of the catalogue', () => {
+      const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest !== undefined)
+        .map((n) => `\`${n}\``)
+        .join(', ');
+      expect(file.text.replace(/\s+/g, ' ')).to.include(`${words.order} ${order}.`);
+    });
   });
-});
 
 describe('docs/curl-guide.md', () => {
   it('injects every fault in an example', () => {

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { dashboardQueries } from '../../monitoring/grafana/queries';
@@ -9,8 +8,8 @@ import { q } from '../../scenarios/lib/queries';
 import { runScenario, type Journal } from '../../scenarios/lib/runner';
 import type { Scenario } from '../../scenarios/lib/scenario';
 import { runCases } from '../../scenarios/lib/session';
-import { startStack, type Stack } from '../../stack/stack';
-import { projectRoot } from '../../app/paths';
+import type { Stack } from '../../stack/stack';
+import { failedProbes, startSourceStack, suiteDir } from '../support/native-stack';
 import { describeAblations } from './ablation';
 import { describeInterruptedRuns } from './interrupted';
 
@@ -23,7 +22,6 @@ const PORTS = {
   postgresExporter: 18587,
   alertSink: 18599,
 };
-const API = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')];
 
 /**
  * The default leak cap: at 20 MB/s the leak grows for about 26 s, long enough for FintechMemoryLeak
@@ -31,21 +29,14 @@ const API = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app'
  */
 const LEAK_CAP_MB = 512;
 
-async function start(
+function start(
   stateDir: string,
   apiEnv: Record<string, string>,
   offset = 0,
   profile: 'fast' | 'workshop' = 'fast',
 ): Promise<Stack> {
   const ports = Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, v + offset])) as typeof PORTS;
-  return startStack({
-    stateDir,
-    ports,
-    profile,
-    apiCommand: API,
-    apiEnv: { LOG_LEVEL: 'warn', ...apiEnv },
-    readyTimeoutMs: 60_000,
-  });
+  return startSourceStack(stateDir, ports, apiEnv, profile);
 }
 
 describe('the workshop, end to end on the native stack (fast profile)', function () {
@@ -57,9 +48,7 @@ describe('the workshop, end to end on the native stack (fast profile)', function
   let totalSeconds = 0;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-e2e-'));
-    // PostgreSQL runs as user postgres and must be able to enter the folder.
-    fs.chmodSync(dir, 0o755);
+    dir = suiteDir('fintech-e2e-');
     stack = await start(path.join(dir, 'stack'), { MEMORY_LEAK_CAP_MB: String(LEAK_CAP_MB) });
     const started = Date.now();
     journals = await runCases([1, 2, 3, 4, 5], {
@@ -88,9 +77,7 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     it(`scenario ${id} (${title}) passes within 90 s`, () => {
       const j = journals.find((x) => x.scenario.id === id);
       expect(j, `scenario ${id} ran`).to.not.equal(undefined);
-      const failed = j?.phases.flatMap((p) =>
-        p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`),
-      );
+      const failed = failedProbes(j);
       expect(failed, 'failed probes').to.deep.equal([]);
       expect(j?.verdict).to.equal('pass');
       expect(j?.seconds).to.be.below(90);
@@ -225,9 +212,7 @@ describe('the workshop, end to end on the native stack (fast profile)', function
 
     it('picks the workshop profile from the 5 s scrape interval and passes scenario 2 (error rate)', () => {
       expect(journal?.profile).to.equal('workshop');
-      const failed = journal?.phases.flatMap((p) =>
-        p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`),
-      );
+      const failed = failedProbes(journal);
       expect(failed, 'failed probes').to.deep.equal([]);
       expect(journal?.verdict).to.equal('pass');
     });

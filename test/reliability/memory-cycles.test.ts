@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
@@ -9,7 +8,8 @@ import { PROFILES } from '../../scenarios/lib/profiles';
 import { PrometheusClient } from '../../scenarios/lib/prometheus';
 import { runScenario, type Journal } from '../../scenarios/lib/runner';
 import { API_MALLOC_ENV } from '../../stack/components';
-import { startStack, type Stack } from '../../stack/stack';
+import type { Stack } from '../../stack/stack';
+import { failedProbes, startSourceStack, suiteDir } from '../support/native-stack';
 import { pollUntil } from '../support/poll';
 
 const MB = 1024 * 1024;
@@ -87,17 +87,8 @@ describe('RSS after a memory-leak reset', () => {
     const resolvedAfter: number[] = [];
 
     before(async () => {
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-memory-cycles-'));
-      // PostgreSQL runs as user postgres and must be able to enter the folder.
-      fs.chmodSync(dir, 0o755);
-      stack = await startStack({
-        stateDir: path.join(dir, 'stack'),
-        ports: PORTS,
-        profile: 'fast',
-        apiCommand: [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')],
-        apiEnv: { LOG_LEVEL: 'warn', MEMORY_LEAK_CAP_MB: String(CAP_MB) },
-        readyTimeoutMs: 60_000,
-      });
+      dir = suiteDir('fintech-memory-cycles-');
+      stack = await startSourceStack(path.join(dir, 'stack'), PORTS, { MEMORY_LEAK_CAP_MB: String(CAP_MB) });
       const prometheus = new PrometheusClient(stack.urls.prometheus);
       const options = {
         apiUrl: stack.urls.api,
@@ -130,9 +121,7 @@ describe('RSS after a memory-leak reset', () => {
     for (const cycle of [1, 2]) {
       it(`cycle ${cycle}: the leak is detected, and after the reset RSS falls by at least half the cap and the alert resolves`, () => {
         const j = journals[cycle - 1];
-        const failed = j?.phases.flatMap((p) =>
-          p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`),
-        );
+        const failed = failedProbes(j);
         expect(failed, 'failed probes').to.deep.equal([]);
         expect(j?.verdict).to.equal('pass');
         expect(resolvedAfter[cycle - 1], 'seconds until FintechMemoryLeak resolved').to.be.a('number');

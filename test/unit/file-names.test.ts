@@ -20,7 +20,7 @@ describe('file names', () => {
   });
 
   it('flags a snake_case page, so the check can fail', () => {
-    expect(KEBAB.test('curl_guide.md')).to.equal(false);
-    expect(KEBAB.test('curl-guide.md')).to.equal(true);
+    expect(KEBAB.test('adding_a_fault.md')).to.equal(false);
+    expect(KEBAB.test('adding-a-fault.md')).to.equal(true);
   });
 });
