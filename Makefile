@@ -5,8 +5,9 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 STACK := node --import tsx stack/cli.ts
 SCENARIO := node --import tsx scenarios/cli.ts
+FORMATTED := '**/*.{ts,cjs,mjs}'
 
-.PHONY: help install build up down status alerts logs test test-quick test-compose typecheck scenarios \
+.PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
         scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean
 
 help: ## list the targets
@@ -24,6 +25,13 @@ build: install ## compile TypeScript to dist/
 typecheck: install ## type-check without emitting
 	$(NODE_BIN)/tsc -p tsconfig.json --noEmit
 
+lint: install ## check the format (Prettier) and lint with type information (ESLint); make test runs it first
+	$(NODE_BIN)/prettier --check --log-level warn $(FORMATTED)
+	$(NODE_BIN)/eslint --max-warnings 0 .
+
+format: install ## rewrite the code in the house format (Prettier)
+	$(NODE_BIN)/prettier --write --log-level warn $(FORMATTED)
+
 up: build ## run the kit: Docker Compose when a Docker engine is reachable, else the native stack
 	@if $(STACK) has-docker 2>/dev/null; then docker compose up -d --build; else scripts/ensure-tools.sh && $(STACK) up; fi
 
@@ -37,7 +45,7 @@ status: install ## each component's URL and health
 alerts: install ## alert notifications received from Alertmanager
 	@$(STACK) alerts
 
-test: build ## run every test (installs and starts what the tests need; the container test only where Docker runs)
+test: build lint ## lint, then run every test (installs and starts what the tests need; the container test only where Docker runs)
 	scripts/ensure-tools.sh --compose
 	$(NODE_BIN)/mocha 'test/**/*.test.ts'
 

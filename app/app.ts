@@ -45,10 +45,24 @@ export interface AppDeps {
 }
 
 const ENDPOINTS = [
-  'GET /', 'GET /health', 'GET /healthz', 'GET /livez', 'GET /metrics', 'GET /docs', 'GET /openapi.json',
-  'GET /api/balance', 'POST /api/transfer', 'GET /api/accounts', 'POST /api/accounts', 'GET /api/accounts/:number',
-  'POST /api/transfers', 'GET /api/transactions', 'GET /api/transactions/:id',
-  'GET /api/failures', 'POST /api/failures', 'POST /api/reset',
+  'GET /',
+  'GET /health',
+  'GET /healthz',
+  'GET /livez',
+  'GET /metrics',
+  'GET /docs',
+  'GET /openapi.json',
+  'GET /api/balance',
+  'POST /api/transfer',
+  'GET /api/accounts',
+  'POST /api/accounts',
+  'GET /api/accounts/:number',
+  'POST /api/transfers',
+  'GET /api/transactions',
+  'GET /api/transactions/:id',
+  'GET /api/failures',
+  'POST /api/failures',
+  'POST /api/reset',
 ];
 
 /** Builds the Express app; it never listens and reads no environment (tests drive it directly). */
@@ -62,7 +76,11 @@ export function createApp(deps: AppDeps): Express {
   // The kit is served over plain HTTP on workshop laptops: no upgrade to https for /docs assets.
   // Swagger UI also needs inline styles and data: images; the API gets helmet's strict policy otherwise.
   const plainHttp = { 'upgrade-insecure-requests': null };
-  const docsHeaders = helmet({ contentSecurityPolicy: { directives: { ...plainHttp, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } } });
+  const docsHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: { ...plainHttp, 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+    },
+  });
   const apiHeaders = helmet({ contentSecurityPolicy: { directives: plainHttp } });
   app.use((req, res, next) => (req.path.startsWith('/docs') ? docsHeaders : apiHeaders)(req, res, next));
   app.use(cors(deps.config.CORS_ORIGINS));
@@ -89,7 +107,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' }));
 
   const gate: RequestHandler = instrumented ? deps.faults.gate() : (_req, _res, next) => next();
-  if (instrumented) app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  if (instrumented)
+    app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
   app.use(healthRoutes(deps.health, gate));
   app.use(accountRoutes(deps.accounts, gate));
   app.use(transferRoutes(deps.transfers, gate));

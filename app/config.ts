@@ -7,11 +7,7 @@ import { z } from 'zod';
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(1).max(65535).default(5000).describe('HTTP port of the API.'),
-    HOST: z
-      .string()
-      .min(1)
-      .default('127.0.0.1')
-      .describe('Address the API binds to; 0.0.0.0 inside a container.'),
+    HOST: z.string().min(1).default('127.0.0.1').describe('Address the API binds to; 0.0.0.0 inside a container.'),
     DATABASE_URL: z
       .url({ protocol: /^postgres(ql)?$/ })
       .default('postgres://postgres:postgres@127.0.0.1:5432/fintech')
@@ -31,10 +27,7 @@ export const configSchema = z
       .max(600000)
       .default(15000)
       .describe('Server-side statement timeout; also bounds the client-side query timeout.'),
-    DB_AUTO_MIGRATE: z
-      .stringbool()
-      .default(true)
-      .describe('Apply init.sql at start when the schema is missing.'),
+    DB_AUTO_MIGRATE: z.stringbool().default(true).describe('Apply init.sql at start when the schema is missing.'),
     LOG_LEVEL: z
       .enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly', 'silent'])
       .default('info')

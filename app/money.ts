@@ -65,7 +65,8 @@ export const amountSchema = decimalAmount(1).meta({
 });
 
 export const openingBalanceSchema = decimalAmount(0).meta({
-  description: 'Opening balance in major units, >= 0, at most 2 fraction digits, no exponent (number or decimal string).',
+  description:
+    'Opening balance in major units, >= 0, at most 2 fraction digits, no exponent (number or decimal string).',
   example: 250,
 });
 

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { openAccountBody, accountSchema, pageQuery, accountParams } from './accounts/schemas';
-import { legacyTransferBody, transactionParams, transactionsQuery, transferBody, transferHeaders } from './transfers/schemas';
+import {
+  legacyTransferBody,
+  transactionParams,
+  transactionsQuery,
+  transferBody,
+  transferHeaders,
+} from './transfers/schemas';
 import { ERRORS } from './errors';
 
 /** One documented operation; request parts are the same zod schemas the routes validate with. */
@@ -18,10 +24,31 @@ export interface Operation {
 }
 
 const BUSINESS: Operation[] = [
-  { method: 'get', path: '/api/balance', summary: 'Balance of the default account ACC-001', tag: 'accounts', response: accountSchema },
+  {
+    method: 'get',
+    path: '/api/balance',
+    summary: 'Balance of the default account ACC-001',
+    tag: 'accounts',
+    response: accountSchema,
+  },
   { method: 'get', path: '/api/accounts', summary: 'List accounts', tag: 'accounts', query: pageQuery },
-  { method: 'get', path: '/api/accounts/{number}', summary: 'Get one account', tag: 'accounts', params: accountParams, response: accountSchema },
-  { method: 'post', path: '/api/accounts', summary: 'Open an account', tag: 'accounts', body: openAccountBody, response: accountSchema, status: 201 },
+  {
+    method: 'get',
+    path: '/api/accounts/{number}',
+    summary: 'Get one account',
+    tag: 'accounts',
+    params: accountParams,
+    response: accountSchema,
+  },
+  {
+    method: 'post',
+    path: '/api/accounts',
+    summary: 'Open an account',
+    tag: 'accounts',
+    body: openAccountBody,
+    response: accountSchema,
+    status: 201,
+  },
   {
     method: 'post',
     path: '/api/transfers',
@@ -31,17 +58,49 @@ const BUSINESS: Operation[] = [
     headers: transferHeaders,
     status: 201,
   },
-  { method: 'post', path: '/api/transfer', summary: 'Workshop transfer from ACC-001 (legacy shape)', tag: 'transfers', body: legacyTransferBody, headers: transferHeaders },
-  { method: 'get', path: '/api/transactions', summary: 'List transactions, newest first', tag: 'transfers', query: transactionsQuery },
-  { method: 'get', path: '/api/transactions/{id}', summary: 'Get one transaction with its ledger entries', tag: 'transfers', params: transactionParams },
+  {
+    method: 'post',
+    path: '/api/transfer',
+    summary: 'Workshop transfer from ACC-001 (legacy shape)',
+    tag: 'transfers',
+    body: legacyTransferBody,
+    headers: transferHeaders,
+  },
+  {
+    method: 'get',
+    path: '/api/transactions',
+    summary: 'List transactions, newest first',
+    tag: 'transfers',
+    query: transactionsQuery,
+  },
+  {
+    method: 'get',
+    path: '/api/transactions/{id}',
+    summary: 'Get one transaction with its ledger entries',
+    tag: 'transfers',
+    params: transactionParams,
+  },
   { method: 'get', path: '/health', summary: 'Database health (workshop shape)', tag: 'health' },
-  { method: 'get', path: '/healthz', summary: 'Detailed health: database, event loop, memory, disk, uptime', tag: 'health' },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Detailed health: database, event loop, memory, disk, uptime',
+    tag: 'health',
+  },
   { method: 'get', path: '/livez', summary: 'Liveness (no database)', tag: 'health' },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (OpenMetrics on request, with exemplars when traces are exported)', tag: 'health' },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (OpenMetrics on request, with exemplars when traces are exported)',
+    tag: 'health',
+  },
 ];
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return JSON.parse(JSON.stringify(rest).replaceAll('#/$defs/', '#/components/schemas/')) as Record<string, unknown>;
 }
 
@@ -83,18 +142,26 @@ export function buildOpenApi(version: string, extra: Operation[] = []): Record<s
     const body = op.body && jsonSchema(op.body);
     const response = op.response && jsonSchema(op.response);
     for (const part of [body, response]) Object.assign(components, (part?.$defs as Record<string, unknown>) ?? {});
-    const strip = (s: Record<string, unknown> | undefined) => s && Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$defs'));
+    const strip = (s: Record<string, unknown> | undefined) =>
+      s && Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$defs'));
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       tags: [op.tag],
-      parameters: [...parameters('path', op.params), ...parameters('query', op.query), ...parameters('header', op.headers)],
+      parameters: [
+        ...parameters('path', op.params),
+        ...parameters('query', op.query),
+        ...parameters('header', op.headers),
+      ],
       ...(body && { requestBody: { required: true, content: { 'application/json': { schema: strip(body) } } } }),
       responses: {
         [String(op.status ?? 200)]: {
           description: 'Success',
           ...(response && { content: { 'application/json': { schema: strip(response) } } }),
         },
-        default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        default: {
+          description: 'Error',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     };
   }
@@ -103,7 +170,8 @@ export function buildOpenApi(version: string, extra: Operation[] = []): Record<s
     info: {
       title: 'Fintech Chaos Workshop API',
       version,
-      description: 'A small double-entry ledger API that can be made to fail on demand. Money is exact: amounts are decimals with at most 2 fraction digits.',
+      description:
+        'A small double-entry ledger API that can be made to fail on demand. Money is exact: amounts are decimals with at most 2 fraction digits.',
     },
     servers: [{ url: '/' }],
     paths,

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startTracing } from './telemetry/tracing';
+import type * as Migrate from './db/migrate';
+import type * as Services from './services';
 
 function readConfig(): Config {
   try {
@@ -17,15 +19,18 @@ function readConfig(): Config {
 const config = readConfig();
 const tracing = startTracing(config);
 // Loaded only now: express and pg must be required after the instrumentation is registered.
-const { createServices } = require('./services') as typeof import('./services');
-const { migrateIfNeeded } = require('./db/migrate') as typeof import('./db/migrate');
+/* eslint-disable @typescript-eslint/no-require-imports -- an import would load them before the instrumentation */
+const { createServices } = require('./services') as typeof Services;
+const { migrateIfNeeded } = require('./db/migrate') as typeof Migrate;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(): Promise<void> {
   let shuttingDown = false;
   const services = createServices(config, { isShuttingDown: () => shuttingDown });
   const { logger } = services;
   try {
-    if (config.DB_AUTO_MIGRATE && (await migrateIfNeeded(services.pool))) logger.info('database schema created from init.sql');
+    if (config.DB_AUTO_MIGRATE && (await migrateIfNeeded(services.pool)))
+      logger.info('database schema created from init.sql');
   } catch (err) {
     // The API still starts: /livez answers and /health reports the database until it is reachable.
     logger.error('could not check or apply the database schema', { err: (err as Error).message });
@@ -49,13 +54,14 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    server.close(async () => {
+    const stop = async () => {
       clearTimeout(force);
       await services.close().catch((err: Error) => logger.error('error while closing', { err: err.message }));
       await tracing.shutdown().catch(() => undefined);
       logger.info('stopped');
       process.exit(0);
-    });
+    };
+    server.close(() => void stop());
     server.closeIdleConnections();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

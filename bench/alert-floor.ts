@@ -16,7 +16,8 @@ const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_4
 /** A Prometheus duration ("10s", "1m30s", "500ms") in seconds. */
 export function parseDuration(text: string): number {
   const parts = [...text.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new Error(`not a Prometheus duration: ${text}`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new Error(`not a Prometheus duration: ${text}`);
   return parts.reduce((sum, p) => sum + Number(p[1]) * (UNITS[p[2] as string] as number), 0);
 }
 
@@ -41,7 +42,13 @@ export function readAlertFloors(configFile: string): Map<string, AlertFloor> {
       for (const rule of group.rules ?? []) {
         if (!rule.alert) continue;
         const forSeconds = rule.for ? parseDuration(rule.for) : 0;
-        floors.set(rule.alert, { alert: rule.alert, scrapeSeconds, evaluationSeconds, forSeconds, floorSeconds: scrapeSeconds + evaluationSeconds + forSeconds });
+        floors.set(rule.alert, {
+          alert: rule.alert,
+          scrapeSeconds,
+          evaluationSeconds,
+          forSeconds,
+          floorSeconds: scrapeSeconds + evaluationSeconds + forSeconds,
+        });
       }
     }
   }

@@ -15,8 +15,20 @@ export interface Settings {
   connections: number;
 }
 
-export const FULL_SETTINGS: Readonly<Settings> = Object.freeze({ runs: 3, rounds: 5, loadSeconds: 5, warmupSeconds: 1, connections: 10 });
-export const QUICK_SETTINGS: Readonly<Settings> = Object.freeze({ runs: 1, rounds: 1, loadSeconds: 1, warmupSeconds: 1, connections: 10 });
+export const FULL_SETTINGS: Readonly<Settings> = Object.freeze({
+  runs: 3,
+  rounds: 5,
+  loadSeconds: 5,
+  warmupSeconds: 1,
+  connections: 10,
+});
+export const QUICK_SETTINGS: Readonly<Settings> = Object.freeze({
+  runs: 1,
+  rounds: 1,
+  loadSeconds: 1,
+  warmupSeconds: 1,
+  connections: 10,
+});
 
 /** What every part of the benchmark is given by the orchestrator. */
 export interface BenchContext {
@@ -26,7 +38,7 @@ export interface BenchContext {
   adminUrl: string;
   /** Its data directory (to find its processes), empty when there is none. */
   postgresDataDir: string;
-  progress(line: string): void;
+  progress: (line: string) => void;
   /** Registers something to undo at the end, also on failure or Ctrl-C (run last-in, first-out). */
   defer(cleanup: () => Promise<void> | void): void;
   signal: AbortSignal;

@@ -35,7 +35,10 @@ type Case = (typeof CASES)[number];
  * slower than 1 s (FintechHighLatencyP99), so the latency case comes three cases after it.
  */
 function schedule(runs: number): { run: number; c: Case }[] {
-  return [{ run: 0, c: COMBINED }, ...Array.from({ length: runs }, (_, run) => SINGLE_CASES.map((c) => ({ run, c }))).flat()];
+  return [
+    { run: 0, c: COMBINED },
+    ...Array.from({ length: runs }, (_, run) => SINGLE_CASES.map((c) => ({ run, c }))).flat(),
+  ];
 }
 
 /** Fires on the fault flag alone: measures the pipeline (scrape, evaluation, API) with no `for:`. */
@@ -57,10 +60,11 @@ interface PromAlert {
 /** Part 5: seconds from injecting each workshop fault to its alert firing in Prometheus, against the floor. */
 export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
   const { progress, settings } = ctx;
-  const configFile = path.join(projectRoot(), 'config', 'prometheus', PROMETHEUS_CONFIGS.fast);
+  const configFile = path.join(projectRoot(), 'monitoring', 'prometheus', PROMETHEUS_CONFIGS.fast);
   const floors = readAlertFloors(configFile);
   const missing = [...CASES.flatMap((c) => c.alerts), FLAG_ALERT].filter((a) => !floors.has(a));
-  if (missing.length > 0) throw new Error(`alerts not found in the rule files of ${PROMETHEUS_CONFIGS.fast}: ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new Error(`alerts not found in the rule files of ${PROMETHEUS_CONFIGS.fast}: ${missing.join(', ')}`);
 
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-bench-stack-'));
   const removeState = async () => {
@@ -73,7 +77,14 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
   const stack = await startStack({
     stateDir,
     profile: 'fast',
-    ports: { api: ports[0], prometheus: ports[1], alertmanager: ports[2], postgres: ports[3], postgresExporter: ports[4], alertSink: ports[5] },
+    ports: {
+      api: ports[0],
+      prometheus: ports[1],
+      alertmanager: ports[2],
+      postgres: ports[3],
+      postgresExporter: ports[4],
+      alertSink: ports[5],
+    },
     apiEnv: { LOG_LEVEL: 'info' },
     onProgress: (line) => progress(`  ${line}`),
     signal: ctx.signal,
@@ -90,7 +101,9 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
   });
   try {
     await waitUntil('traffic in the recording rules', GRACE_SECONDS, async () => {
-      const body = await getJson<{ data: { result: { value: [number, string] }[] } }>(`${prom}/api/v1/query?query=fintech:request_rate:rate30s`);
+      const body = await getJson<{ data: { result: { value: [number, string] }[] } }>(
+        `${prom}/api/v1/query?query=fintech:request_rate:rate30s`,
+      );
       return Number(body.data.result[0]?.value[1] ?? 0) >= 1;
     });
     const detected = new Map<string, number[]>(CASES.map((c) => [c.name, []]));
@@ -101,13 +114,19 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     const plan = schedule(settings.runs);
     for (const { run, c } of plan) {
       const m = await measureCase(prom, api, c, floors, ctx.signal);
-      const last = (times: Map<string, number>) => (c.alerts.every((a) => times.has(a)) ? Math.max(...c.alerts.map((a) => times.get(a) as number)) : NaN);
+      const last = (times: Map<string, number>) =>
+        c.alerts.every((a) => times.has(a)) ? Math.max(...c.alerts.map((a) => times.get(a) as number)) : NaN;
       detected.get(c.name)?.push(last(m.firedAt));
       pending.get(c.name)?.push(last(m.activeAt));
-      if (c.alerts.length > 1) for (const a of c.alerts) perAlert.set(`${c.name} ${a}`, [...(perAlert.get(`${c.name} ${a}`) ?? []), m.firedAt.get(a) ?? NaN]);
+      if (c.alerts.length > 1)
+        for (const a of c.alerts)
+          perAlert.set(`${c.name} ${a}`, [...(perAlert.get(`${c.name} ${a}`) ?? []), m.firedAt.get(a) ?? NaN]);
       if (m.firedAt.has(FLAG_ALERT)) flag.push(m.firedAt.get(FLAG_ALERT) as number);
       const label = `run ${run + 1}/${c === COMBINED ? 1 : settings.runs}`;
-      if (Number.isNaN(last(m.firedAt))) misses.push(`${label}, ${c.name}: ${c.alerts.filter((a) => !m.firedAt.has(a)).join(', ')} did not fire within floor + ${GRACE_SECONDS} s`);
+      if (Number.isNaN(last(m.firedAt)))
+        misses.push(
+          `${label}, ${c.name}: ${c.alerts.filter((a) => !m.firedAt.has(a)).join(', ')} did not fire within floor + ${GRACE_SECONDS} s`,
+        );
       progress(
         `${label} ${c.name.padEnd(50)} ${Number.isNaN(last(m.firedAt)) ? 'NOT DETECTED' : `${last(m.firedAt).toFixed(1)} s`} ` +
           `(floor ${caseFloor(floors, c)} s; pending after ${last(m.activeAt).toFixed(1)} s; ${FLAG_ALERT} ${m.firedAt.get(FLAG_ALERT)?.toFixed(1) ?? '-'} s; ` +
@@ -119,14 +138,24 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     for (const c of [...SINGLE_CASES, COMBINED]) {
       const floor = caseFloor(floors, c);
       const values = detected.get(c.name) ?? [];
-      figures.push(figure(`${c.name} → ${c.alerts.join(' + ')}`, 's', values, 1, { text: `floor ${floor} s`, met: values.every((v) => Number.isFinite(v)) }));
+      figures.push(
+        figure(`${c.name} → ${c.alerts.join(' + ')}`, 's', values, 1, {
+          text: `floor ${floor} s`,
+          met: values.every((v) => Number.isFinite(v)),
+        }),
+      );
       figures.push(figure('  ↳ expression true (alert pending) after', 's', pending.get(c.name) ?? [], 1));
       if (c.alerts.length > 1) {
         for (const a of c.alerts) figures.push(figure(`  ↳ ${a} alone`, 's', perAlert.get(`${c.name} ${a}`) ?? [], 1));
       }
     }
     const flagFloor = floorOf(floors, FLAG_ALERT).floorSeconds;
-    figures.push(figure(`any fault → ${FLAG_ALERT} (for: 0s), all cases`, 's', flag, 1, { text: `floor ${flagFloor} s`, met: flag.length === plan.length }));
+    figures.push(
+      figure(`any fault → ${FLAG_ALERT} (for: 0s), all cases`, 's', flag, 1, {
+        text: `floor ${flagFloor} s`,
+        met: flag.length === plan.length,
+      }),
+    );
     const sample = floorOf(floors, FLAG_ALERT);
     return {
       id: 'detect',
@@ -163,7 +192,12 @@ async function measureCase(
   c: Case,
   floors: Map<string, AlertFloor>,
   signal: AbortSignal,
-): Promise<{ firedAt: Map<string, number>; activeAt: Map<string, number>; settleSeconds: number; blockedBy: Set<string> }> {
+): Promise<{
+  firedAt: Map<string, number>;
+  activeAt: Map<string, number>;
+  settleSeconds: number;
+  blockedBy: Set<string>;
+}> {
   const watched: string[] = [...c.alerts, FLAG_ALERT];
   const settling = Date.now();
   const blockedBy = new Set<string>();

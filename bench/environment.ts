@@ -22,13 +22,17 @@ export function describeMachine(): Environment {
     node: process.version,
     cpu: `${cpus[0]?.model.trim() ?? 'unknown'} × ${cpus.length} logical cores (${os.availableParallelism()} available)`,
     memory: `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB total, ${(os.freemem() / 1024 ** 3).toFixed(1)} GiB free at start`,
-    os: `${os.type()} ${os.release()} (${os.arch()}), load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    os: `${os.type()} ${os.release()} (${os.arch()}), load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     tools: {},
   };
 }
 
 function gitCommit(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: projectRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: projectRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     const commit = git('rev-parse', '--short=12', 'HEAD');
     return git('status', '--porcelain', '--untracked-files=no') === '' ? commit : `${commit} + uncommitted changes`;

@@ -66,7 +66,8 @@ export function startLoad(o: LoadOptions): RunningLoad {
         if (err) return reject(err instanceof Error ? err : new Error(String(err)));
         if (o.signal?.aborted) return reject(new Error('interrupted'));
         const statuses: Record<string, number> = {};
-        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (stat as { count: number }).count;
+        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
+          statuses[code] = (stat as { count: number }).count;
         const responses = latencies.length;
         resolve({
           rps: result.duration > 0 ? responses / result.duration : 0,

@@ -28,15 +28,27 @@ export async function measureOverhead(ctx: BenchContext): Promise<Omit<SectionRe
   let sink: ServerHandle | undefined;
   try {
     sink = await ctx.servers.start('OTLP sink', 'bench/targets/otlp-sink', {});
-    const envOf = (id: VariantId) => (id === 'traced' ? { ...appEnv, OTEL_EXPORTER_OTLP_ENDPOINT: (sink as ServerHandle).baseUrl } : appEnv);
-    for (const v of VARIANTS.filter((v) => v.id !== 'bare')) servers.set(v.id, await ctx.servers.start(v.label, v.source, envOf(v.id)));
+    const envOf = (id: VariantId) =>
+      id === 'traced' ? { ...appEnv, OTEL_EXPORTER_OTLP_ENDPOINT: (sink as ServerHandle).baseUrl } : appEnv;
+    for (const v of VARIANTS.filter((v) => v.id !== 'bare'))
+      servers.set(v.id, await ctx.servers.start(v.label, v.source, envOf(v.id)));
     const balanceBody = await (await fetch(`${(servers.get('full') as ServerHandle).baseUrl}/api/balance`)).text();
-    servers.set('bare', await ctx.servers.start('bare node:http', 'bench/targets/bare-http', { BENCH_BALANCE_BODY: balanceBody }));
-    progress(`${servers.size} servers and the OTLP sink up (pids ${[...servers.values()].map((s) => s.pid).join(', ')}); warming up ${settings.warmupSeconds} s each`);
+    servers.set(
+      'bare',
+      await ctx.servers.start('bare node:http', 'bench/targets/bare-http', { BENCH_BALANCE_BODY: balanceBody }),
+    );
+    progress(
+      `${servers.size} servers and the OTLP sink up (pids ${[...servers.values()].map((s) => s.pid).join(', ')}); warming up ${settings.warmupSeconds} s each`,
+    );
 
     for (const route of ROUTES) {
       for (const v of VARIANTS) {
-        await runLoad({ url: url(servers, v.id, route), connections: settings.connections, seconds: settings.warmupSeconds, signal: ctx.signal });
+        await runLoad({
+          url: url(servers, v.id, route),
+          connections: settings.connections,
+          seconds: settings.warmupSeconds,
+          signal: ctx.signal,
+        });
       }
     }
 
@@ -51,23 +63,36 @@ export async function measureOverhead(ctx: BenchContext): Promise<Omit<SectionRe
         for (const v of order) {
           const server = servers.get(v.id) as ServerHandle;
           const cpuBefore = server.cpuSeconds();
-          const r = await runLoad({ url: url(servers, v.id, route), connections: settings.connections, seconds: settings.loadSeconds, signal: ctx.signal });
+          const r = await runLoad({
+            url: url(servers, v.id, route),
+            connections: settings.connections,
+            seconds: settings.loadSeconds,
+            signal: ctx.signal,
+          });
           const cpuUs = ((server.cpuSeconds() - cpuBefore) / r.responses) * 1e6;
           const failed = r.responses - (r.statuses['200'] ?? 0);
-          if (failed > 0 || r.errors > 0) throw new Error(`${v.label} GET ${route}: ${failed} non-200 responses, ${r.errors} errors`);
+          if (failed > 0 || r.errors > 0)
+            throw new Error(`${v.label} GET ${route}: ${failed} non-200 responses, ${r.errors} errors`);
           push(rps, key(route, v.id), r.rps);
           push(p99, key(route, v.id), r.p99Ms);
           push(cpu, key(route, v.id), cpuUs);
-          progress(`round ${round + 1}/${settings.rounds} GET ${route.padEnd(12)} ${v.label.padEnd(28)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ${cpuUs.toFixed(0).padStart(4)} µs CPU/req`);
+          progress(
+            `round ${round + 1}/${settings.rounds} GET ${route.padEnd(12)} ${v.label.padEnd(28)} ${r.rps.toFixed(0).padStart(6)} req/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ${cpuUs.toFixed(0).padStart(4)} µs CPU/req`,
+          );
         }
       }
     }
 
     const figures: Figure[] = [];
     for (const route of ROUTES) {
-      for (const v of VARIANTS) figures.push(figure(`GET ${route} · ${v.label} · req/s`, 'req/s', rps.get(key(route, v.id)) ?? [], 0));
-      for (const v of VARIANTS) figures.push(figure(`GET ${route} · ${v.label} · p99`, 'ms', p99.get(key(route, v.id)) ?? [], 1));
-      for (const v of VARIANTS) figures.push(figure(`GET ${route} · ${v.label} · server CPU per request`, 'µs', cpu.get(key(route, v.id)) ?? [], 0));
+      for (const v of VARIANTS)
+        figures.push(figure(`GET ${route} · ${v.label} · req/s`, 'req/s', rps.get(key(route, v.id)) ?? [], 0));
+      for (const v of VARIANTS)
+        figures.push(figure(`GET ${route} · ${v.label} · p99`, 'ms', p99.get(key(route, v.id)) ?? [], 1));
+      for (const v of VARIANTS)
+        figures.push(
+          figure(`GET ${route} · ${v.label} · server CPU per request`, 'µs', cpu.get(key(route, v.id)) ?? [], 0),
+        );
       const ratio = (a: VariantId, b: VariantId) => paired(rps.get(key(route, a)) ?? [], rps.get(key(route, b)) ?? []);
       const fullToPlain = ratio('full', 'plain');
       figures.push(
@@ -85,9 +110,16 @@ export async function measureOverhead(ctx: BenchContext): Promise<Omit<SectionRe
       );
       // CPU per request does not depend on who else uses the machine: the overhead as the server pays it.
       const cpuRatio = paired(cpu.get(key(route, 'plain')) ?? [], cpu.get(key(route, 'full')) ?? []);
-      figures.push(figure(`GET ${route} · CPU/request: app without instrumentation ÷ full app`, '×', cpuRatio, 2, { text: `≥ ${TARGET_RATIO} (median)`, met: summarize(cpuRatio).median >= TARGET_RATIO }));
+      figures.push(
+        figure(`GET ${route} · CPU/request: app without instrumentation ÷ full app`, '×', cpuRatio, 2, {
+          text: `≥ ${TARGET_RATIO} (median)`,
+          met: summarize(cpuRatio).median >= TARGET_RATIO,
+        }),
+      );
       figures.push(figure(`GET ${route} · full app ÷ bare node:http`, '×', ratio('full', 'bare'), 2));
-      figures.push(figure(`GET ${route} · app without instrumentation ÷ bare node:http`, '×', ratio('plain', 'bare'), 2));
+      figures.push(
+        figure(`GET ${route} · app without instrumentation ÷ bare node:http`, '×', ratio('plain', 'bare'), 2),
+      );
     }
     return {
       id: 'overhead',
@@ -115,4 +147,3 @@ function url(servers: Map<VariantId, ServerHandle>, id: VariantId, route: string
 function push(map: Map<string, number[]>, key: string, value: number): void {
   map.set(key, [...(map.get(key) ?? []), value]);
 }
-

@@ -8,8 +8,16 @@ const run = promisify(execFile);
 /** Where Debian's postgresql-contrib puts pgbench, newest major version first, then PATH. */
 function candidates(): string[] {
   const lib = '/usr/lib/postgresql';
-  const versions = fs.existsSync(lib) ? fs.readdirSync(lib).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
-  const onPath = (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, 'pgbench'));
+  const versions = fs.existsSync(lib)
+    ? fs
+        .readdirSync(lib)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  const onPath = (process.env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => path.join(dir, 'pgbench'));
   return [...versions.map((v) => path.join(lib, v, 'bin', 'pgbench')), ...onPath];
 }
 
@@ -31,13 +39,22 @@ function find(): string | undefined {
 export function locatePgbench(progress: (line: string) => void): { bin: string } | { missing: string } {
   const found = find();
   if (found) return { bin: found };
-  const mayInstall = process.getuid?.() === 0 && fs.existsSync('/etc/debian_version') && fs.existsSync('/usr/bin/apt-get');
+  const mayInstall =
+    process.getuid?.() === 0 && fs.existsSync('/etc/debian_version') && fs.existsSync('/usr/bin/apt-get');
   if (!mayInstall) {
-    return { missing: 'pgbench not found; install it (Debian/Ubuntu: apt-get install postgresql-contrib) to get the database ceiling' };
+    return {
+      missing:
+        'pgbench not found; install it (Debian/Ubuntu: apt-get install postgresql-contrib) to get the database ceiling',
+    };
   }
   progress('pgbench missing: apt-get install postgresql-contrib');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql-contrib'], { env, stdio: 'ignore', timeout: 180_000 });
+  const install = () =>
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql-contrib'], {
+      env,
+      stdio: 'ignore',
+      timeout: 180_000,
+    });
   try {
     install();
   } catch {
@@ -45,7 +62,9 @@ export function locatePgbench(progress: (line: string) => void): { bin: string }
       execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore', timeout: 120_000 });
       install();
     } catch (err) {
-      return { missing: `pgbench not found and apt-get install postgresql-contrib failed: ${(err as Error).message.split('\n')[0]}` };
+      return {
+        missing: `pgbench not found and apt-get install postgresql-contrib failed: ${(err as Error).message.split('\n')[0]}`,
+      };
     }
   }
   const installed = find();
@@ -61,15 +80,28 @@ export function connection(databaseUrl: string): { args: string[]; env: NodeJS.P
   };
 }
 
-export async function pgbench(bin: string, args: string[], databaseUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+export async function pgbench(
+  bin: string,
+  args: string[],
+  databaseUrl: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<string> {
   const c = connection(databaseUrl);
-  const { stdout, stderr } = await run(bin, [...args, ...c.args], { env: c.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, ...(signal && { signal }) });
+  const { stdout, stderr } = await run(bin, [...args, ...c.args], {
+    env: c.env,
+    timeout: timeoutMs,
+    maxBuffer: 16 * 1024 * 1024,
+    ...(signal && { signal }),
+  });
   return `${stdout}\n${stderr}`;
 }
 
 /** tps, mean latency and transactions done from pgbench's summary. */
 export function parseRun(output: string): { tps: number; latencyMs: number; transactions: number } {
-  const tps = /^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/m.exec(output)?.[1];
+  const tps = /^tps = ([\d.]+) \((?:without initial connection time|excluding connections establishing)\)/m.exec(
+    output,
+  )?.[1];
   const latency = /^latency average = ([\d.]+) ms/m.exec(output)?.[1];
   const done = /^number of transactions actually processed: (\d+)/m.exec(output)?.[1];
   if (tps === undefined || done === undefined) throw new Error(`no tps in pgbench output:\n${output.slice(-1000)}`);

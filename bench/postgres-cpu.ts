@@ -17,7 +17,8 @@ export function postgresCpuSeconds(dataDir: string): number {
       if (!fields) continue;
       const pid = Number(entry);
       // fields from field 3 on: ppid is field 4, utime/stime 14/15, cutime/cstime 16/17
-      if (pid === postmaster) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      if (pid === postmaster)
+        ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
       else if (Number(fields[1]) === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
     }
     return ticks / clockTicks();

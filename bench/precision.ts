@@ -25,11 +25,21 @@ const LATENCY_LOAD = { rate: 20, seconds: 2 };
 
 /** Part 3: does each fault do what it is set to? Latency added, error share, memory leaked and its cap. */
 export async function measurePrecision(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
-  const env = { DATABASE_URL: await freshDatabase(ctx.adminUrl), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000', MEMORY_LEAK_CAP_MB: String(CAP_MB) };
+  const env = {
+    DATABASE_URL: await freshDatabase(ctx.adminUrl),
+    LOG_LEVEL: 'info',
+    SHUTDOWN_TIMEOUT_MS: '1000',
+    MEMORY_LEAK_CAP_MB: String(CAP_MB),
+  };
   const leak = await memoryLeak(ctx, env);
   const server = await ctx.servers.start('full app', 'app/server', env);
   try {
-    await runLoad({ url: `${server.baseUrl}${ROUTE}`, connections: ctx.settings.connections, seconds: ctx.settings.warmupSeconds, signal: ctx.signal });
+    await runLoad({
+      url: `${server.baseUrl}${ROUTE}`,
+      connections: ctx.settings.connections,
+      seconds: ctx.settings.warmupSeconds,
+      signal: ctx.signal,
+    });
     const figures = [...(await latency(ctx, server)), ...(await errorShare(ctx, server)), ...leak];
     return {
       id: 'precision',
@@ -57,7 +67,8 @@ async function latency(ctx: BenchContext, server: ServerHandle): Promise<Figure[
   const added = new Map<number, number[]>(LATENCIES_MS.map((l) => [l, []]));
   const load = async () => {
     const r = await probe(`${server.baseUrl}${ROUTE}`, { ...LATENCY_LOAD, signal: ctx.signal });
-    if (r.errors > 0 || (r.statuses['200'] ?? 0) !== r.latenciesMs.length) throw new Error(`latency probe: ${r.errors} errors, statuses ${JSON.stringify(r.statuses)}`);
+    if (r.errors > 0 || (r.statuses['200'] ?? 0) !== r.latenciesMs.length)
+      throw new Error(`latency probe: ${r.errors} errors, statuses ${JSON.stringify(r.statuses)}`);
     return { p50Ms: percentile(r.latenciesMs, 0.5), responses: r.latenciesMs.length };
   };
   for (let run = 0; run < ctx.settings.runs; run++) {
@@ -69,7 +80,9 @@ async function latency(ctx: BenchContext, server: ServerHandle): Promise<Figure[
       const r = await load();
       await resetFaults(server.baseUrl);
       added.get(ms)?.push(r.p50Ms - p50);
-      ctx.progress(`run ${run + 1}/${ctx.settings.runs} latency_ms ${String(ms).padStart(4)}: p50 ${r.p50Ms.toFixed(1)} ms, baseline ${p50.toFixed(1)} ms, added ${(r.p50Ms - p50).toFixed(1)} ms (${r.responses} responses)`);
+      ctx.progress(
+        `run ${run + 1}/${ctx.settings.runs} latency_ms ${String(ms).padStart(4)}: p50 ${r.p50Ms.toFixed(1)} ms, baseline ${p50.toFixed(1)} ms, added ${(r.p50Ms - p50).toFixed(1)} ms (${r.responses} responses)`,
+      );
     }
   }
   return [
@@ -105,12 +118,18 @@ async function errorShare(ctx: BenchContext, server: ServerHandle): Promise<Figu
       const z = binomialZ(share, r.responses, rate / 100);
       shares.push(share * 100);
       zs.push(Math.abs(z));
-      ctx.progress(`run ${run + 1}/${ctx.settings.runs} error_rate ${rate}: ${injected}/${r.responses} = ${(share * 100).toFixed(2)} % (z ${z.toFixed(2)})`);
-      if (r.responses - injected - countStatus(r, '200') > 0) throw new Error(`error_rate ${rate}: responses other than 200 and 500: ${JSON.stringify(r.statuses)}`);
+      ctx.progress(
+        `run ${run + 1}/${ctx.settings.runs} error_rate ${rate}: ${injected}/${r.responses} = ${(share * 100).toFixed(2)} % (z ${z.toFixed(2)})`,
+      );
+      if (r.responses - injected - countStatus(r, '200') > 0)
+        throw new Error(`error_rate ${rate}: responses other than 200 and 500: ${JSON.stringify(r.statuses)}`);
     }
     figures.push(
       figure(`error_rate ${rate} · observed share`, '%', shares, 2),
-      figure(`error_rate ${rate} · |z| (distance in standard deviations)`, 'sd', zs, 2, { text: '≤ 3', met: zs.every((z) => z <= 3) }),
+      figure(`error_rate ${rate} · |z| (distance in standard deviations)`, 'sd', zs, 2, {
+        text: '≤ 3',
+        met: zs.every((z) => z <= 3),
+      }),
     );
   }
   return figures;
@@ -168,10 +187,16 @@ async function memoryLeak(ctx: BenchContext, env: Record<string, string>): Promi
       text: `${LEAK_MB} ± 10 % (median)`,
       met: within([summarize(perRequestRss).median], LEAK_MB),
     }),
-    figure(`memory_leak_mb ${LEAK_MB} · leaked after ${2 * LEAK_REQUESTS} requests (cap ${CAP_MB} MB)`, 'MB', atCapGauge, 1, {
-      text: `≤ ${CAP_MB}`,
-      met: atCapGauge.every((v) => v <= CAP_MB),
-    }),
+    figure(
+      `memory_leak_mb ${LEAK_MB} · leaked after ${2 * LEAK_REQUESTS} requests (cap ${CAP_MB} MB)`,
+      'MB',
+      atCapGauge,
+      1,
+      {
+        text: `≤ ${CAP_MB}`,
+        met: atCapGauge.every((v) => v <= CAP_MB),
+      },
+    ),
     figure(`memory_leak_mb ${LEAK_MB} · RSS growth after ${2 * LEAK_REQUESTS} requests`, 'MB', atCapRss, 1, {
       text: `≤ ${CAP_MB * 1.1}`,
       met: atCapRss.every((v) => v <= CAP_MB * 1.1),
@@ -199,7 +224,8 @@ async function rssGivenBack(drop: () => number, releasedBytes: number): Promise<
   for (;;) {
     const bytes = drop();
     const seconds = (Date.now() - started) / 1000;
-    if (bytes >= 0.9 * releasedBytes || seconds >= RELEASE_WAIT_S) return { bytes, seconds: bytes >= 0.9 * releasedBytes ? seconds : NaN };
+    if (bytes >= 0.9 * releasedBytes || seconds >= RELEASE_WAIT_S)
+      return { bytes, seconds: bytes >= 0.9 * releasedBytes ? seconds : NaN };
     await sleep(100);
   }
 }

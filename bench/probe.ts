@@ -13,7 +13,10 @@ export interface ProbeResult {
  * autocannon's rate limit, which fires every connection on the same tick (a burst that queues
  * behind itself), requests here are evenly spaced: what is measured is the server, not the burst.
  */
-export async function probe(url: string, options: { rate: number; seconds: number; signal?: AbortSignal }): Promise<ProbeResult> {
+export async function probe(
+  url: string,
+  options: { rate: number; seconds: number; signal?: AbortSignal },
+): Promise<ProbeResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const result: ProbeResult = { latenciesMs: [], statuses: {}, errors: 0 };
   const one = () =>

@@ -45,7 +45,14 @@ function summarize(file: string): string {
     byPackage.set(where(url), (byPackage.get(where(url)) ?? 0) + hits);
   }
   const table = (title: string, map: Map<string, number>, top: number) =>
-    [`| ${title} | self time |`, '|---|---:|', ...[...map].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `| ${k.replace(/\|/g, '\\|')} | ${((v / total) * 100).toFixed(1)} % |`)].join('\n');
+    [
+      `| ${title} | self time |`,
+      '|---|---:|',
+      ...[...map]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, v]) => `| ${k.replace(/\|/g, '\\|')} | ${((v / total) * 100).toFixed(1)} % |`),
+    ].join('\n');
   return `${table('Function', byFunction, 20)}\n\n${table('Package', byPackage, 12)}\n`;
 }
 
@@ -55,15 +62,24 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fintech-profile-'));
   try {
     await createTemplate(pg.adminUrl);
-    const env: Record<string, string> = { DATABASE_URL: await freshDatabase(pg.adminUrl), LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000' };
-    if (traced) env.OTEL_EXPORTER_OTLP_ENDPOINT = (await servers.start('OTLP sink', 'bench/targets/otlp-sink', {})).baseUrl;
-    const app = await servers.start('full app', 'app/server', env, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+    const env: Record<string, string> = {
+      DATABASE_URL: await freshDatabase(pg.adminUrl),
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+    };
+    if (traced)
+      env.OTEL_EXPORTER_OTLP_ENDPOINT = (await servers.start('OTLP sink', 'bench/targets/otlp-sink', {})).baseUrl;
+    const app = await servers.start('full app', 'app/server', env, {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    });
     await runLoad({ url: `${app.baseUrl}${route}`, connections: 10, seconds: 1 });
     const r = await runLoad({ url: `${app.baseUrl}${route}`, connections: 10, seconds });
     await app.stop();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${dir}`);
-    process.stdout.write(`GET ${route}${traced ? ', traces exported' : ''}: ${r.rps.toFixed(0)} req/s over ${seconds} s (warm-up included in the profile)\n\n${summarize(path.join(dir, file))}`);
+    process.stdout.write(
+      `GET ${route}${traced ? ', traces exported' : ''}: ${r.rps.toFixed(0)} req/s over ${seconds} s (warm-up included in the profile)\n\n${summarize(path.join(dir, file))}`,
+    );
   } finally {
     await servers.stopAll();
     await pg.dispose();

@@ -35,7 +35,9 @@ export function renderSection(s: SectionResult): string {
 
 export function renderMarkdown(report: BenchReport): string {
   const e = report.environment;
-  const missed = report.sections.flatMap((s) => s.figures.filter((f) => f.met === false).map((f) => `${s.title}: ${f.label}`));
+  const missed = report.sections.flatMap((s) =>
+    s.figures.filter((f) => f.met === false).map((f) => `${s.title}: ${f.label}`),
+  );
   const skipped = report.sections.filter((s) => s.skipped).map((s) => `${s.title}: ${s.skipped}`);
   return [
     `## Benchmark results — ${e.date}`,

@@ -34,6 +34,12 @@ export const SECTION_TITLES = {
 export type SectionId = keyof typeof SECTION_TITLES;
 export const SECTION_IDS = Object.keys(SECTION_TITLES) as SectionId[];
 
-export function figure(label: string, unit: string, values: number[], digits: number, target?: { text: string; met: boolean }): Figure {
+export function figure(
+  label: string,
+  unit: string,
+  values: number[],
+  digits: number,
+  target?: { text: string; met: boolean },
+): Figure {
   return { label, unit, values, digits, ...(target && { target: target.text, met: target.met }) };
 }

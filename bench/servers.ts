@@ -30,7 +30,12 @@ export class ServerProcesses {
   private readonly live = new Map<number, ChildProcess>();
 
   /** `nodeArgs` go before the script (e.g. --cpu-prof). */
-  async start(name: string, source: string, env: Record<string, string>, options: { timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ServerHandle> {
+  async start(
+    name: string,
+    source: string,
+    env: Record<string, string>,
+    options: { timeoutMs?: number; nodeArgs?: string[] } = {},
+  ): Promise<ServerHandle> {
     const port = await freePort();
     const devNull = fs.openSync('/dev/null', 'w');
     let child: ChildProcess;
@@ -38,7 +43,13 @@ export class ServerProcesses {
       child = spawn(process.execPath, [...(options.nodeArgs ?? []), compiled(source)], {
         cwd: projectRoot(),
         // Only what the server needs: a developer's OTEL_* or LOG_LEVEL must not change what is measured.
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: String(port), HOST: '127.0.0.1', ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ...env,
+        },
         stdio: ['ignore', devNull, 'pipe'],
       });
     } finally {
@@ -59,15 +70,27 @@ export class ServerProcesses {
     const deadline = Date.now() + (options.timeoutMs ?? 20_000);
     for (;;) {
       if (exit) throw new Error(`${name} ${exit} before answering /livez:\n${stderr.join('').slice(-2000)}`);
-      const ok = await fetch(`${baseUrl}/livez`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${baseUrl}/livez`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) {
         await this.stopPid(pid);
-        throw new Error(`${name} did not answer ${baseUrl}/livez within ${options.timeoutMs ?? 20_000} ms:\n${stderr.join('').slice(-2000)}`);
+        throw new Error(
+          `${name} did not answer ${baseUrl}/livez within ${options.timeoutMs ?? 20_000} ms:\n${stderr.join('').slice(-2000)}`,
+        );
       }
       await sleep(100);
     }
-    return { name, pid, baseUrl, rssBytes: () => readRss(pid), cpuSeconds: () => readCpuSeconds(pid), stop: () => this.stopPid(pid) };
+    return {
+      name,
+      pid,
+      baseUrl,
+      rssBytes: () => readRss(pid),
+      cpuSeconds: () => readCpuSeconds(pid),
+      stop: () => this.stopPid(pid),
+    };
   }
 
   /** Stops every server still running (the end of a run, a failure or Ctrl-C). */

@@ -33,11 +33,28 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
   try {
     // Two contenders on their own databases: the full app, and the same app without instrumentation.
     const contenders = [
-      { label: 'full app', server: await ctx.servers.start('full app', 'app/server', { ...env, DATABASE_URL: await freshDatabase(ctx.adminUrl) }) },
-      { label: 'app without instrumentation', server: await ctx.servers.start('app without instrumentation', 'bench/targets/plain-app', { ...env, DATABASE_URL: await freshDatabase(ctx.adminUrl) }) },
+      {
+        label: 'full app',
+        server: await ctx.servers.start('full app', 'app/server', {
+          ...env,
+          DATABASE_URL: await freshDatabase(ctx.adminUrl),
+        }),
+      },
+      {
+        label: 'app without instrumentation',
+        server: await ctx.servers.start('app without instrumentation', 'bench/targets/plain-app', {
+          ...env,
+          DATABASE_URL: await freshDatabase(ctx.adminUrl),
+        }),
+      },
     ];
     servers.push(...contenders.map((c) => c.server));
-    const loads = await Promise.all(contenders.map(async (c) => ({ ...c, load: transferLoad(c.server, await openAccounts(c.server), clients, settings.loadSeconds, ctx.signal) })));
+    const loads = await Promise.all(
+      contenders.map(async (c) => ({
+        ...c,
+        load: transferLoad(c.server, await openAccounts(c.server), clients, settings.loadSeconds, ctx.signal),
+      })),
+    );
     // Transfers take longer than plain reads to reach steady speed (JIT of the query path, pool, shared buffers).
     const warmup = settings.warmupSeconds * 4;
     progress(`${ACCOUNTS} USD accounts opened in each database; warming up ${warmup} s each`);
@@ -53,7 +70,8 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     const failed: number[] = [];
     const bench: number[] = [];
     const benchLatency: number[] = [];
-    const add = (map: Map<string, number[]>, key: string, value: number) => map.set(key, [...(map.get(key) ?? []), value]);
+    const add = (map: Map<string, number[]>, key: string, value: number) =>
+      map.set(key, [...(map.get(key) ?? []), value]);
     for (let round = 0; round < settings.rounds; round++) {
       for (const c of loads) {
         const cpuBefore = c.server.cpuSeconds();
@@ -77,13 +95,23 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       if (pgbenchUrl && 'bin' in located) {
         const pgBefore = pgSeconds();
         const clientBefore = childrenCpuSeconds();
-        const out = parseRun(await pgbench(located.bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(settings.loadSeconds)], pgbenchUrl, (settings.loadSeconds + 30) * 1000, ctx.signal));
+        const out = parseRun(
+          await pgbench(
+            located.bin,
+            ['-n', '-c', String(clients), '-j', '2', '-T', String(settings.loadSeconds)],
+            pgbenchUrl,
+            (settings.loadSeconds + 30) * 1000,
+            ctx.signal,
+          ),
+        );
         bench.push(out.tps);
         benchLatency.push(out.latencyMs);
         // pgbench's own CPU is not PostgreSQL's: only the server's processes are counted.
         add(pgCpu, 'pgbench', ((pgSeconds() - pgBefore) / out.transactions) * 1e6);
         add(loadCpu, 'pgbench', ((childrenCpuSeconds() - clientBefore) / out.transactions) * 1e6);
-        progress(`round ${round + 1}/${settings.rounds} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`);
+        progress(
+          `round ${round + 1}/${settings.rounds} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`,
+        );
       }
     }
 
@@ -93,9 +121,17 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         figure(`POST /api/transfers · ${c.label} · p99`, 'ms', p99.get(c.label) ?? [], 1),
         figure(`POST /api/transfers · ${c.label} · Node CPU per transfer`, 'µs', cpu.get(c.label) ?? [], 0),
         figure(`POST /api/transfers · ${c.label} · PostgreSQL CPU per transfer`, 'µs', pgCpu.get(c.label) ?? [], 0),
-        figure(`POST /api/transfers · ${c.label} · load generator (autocannon) CPU per transfer`, 'µs', loadCpu.get(c.label) ?? [], 0),
+        figure(
+          `POST /api/transfers · ${c.label} · load generator (autocannon) CPU per transfer`,
+          'µs',
+          loadCpu.get(c.label) ?? [],
+          0,
+        ),
       ]),
-      figure('POST /api/transfers · full app · responses other than 201', 'responses', failed, 0, { text: '0', met: failed.every((f) => f === 0) }),
+      figure('POST /api/transfers · full app · responses other than 201', 'responses', failed, 0, {
+        text: '0',
+        met: failed.every((f) => f === 0),
+      }),
     ];
     const notes = [
       `${clients} concurrent transfers (autocannon connections) and ${clients} pgbench clients (-j 2), ${settings.loadSeconds} s per run, interleaved.`,
@@ -113,7 +149,10 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         figure('pgbench TPC-B-like · mean latency', 'ms', benchLatency, 1),
         figure('pgbench TPC-B-like · PostgreSQL CPU per transaction', 'µs', pgCpu.get('pgbench') ?? [], 0),
         figure('pgbench TPC-B-like · client (pgbench) CPU per transaction', 'µs', loadCpu.get('pgbench') ?? [], 0),
-        figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, { text: `≥ ${TARGET_RATIO} (median)`, met: summarize(ratio).median >= TARGET_RATIO }),
+        figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, {
+          text: `≥ ${TARGET_RATIO} (median)`,
+          met: summarize(ratio).median >= TARGET_RATIO,
+        }),
         figure('app without instrumentation transfers/s ÷ pgbench tps', '×', paired(plain, bench), 2),
       );
       const pgRatio = paired(pgCpu.get('full app') ?? [], pgCpu.get('pgbench') ?? []);
@@ -128,10 +167,15 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       for (const cores of [2, PREDICTED_CORES]) {
         const predicted = (rate.get('full app') ?? []).map((_, i) => {
           const at = (m: Map<string, number[]>, k: string) => (m.get(k)?.[i] ?? NaN) / 1e6;
-          const api = Math.min(1 / at(cpu, 'full app'), cores / (at(cpu, 'full app') + at(pgCpu, 'full app') + at(loadCpu, 'full app')));
+          const api = Math.min(
+            1 / at(cpu, 'full app'),
+            cores / (at(cpu, 'full app') + at(pgCpu, 'full app') + at(loadCpu, 'full app')),
+          );
           return api / (cores / (at(pgCpu, 'pgbench') + at(loadCpu, 'pgbench')));
         });
-        figures.push(figure(`predicted from CPU per transaction, ${cores} cores: full app ÷ pgbench`, '×', predicted, 2));
+        figures.push(
+          figure(`predicted from CPU per transaction, ${cores} cores: full app ÷ pgbench`, '×', predicted, 2),
+        );
       }
     } else {
       notes.push(`No pgbench figure: ${'missing' in located ? located.missing : 'pgbench did not run'}.`);
@@ -139,7 +183,8 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     return {
       id: 'transfers',
       title: SECTION_TITLES.transfers,
-      setup: 'The full app and the app without instrumentation (each its own process and database, logs at info) against PostgreSQL; pgbench against the same server.',
+      setup:
+        'The full app and the app without instrumentation (each its own process and database, logs at info) against PostgreSQL; pgbench against the same server.',
       figures,
       notes,
     };
@@ -158,14 +203,24 @@ function childrenCpuSeconds(): number {
 async function openAccounts(server: ServerHandle): Promise<string[]> {
   const accounts: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
-    const opened = await postJson<{ account: string }>(`${server.baseUrl}/api/accounts`, { owner: `Bench ${i}`, currency: 'USD', opening_balance: 1_000_000 });
+    const opened = await postJson<{ account: string }>(`${server.baseUrl}/api/accounts`, {
+      owner: `Bench ${i}`,
+      currency: 'USD',
+      opening_balance: 1_000_000,
+    });
     accounts.push(opened.account);
   }
   return accounts;
 }
 
 /** POST /api/transfers between two distinct random accounts, 0.01 to 1.00 each. */
-function transferLoad(server: ServerHandle, accounts: string[], connections: number, seconds: number, signal: AbortSignal): LoadOptions {
+function transferLoad(
+  server: ServerHandle,
+  accounts: string[],
+  connections: number,
+  seconds: number,
+  signal: AbortSignal,
+): LoadOptions {
   return {
     url: `${server.baseUrl}/api/transfers`,
     method: 'POST',
@@ -176,7 +231,11 @@ function transferLoad(server: ServerHandle, accounts: string[], connections: num
       const from = Math.floor(Math.random() * accounts.length);
       const to = (from + 1 + Math.floor(Math.random() * (accounts.length - 1))) % accounts.length;
       const cents = 1 + Math.floor(Math.random() * 100);
-      request.body = JSON.stringify({ from_account: accounts[from], to_account: accounts[to], amount: (cents / 100).toFixed(2) });
+      request.body = JSON.stringify({
+        from_account: accounts[from],
+        to_account: accounts[to],
+        amount: (cents / 100).toFixed(2),
+      });
       return request;
     },
     signal,
@@ -196,6 +255,12 @@ async function preparePgbench(ctx: BenchContext, bin: string, clients: number): 
   const url = databaseUrl(ctx.adminUrl, PGBENCH_DB);
   ctx.progress(`pgbench -i -s ${clients}, then ${ctx.settings.warmupSeconds} s of warm-up`);
   await pgbench(bin, ['-i', '-q', '-s', String(clients)], url, 120_000, ctx.signal);
-  await pgbench(bin, ['-n', '-c', String(clients), '-j', '2', '-T', String(ctx.settings.warmupSeconds)], url, 60_000, ctx.signal);
+  await pgbench(
+    bin,
+    ['-n', '-c', String(clients), '-j', '2', '-T', String(ctx.settings.warmupSeconds)],
+    url,
+    60_000,
+    ctx.signal,
+  );
   return url;
 }

@@ -42,7 +42,8 @@ async function main(args: string[]): Promise<number> {
   // The first signal starts the rollback; later ones (a second Ctrl-C) must not kill it half-way.
   // If the process is killed anyway (SIGKILL), the faults expire by themselves (duration_s).
   const onSignal = (name: NodeJS.Signals) => {
-    if (interrupt.signal.aborted) console.error(`${name} again: still rolling back (the faults also expire by themselves)`);
+    if (interrupt.signal.aborted)
+      console.error(`${name} again: still rolling back (the faults also expire by themselves)`);
     interrupt.abort();
   };
   process.on('SIGINT', onSignal);
@@ -59,7 +60,10 @@ async function main(args: string[]): Promise<number> {
   });
   if (journals.length > 1) {
     console.log(`\n${m.allScenarios}`);
-    for (const j of journals) console.log(`  ${j.verdict === 'pass' ? 'PASS' : 'FAIL'}  ${j.scenario.id}. ${m.text(j.scenario.title)} (${j.seconds.toFixed(1)} s)`);
+    for (const j of journals)
+      console.log(
+        `  ${j.verdict === 'pass' ? 'PASS' : 'FAIL'}  ${j.scenario.id}. ${m.text(j.scenario.title)} (${j.seconds.toFixed(1)} s)`,
+      );
   }
   return journals.length === ids.length && journals.every((j) => j.verdict === 'pass') ? 0 : 1;
 }

@@ -116,9 +116,9 @@ export function parseWebhookPayload(body: unknown, receivedAt: Date): ReceivedAl
       status,
       labels,
       annotations,
-      startsAt: String(alert['startsAt'] ?? ''),
-      endsAt: String(alert['endsAt'] ?? ''),
-      fingerprint: String(alert['fingerprint'] ?? ''),
+      startsAt: text(alert['startsAt']),
+      endsAt: text(alert['endsAt']),
+      fingerprint: text(alert['fingerprint']),
     };
   });
 }
@@ -126,6 +126,8 @@ export function parseWebhookPayload(body: unknown, receivedAt: Date): ReceivedAl
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function isStringMap(value: unknown): value is Record<string, string> {
   return isObject(value) && Object.values(value).every((v) => typeof v === 'string');

@@ -22,7 +22,9 @@ function main(argv: string[]): number {
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, renderAlertmanagerConfig(source, undefined, telegram));
-  console.log(`rendered ${out} from ${source}; Telegram ${telegram ? `on (chat ${telegram.chatId}, ${telegram.apiUrl})` : 'off'}`);
+  console.log(
+    `rendered ${out} from ${source}; Telegram ${telegram ? `on (chat ${telegram.chatId}, ${telegram.apiUrl})` : 'off'}`,
+  );
   return 0;
 }
 

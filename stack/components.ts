@@ -16,7 +16,7 @@ import type { Probe } from './wait';
  */
 export const API_MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' } as const;
 
-/** Prometheus config per profile, under config/prometheus/. */
+/** Prometheus config per profile, under monitoring/prometheus/. */
 export const PROMETHEUS_CONFIGS: Readonly<Record<Profile, string>> = {
   workshop: 'prometheus.yml',
   fast: 'prometheus.fast.yml',
@@ -82,7 +82,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           `--web.listen-address=127.0.0.1:${ports.postgresExporter}`,
           ...postgresExporterFlags(exporterVersionOf(tools.postgresExporter)),
           // PostgreSQL's own view of the sessions waiting in pg_sleep or on locks (case 3)
-          `--extend.query-path=${path.join(o.root, 'config', 'postgres-exporter', 'queries.yml')}`,
+          `--extend.query-path=${path.join(o.root, 'monitoring', 'postgres-exporter', 'queries.yml')}`,
         ],
         env: withEnv({ DATA_SOURCE_NAME: `${databaseUrl}?sslmode=disable` }),
         cwd: o.stateDir,
@@ -109,7 +109,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       url: `http://127.0.0.1:${ports.alertmanager}`,
       probe: httpProbe(`http://127.0.0.1:${ports.alertmanager}/-/ready`),
       prepare: () => {
-        const source = path.join(o.root, 'config', 'alertmanager', 'alertmanager.yml');
+        const source = path.join(o.root, 'monitoring', 'alertmanager', 'alertmanager.yml');
         writeFile(
           path.join(paths.dir('alertmanager'), 'alertmanager.yml'),
           renderAlertmanagerConfig(source, ports, o.telegram),
@@ -136,12 +136,20 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       prepare: () => {
         const entry = o.apiCommand.find((arg) => /\.[cm]?[jt]s$/.test(arg));
         if (entry !== undefined && !fs.existsSync(path.resolve(o.root, entry))) {
-          throw new Error(`${path.relative(o.root, path.resolve(o.root, entry))} does not exist: run \`npm run build\` first`);
+          throw new Error(
+            `${path.relative(o.root, path.resolve(o.root, entry))} does not exist: run \`npm run build\` first`,
+          );
         }
       },
       command: () => ({
         argv: o.apiCommand,
-        env: withEnv({ ...API_MALLOC_ENV, PORT: String(ports.api), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ...o.apiEnv }),
+        env: withEnv({
+          ...API_MALLOC_ENV,
+          PORT: String(ports.api),
+          HOST: '127.0.0.1',
+          DATABASE_URL: databaseUrl,
+          ...o.apiEnv,
+        }),
         cwd: o.root,
       }),
     },
@@ -151,7 +159,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       url: `http://127.0.0.1:${ports.prometheus}`,
       probe: httpProbe(`http://127.0.0.1:${ports.prometheus}/-/ready`),
       prepare: () => {
-        const source = path.join(o.root, 'config', 'prometheus', PROMETHEUS_CONFIGS[o.profile]);
+        const source = path.join(o.root, 'monitoring', 'prometheus', PROMETHEUS_CONFIGS[o.profile]);
         writeFile(path.join(paths.dir('prometheus'), 'prometheus.yml'), renderPrometheusConfig(source, ports));
       },
       command: (tools) => ({

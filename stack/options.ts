@@ -2,7 +2,14 @@ import path from 'node:path';
 import { projectRoot } from '../app/paths';
 
 /** The processes of the native stack, in start order. */
-export const COMPONENT_NAMES = ['postgres', 'postgres-exporter', 'alert-sink', 'alertmanager', 'api', 'prometheus'] as const;
+export const COMPONENT_NAMES = [
+  'postgres',
+  'postgres-exporter',
+  'alert-sink',
+  'alertmanager',
+  'api',
+  'prometheus',
+] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
 /** The database the stack creates and the credentials of its superuser (a local workshop, not a secret). */
@@ -83,7 +90,8 @@ export interface ResolvedOptions {
 export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
   const root = projectRoot();
   const unknown = (options.components ?? []).filter((c) => !COMPONENT_NAMES.includes(c));
-  if (unknown.length > 0) throw new Error(`unknown component(s): ${unknown.join(', ')} (known: ${COMPONENT_NAMES.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`unknown component(s): ${unknown.join(', ')} (known: ${COMPONENT_NAMES.join(', ')})`);
   return {
     root,
     stateDir: path.resolve(root, options.stateDir ?? '.run'),
@@ -117,11 +125,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
     const name = names.find((n) => env[n]);
     if (name === undefined) continue;
     const port = Number(env[name]);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${name}=${env[name]} is not a port (1-65535)`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      problems.push(`${name}=${env[name]} is not a port (1-65535)`);
     else ports[key] = port;
   }
   const profile = env['STACK_PROFILE'] || 'workshop';
-  if (profile !== 'workshop' && profile !== 'fast') problems.push(`STACK_PROFILE=${profile} must be "workshop" or "fast"`);
+  if (profile !== 'workshop' && profile !== 'fast')
+    problems.push(`STACK_PROFILE=${profile} must be "workshop" or "fast"`);
   const telegram = telegramFromEnv(env, problems);
   if (problems.length > 0) throw new Error(`Invalid stack settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   const options: StackOptions = { ports, profile: profile as Profile };
@@ -142,7 +152,8 @@ export function telegramFromEnv(env: NodeJS.ProcessEnv, problems: string[]): Tel
   }
   if (!/^-?\d+$/.test(chatId)) problems.push(`TELEGRAM_CHAT_ID=${chatId} must be a number (negative for a group)`);
   // the token goes into YAML as is: accept only the characters Telegram uses
-  if (!/^\d+:[\w-]+$/.test(botToken)) problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC-...)');
+  if (!/^\d+:[\w-]+$/.test(botToken))
+    problems.push('TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC-...)');
   const apiUrl = env['TELEGRAM_API_URL'] || TELEGRAM_API_URL;
   if (!isHttpUrl(apiUrl)) problems.push(`TELEGRAM_API_URL=${apiUrl} must be an http(s) URL without quotes or spaces`);
   return problems.length === before ? { botToken, chatId: Number(chatId), apiUrl } : undefined;

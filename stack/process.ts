@@ -129,7 +129,9 @@ export function readCmdline(pid: number): string[] | undefined {
   }
   // no procfs (macOS): ps gives the command line joined by spaces, good enough to compare
   try {
-    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim().split(' ');
+    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' })
+      .trim()
+      .split(' ');
   } catch {
     return undefined;
   }
@@ -184,5 +186,8 @@ export function tailLog(file: string, lines = 20): string[] {
     return [];
   }
   const latestRun = text.slice(Math.max(0, text.lastIndexOf(RUN_MARKER)));
-  return latestRun.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(RUN_MARKER)).slice(-lines);
+  return latestRun
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith(RUN_MARKER))
+    .slice(-lines);
 }

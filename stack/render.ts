@@ -39,7 +39,8 @@ export function renderPrometheusConfig(sourceFile: string, ports: Ports): string
   if (ruleFiles !== undefined && ruleFiles !== null) {
     if (!isSeq(ruleFiles)) throw new Error(`${sourceFile}: rule_files must be a list`);
     for (const item of ruleFiles.items) {
-      if (!isScalar(item) || typeof item.value !== 'string') throw new Error(`${sourceFile}: rule_files entries must be strings`);
+      if (!isScalar(item) || typeof item.value !== 'string')
+        throw new Error(`${sourceFile}: rule_files entries must be strings`);
       item.value = path.resolve(path.dirname(sourceFile), item.value);
     }
   }
@@ -55,7 +56,11 @@ export const TELEGRAM_TEMPLATE = 'telegram.receiver.yml';
  * the last receiver. The one renderer of both paths: Compose runs it as `alertmanager-config`.
  * Rendered as text, so the file keeps its comments and layout.
  */
-export function renderAlertmanagerConfig(sourceFile: string, ports: Ports | undefined, telegram?: TelegramSettings): string {
+export function renderAlertmanagerConfig(
+  sourceFile: string,
+  ports: Ports | undefined,
+  telegram?: TelegramSettings,
+): string {
   let text = fs.readFileSync(sourceFile, 'utf8');
   if (ports !== undefined) text = substitutePorts(text, ports);
   if (telegram !== undefined) {
@@ -72,7 +77,9 @@ export function renderAlertmanagerConfig(sourceFile: string, ports: Ports | unde
     const receivers = doc.get('receivers');
     const last = isSeq(receivers) ? receivers.items.at(-1) : undefined;
     if (!isMap(last) || !last.has('telegram_configs')) {
-      throw new Error(`${TELEGRAM_TEMPLATE} did not extend the last receiver of ${sourceFile}: is receivers still the last key?`);
+      throw new Error(
+        `${TELEGRAM_TEMPLATE} did not extend the last receiver of ${sourceFile}: is receivers still the last key?`,
+      );
     }
   }
   return text;

@@ -26,14 +26,19 @@ export function formatUrlTable(stack: Pick<Stack, 'urls' | 'components'>): strin
 export function formatStatus(statuses: ComponentStatus[]): string {
   const width = Math.max(...statuses.map((s) => s.url.length)) + 2;
   return statuses
-    .map((s) => `${s.healthy ? '✔' : '✘'} ${s.name.padEnd(18)}${s.url.padEnd(width)}${s.healthy ? 'up' : `down (${s.reason})`}`)
+    .map(
+      (s) =>
+        `${s.healthy ? '✔' : '✘'} ${s.name.padEnd(18)}${s.url.padEnd(width)}${s.healthy ? 'up' : `down (${s.reason})`}`,
+    )
     .join('\n');
 }
 
 /** One line per alert notification, oldest first. */
 export function formatAlerts(alerts: ReceivedAlert[]): string {
   if (alerts.length === 0) return 'no alert notifications received yet';
-  const header = ['TIME'.padEnd(20), 'STATUS'.padEnd(9), 'ALERTNAME'.padEnd(28), 'SEVERITY'.padEnd(10), 'SUMMARY'].join('');
+  const header = ['TIME'.padEnd(20), 'STATUS'.padEnd(9), 'ALERTNAME'.padEnd(28), 'SEVERITY'.padEnd(10), 'SUMMARY'].join(
+    '',
+  );
   const rows = alerts.map((a) =>
     [
       a.receivedAt.replace('T', ' ').slice(0, 19).padEnd(20),

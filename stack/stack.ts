@@ -13,7 +13,14 @@ import {
   type StackOptions,
 } from './options';
 import { isPortFree } from './probes';
-import { isRecordedProcessRunning, ProcessRecords, spawnDetached, stopRecordedProcess, tailLog, type StopOutcome } from './process';
+import {
+  isRecordedProcessRunning,
+  ProcessRecords,
+  spawnDetached,
+  stopRecordedProcess,
+  tailLog,
+  type StopOutcome,
+} from './process';
 import { waitForTargetsUp } from './targets';
 import { requireTools, type Tool } from './tools';
 import { describeError, waitFor, WaitError } from './wait';
@@ -96,7 +103,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   assertNotRunning(o.stateDir);
 
   const needed = o.components.flatMap((c) => TOOLS_OF[c] ?? []);
-  const tools = needed.length > 0 ? requireTools(o.root, { install: o.ensureTools, onProgress: progress }) : ({} as Record<Tool, string>);
+  const tools =
+    needed.length > 0
+      ? requireTools(o.root, { install: o.ensureTools, onProgress: progress })
+      : ({} as Record<Tool, string>);
   const components = defineComponents(o);
   await assertPortsFree(o.components.map((c) => components[c]));
 
@@ -105,7 +115,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (os.userInfo().uid === 0) fs.chmodSync(o.stateDir, 0o755);
   // rendering and checks first: a bad config or a missing build fails before anything starts
   for (const name of o.components) components[name].prepare?.();
-  const state: StackState = { profile: o.profile, ports: o.ports, components: [...o.components], startedAt: new Date().toISOString() };
+  const state: StackState = {
+    profile: o.profile,
+    ports: o.ports,
+    components: [...o.components],
+    startedAt: new Date().toISOString(),
+  };
   fs.writeFileSync(paths.stackFile, JSON.stringify(state, null, 2) + '\n');
 
   const stopping = new AbortController();
@@ -133,7 +148,7 @@ async function startInOrder(
   const records = new ProcessRecords(statePaths(o.stateDir).pids);
   const started = new Map<ComponentName, Promise<void>>();
   const start = async (name: ComponentName): Promise<void> => {
-    await Promise.all(DEPENDENCIES[name].filter((d) => started.has(d)).map((d) => started.get(d)));
+    await Promise.all(DEPENDENCIES[name].flatMap((d) => started.get(d) ?? []));
     if (signal.aborted) return;
     const component = components[name];
     const began = Date.now();
@@ -173,7 +188,10 @@ async function awaitTargets(
   const began = Date.now();
   const own = new Set(o.components.map((c) => components[c].address));
   try {
-    const { up, skipped } = await waitForTargetsUp(components.prometheus.url, own, { timeoutMs: o.targetsTimeoutMs, signal });
+    const { up, skipped } = await waitForTargetsUp(components.prometheus.url, own, {
+      timeoutMs: o.targetsTimeoutMs,
+      signal,
+    });
     progress(`✔ Prometheus scrapes ${up.length} targets up (${seconds(began)})`);
     if (skipped.length > 0) {
       progress(`· not started here, not awaited: ${skipped.map((t) => `${t.job} (${t.address})`).join(', ')}`);
@@ -198,7 +216,8 @@ export async function stopStack(
   const stopOne = async (name: ComponentName): Promise<{ name: ComponentName; outcome: StopOutcome }> => {
     const record = records.read(name);
     const outcome = record ? await stopRecordedProcess(record, { timeoutMs: 15_000 }) : 'not running';
-    if (record) onProgress(outcome === 'not running' ? `· ${name} was not running` : `✔ ${name} ${outcome} (pid ${record.pid})`);
+    if (record)
+      onProgress(outcome === 'not running' ? `· ${name} was not running` : `✔ ${name} ${outcome} (pid ${record.pid})`);
     const cleanup = await components[name].afterStop?.();
     if (cleanup !== undefined) onProgress(`✔ ${name}: ${cleanup}`);
     records.remove(name);
@@ -224,7 +243,11 @@ export async function stackStatus(options: StackOptions = {}): Promise<Component
       const record = records.read(name);
       const base = { name, url: component.url, ...(record ? { pid: record.pid } : {}) };
       if (record && !isRecordedProcessRunning(record)) {
-        return { ...base, healthy: false, reason: `process ${record.pid} exited; its log: ${displayPath(record.log, o.root)}` };
+        return {
+          ...base,
+          healthy: false,
+          reason: `process ${record.pid} exited; its log: ${displayPath(record.log, o.root)}`,
+        };
       }
       const reason = await component.probe().catch((err: unknown) => describeError(err));
       return reason === undefined ? { ...base, healthy: true } : { ...base, healthy: false, reason };
@@ -274,7 +297,9 @@ function assertNotRunning(stateDir: string): void {
     return record !== undefined && isRecordedProcessRunning(record);
   });
   if (running.length > 0) {
-    throw new StackRunningError(`a stack is already running from ${stateDir} (${running.join(', ')}): stop it first (down)`);
+    throw new StackRunningError(
+      `a stack is already running from ${stateDir} (${running.join(', ')}): stop it first (down)`,
+    );
   }
 }
 

@@ -12,7 +12,14 @@ export async function fetchTargets(prometheusUrl: string): Promise<ScrapeTarget[
   const res = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2_000) });
   if (!res.ok) throw new Error(`GET /api/v1/targets: HTTP ${res.status}`);
   const body = (await res.json()) as {
-    data: { activeTargets: { labels: Record<string, string>; scrapeUrl: string; health: ScrapeTarget['health']; lastError: string }[] };
+    data: {
+      activeTargets: {
+        labels: Record<string, string>;
+        scrapeUrl: string;
+        health: ScrapeTarget['health'];
+        lastError: string;
+      }[];
+    };
   };
   return body.data.activeTargets.map((t) => ({
     job: t.labels['job'] ?? '',

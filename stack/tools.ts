@@ -31,7 +31,10 @@ export function findExecutable(names: readonly string[], env: NodeJS.ProcessEnv 
  * Paths of the stack's binaries; installs missing ones with scripts/ensure-tools.sh when allowed,
  * which explains what to install by hand where it cannot (not Debian, not root).
  */
-export function requireTools(root: string, options: { install: boolean; onProgress: (line: string) => void }): Record<Tool, string> {
+export function requireTools(
+  root: string,
+  options: { install: boolean; onProgress: (line: string) => void },
+): Record<Tool, string> {
   let found = locateTools();
   const missing = (Object.keys(found) as Tool[]).filter((t) => found[t] === undefined);
   if (missing.length > 0 && options.install) {

@@ -23,16 +23,14 @@ export class WaitError extends Error {
 export async function waitFor(description: string, probe: Probe, options: WaitOptions): Promise<void> {
   const { timeoutMs, intervalMs = 200, signal, giveUp } = options;
   const started = Date.now();
-  let last = 'not checked yet';
   for (;;) {
     if (signal?.aborted) throw new WaitError(description, 'interrupted');
     const fatal = giveUp?.();
     if (fatal !== undefined) throw new WaitError(description, fatal);
     const reason = await probe().catch((err: unknown) => describeError(err));
     if (reason === undefined) return;
-    last = reason;
     if (Date.now() - started >= timeoutMs) {
-      throw new WaitError(description, `not ready after ${(timeoutMs / 1000).toFixed(0)}s (last: ${last})`);
+      throw new WaitError(description, `not ready after ${(timeoutMs / 1000).toFixed(0)}s (last: ${reason})`);
     }
     await sleep(intervalMs, signal);
   }

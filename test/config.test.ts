@@ -24,7 +24,10 @@ describe('configuration', () => {
   });
 
   it('reads "false" as false for boolean flags (not as a truthy string)', () => {
-    expect(loadConfig({ CHAOS_ENABLED: 'false', DB_AUTO_MIGRATE: '0' })).to.include({ CHAOS_ENABLED: false, DB_AUTO_MIGRATE: false });
+    expect(loadConfig({ CHAOS_ENABLED: 'false', DB_AUTO_MIGRATE: '0' })).to.include({
+      CHAOS_ENABLED: false,
+      DB_AUTO_MIGRATE: false,
+    });
   });
 
   it('treats an empty variable as unset', () => {
@@ -36,7 +39,7 @@ describe('configuration', () => {
     const lines = text.split('\n');
     const entries = lines.map((line, i) => ({ line, i })).filter(({ line }) => /^[A-Z_]+=/.test(line));
     expect(entries.map(({ line }) => line.split('=')[0])).to.have.members([...CONFIG_KEYS]);
-    const defaults = configSchema.parse({}) as Record<string, unknown>;
+    const defaults = configSchema.parse({}) as Record<string, string | number | boolean | undefined>;
     for (const { line, i } of entries) {
       const [key, value] = line.split(/=(.*)/s) as [string, string];
       expect(lines[i - 1], `comment above ${key}`).to.match(/^# /);

@@ -20,7 +20,10 @@ describe('the server process (app/server.ts)', () => {
     let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
     before(async () => {
       otlp = await startOtlpReceiver();
-      s = await spawnServer({ DATABASE_URL: await createDatabase(adminUrl(), `fintech_empty_${Date.now()}`), OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url });
+      s = await spawnServer({
+        DATABASE_URL: await createDatabase(adminUrl(), `fintech_empty_${Date.now()}`),
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      });
     });
     after(async () => {
       await s?.kill('SIGKILL');
@@ -35,7 +38,11 @@ describe('the server process (app/server.ts)', () => {
 
     it('logs one JSON line per request with route, status, duration, request id, trace id and span id', async () => {
       await fetch(`${s.baseUrl}/api/accounts/ACC-002`, { headers: { 'X-Request-Id': 'req-log-1' } });
-      const line = await pollUntil('the request log line', () => s.logs().find((l) => l.request_id === 'req-log-1'), (l) => l !== undefined);
+      const line = await pollUntil(
+        'the request log line',
+        () => s.logs().find((l) => l.request_id === 'req-log-1'),
+        (l) => l !== undefined,
+      );
       expect(line).to.include({ message: 'request', method: 'GET', route: '/api/accounts/:number', status: 200 });
       expect(line?.trace_id).to.match(/^[0-9a-f]{32}$/);
       expect(line?.span_id).to.match(/^[0-9a-f]{16}$/);
@@ -47,16 +54,28 @@ describe('the server process (app/server.ts)', () => {
       const body = (await res.json()) as { error: { trace_id: string; request_id: string } };
       expect(res.status).to.equal(404);
       expect(body.error.request_id).to.equal('req-err-1');
-      const line = await pollUntil('the error log line', () => s.logs().find((l) => l.request_id === 'req-err-1'), (l) => l !== undefined);
+      const line = await pollUntil(
+        'the error log line',
+        () => s.logs().find((l) => l.request_id === 'req-err-1'),
+        (l) => l !== undefined,
+      );
       expect(body.error.trace_id).to.equal(line?.trace_id);
     });
 
     it('exports http, express and pg spans of one request under one trace id, with fault events', async () => {
-      await fetch(`${s.baseUrl}/api/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"latency_ms": 1}' });
+      await fetch(`${s.baseUrl}/api/failures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"latency_ms": 1}',
+      });
       const res = await fetch(`${s.baseUrl}/api/balance`, { headers: { 'X-Request-Id': 'req-trace-1' } });
       expect(res.status).to.equal(200);
       await fetch(`${s.baseUrl}/api/reset`, { method: 'POST' });
-      const line = await pollUntil('the log line', () => s.logs().find((l) => l.request_id === 'req-trace-1'), (l) => l !== undefined);
+      const line = await pollUntil(
+        'the log line',
+        () => s.logs().find((l) => l.request_id === 'req-trace-1'),
+        (l) => l !== undefined,
+      );
       const traceId = line?.trace_id as string;
       const spans = await pollUntil(
         'spans of the request from http, express and pg instrumentation',
@@ -64,13 +83,19 @@ describe('the server process (app/server.ts)', () => {
         (list) => ['http', 'express', 'pg'].every((k) => list.some((sp) => sp.scope.includes(k))),
         { timeoutMs: 15_000, intervalMs: 250 },
       );
-      const marked = await pollUntil('a span of the request with the chaos.fault event', () => otlp.spans.filter((sp) => sp.traceId === traceId), (list) => list.some((sp) => sp.events.includes('chaos.fault')));
+      const marked = await pollUntil(
+        'a span of the request with the chaos.fault event',
+        () => otlp.spans.filter((sp) => sp.traceId === traceId),
+        (list) => list.some((sp) => sp.events.includes('chaos.fault')),
+      );
       expect(marked.length).to.be.at.least(spans.length);
     });
 
     it('adds the trace id as an exemplar when scraped as OpenMetrics', async () => {
       await fetch(`${s.baseUrl}/api/balance`);
-      const res = await fetch(`${s.baseUrl}/metrics`, { headers: { Accept: 'application/openmetrics-text; version=1.0.0' } });
+      const res = await fetch(`${s.baseUrl}/metrics`, {
+        headers: { Accept: 'application/openmetrics-text; version=1.0.0' },
+      });
       const text = await res.text();
       expect(text).to.match(/fintech_request_latency_seconds_bucket\{[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}"\}/);
     });
@@ -87,7 +112,11 @@ describe('the server process (app/server.ts)', () => {
       const res = await fetch(`${s.baseUrl}/api/accounts/ACC-404`, { headers: { 'X-Request-Id': 'req-untraced-1' } });
       const body = (await res.json()) as { error: { trace_id?: string } };
       expect(body.error.trace_id).to.match(/^[0-9a-f]{32}$/);
-      const line = await pollUntil('the log line', () => s.logs().find((l) => l.request_id === 'req-untraced-1'), (l) => l !== undefined);
+      const line = await pollUntil(
+        'the log line',
+        () => s.logs().find((l) => l.request_id === 'req-untraced-1'),
+        (l) => l !== undefined,
+      );
       expect(line?.trace_id).to.equal(body.error.trace_id);
     });
   });
@@ -100,7 +129,11 @@ describe('the server process (app/server.ts)', () => {
     after(async () => s?.kill('SIGKILL'));
 
     it('completes requests already accepted, refuses new connections, closes the pool and exits 0', async () => {
-      await fetch(`${s.baseUrl}/api/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"latency_ms": 1500}' });
+      await fetch(`${s.baseUrl}/api/failures`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"latency_ms": 1500}',
+      });
       const inflight = Array.from({ length: 10 }, (_, i) =>
         fetch(`${s.baseUrl}/api/transfer`, {
           method: 'POST',
@@ -108,9 +141,22 @@ describe('the server process (app/server.ts)', () => {
           body: JSON.stringify({ amount: 1, to_account: 'ACC-002' }),
         }).then((r) => r.status),
       );
-      await pollUntil('ten requests in flight', () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()), (t) => /fintech_requests_in_progress 10\b/.test(t));
+      await pollUntil(
+        'ten requests in flight',
+        () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()),
+        (t) => /fintech_requests_in_progress 10\b/.test(t),
+      );
       s.child.kill('SIGTERM');
-      await pollUntil('new connections to be refused', () => fetch(`${s.baseUrl}/livez`).then(() => 'accepted', () => 'refused'), (v) => v === 'refused', { timeoutMs: 5000, intervalMs: 50 });
+      await pollUntil(
+        'new connections to be refused',
+        () =>
+          fetch(`${s.baseUrl}/livez`).then(
+            () => 'accepted',
+            () => 'refused',
+          ),
+        (v) => v === 'refused',
+        { timeoutMs: 5000, intervalMs: 50 },
+      );
       expect(await Promise.all(inflight)).to.deep.equal(Array(10).fill(200));
       expect(await s.exited).to.equal(0);
       expect(s.logs().some((l) => l.message === 'stopped')).to.equal(true);

@@ -15,12 +15,18 @@ export class AccountRepository {
   constructor(private readonly db: Database) {}
 
   async find(number: string): Promise<AccountRow | undefined> {
-    const rows = await this.db.query<AccountRow>('account_get', `SELECT ${COLUMNS} FROM accounts WHERE number = $1`, [number]);
+    const rows = await this.db.query<AccountRow>('account_get', `SELECT ${COLUMNS} FROM accounts WHERE number = $1`, [
+      number,
+    ]);
     return rows[0];
   }
 
   list(limit: number, offset: number): Promise<AccountRow[]> {
-    return this.db.query<AccountRow>('account_list', `SELECT ${COLUMNS} FROM accounts ORDER BY number LIMIT $1 OFFSET $2`, [limit, offset]);
+    return this.db.query<AccountRow>(
+      'account_list',
+      `SELECT ${COLUMNS} FROM accounts ORDER BY number LIMIT $1 OFFSET $2`,
+      [limit, offset],
+    );
   }
 
   async open(owner: string, currency: string, openingCents: number): Promise<AccountRow> {

@@ -5,7 +5,11 @@ import { toDatabaseError } from './errors';
 
 /** A connection that failed this way may be dead: it is destroyed instead of returned to the pool. */
 function isConnectionFailure(err: unknown): boolean {
-  return err instanceof AppError && (err.code === 'DATABASE_UNAVAILABLE' || err.code === 'DATABASE_TIMEOUT') && err.cause !== undefined;
+  return (
+    err instanceof AppError &&
+    (err.code === 'DATABASE_UNAVAILABLE' || err.code === 'DATABASE_TIMEOUT') &&
+    err.cause !== undefined
+  );
 }
 
 /** What a connect hook sees: the logical operation (a query, or a whole transaction) about to take a connection. */
@@ -42,7 +46,11 @@ export class Database {
     private readonly hooks: DatabaseHooks = {},
   ) {}
 
-  async query<R extends QueryResultRow = QueryResultRow>(operation: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  async query<R extends QueryResultRow = QueryResultRow>(
+    operation: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
     const client = await this.connect(operation);
     let failure: unknown;
     try {

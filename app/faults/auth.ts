@@ -22,17 +22,26 @@ export function requireBearer(token: string | undefined): RequestHandler {
  * unless that origin is listed in CORS_ORIGINS.
  */
 export function refuseForeignOrigins(allowedOrigins: string): RequestHandler {
-  const allowed = new Set(allowedOrigins.split(',').map((o) => o.trim()).filter(Boolean));
+  const allowed = new Set(
+    allowedOrigins
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
   return (req, _res, next) => {
     const origin = req.get('origin');
     if (origin === undefined || allowed.has(origin)) return next();
-    let sameHost = false;
+    let sameHost: boolean;
     try {
       sameHost = new URL(origin).host === req.get('host');
     } catch {
       sameHost = false;
     }
-    if (!sameHost) throw new AppError('FORBIDDEN', { message: 'Cross-origin requests to the fault API are refused.', details: { origin: origin.slice(0, 200) } });
+    if (!sameHost)
+      throw new AppError('FORBIDDEN', {
+        message: 'Cross-origin requests to the fault API are refused.',
+        details: { origin: origin.slice(0, 200) },
+      });
     next();
   };
 }

@@ -32,13 +32,21 @@ export const scopeSettings = {
     .min(1)
     .max(20)
     .optional()
-    .describe('Only requests whose path starts with one of these prefixes are affected (default: every business route and /health).'),
-  duration_s: z.number().int().min(1).max(86_400).optional().describe('The faults set by this request switch themselves off after this many seconds.'),
+    .describe(
+      'Only requests whose path starts with one of these prefixes are affected (default: every business route and /health).',
+    ),
+  duration_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(86_400)
+    .optional()
+    .describe('The faults set by this request switch themselves off after this many seconds.'),
 };
 
 /** The body of POST /api/failures: any subset of the settings plus the generic scope. */
 const optionalSettings = Object.fromEntries(
-  SETTING_KEYS.map((k) => [k, settingsSchema.shape[k].removeDefault().optional()]),
+  SETTING_KEYS.map((k) => [k, settingsSchema.shape[k].unwrap().optional()]),
 ) as unknown as { [K in SettingKey]: z.ZodOptional<z.ZodType<FaultSettings[K]>> };
 
 export const updateSchema = z.strictObject({ ...optionalSettings, ...scopeSettings }).meta({ id: 'FaultUpdate' });

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import type { Fault } from './fault';
 
 export const cpuBurnSettings = {
-  cpu_burn_ms: z.number().int().min(0).max(5_000).default(0).describe('Synchronous CPU burn per affected request, ms (blocks the event loop).'),
+  cpu_burn_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(5_000)
+    .default(0)
+    .describe('Synchronous CPU burn per affected request, ms (blocks the event loop).'),
 };
 
 /** Each affected request spins the CPU synchronously, so the whole event loop stalls, as a hot loop in Node would. */

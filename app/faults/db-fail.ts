@@ -3,7 +3,10 @@ import { AppError } from '../errors';
 import type { Fault } from './fault';
 
 export const dbFailSettings = {
-  db_fail: z.boolean().default(false).describe('Every database operation fails at once with 503 DATABASE_UNAVAILABLE, before it takes a connection.'),
+  db_fail: z
+    .boolean()
+    .default(false)
+    .describe('Every database operation fails at once with 503 DATABASE_UNAVAILABLE, before it takes a connection.'),
 };
 
 /**

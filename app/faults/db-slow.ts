@@ -2,8 +2,17 @@ import { z } from 'zod';
 import type { Fault } from './fault';
 
 export const dbSlowSettings = {
-  db_slow: z.boolean().default(false).describe('Each query first spends the delay inside PostgreSQL on its own connection.'),
-  db_latency_ms: z.number().int().min(0).max(60_000).default(0).describe('Delay per query, ms; 0 means the default (DB_SLOW_DEFAULT_MS).'),
+  db_slow: z
+    .boolean()
+    .default(false)
+    .describe('Each query first spends the delay inside PostgreSQL on its own connection.'),
+  db_latency_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(0)
+    .describe('Delay per query, ms; 0 means the default (DB_SLOW_DEFAULT_MS).'),
 };
 
 /**

@@ -15,7 +15,10 @@ export function errorRateFault(random: () => number = Math.random): Fault {
     isActive: (s) => s.error_rate > 0,
     beforeRequest(s) {
       if (random() * 100 >= s.error_rate) return false;
-      throw new AppError('FAULT_INJECTED', { status: s.error_status, details: { fault: 'error_rate', error_rate: s.error_rate } });
+      throw new AppError('FAULT_INJECTED', {
+        status: s.error_status,
+        details: { fault: 'error_rate', error_rate: s.error_rate },
+      });
     },
   };
 }

@@ -4,7 +4,13 @@ import type { Fault } from './fault';
 
 export const latencySettings = {
   latency_ms: z.number().int().min(0).max(60_000).default(0).describe('Delay before each affected request, ms.'),
-  latency_jitter_ms: z.number().int().min(0).max(60_000).default(0).describe('Extra random delay 0..jitter added to latency_ms, ms.'),
+  latency_jitter_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(0)
+    .describe('Extra random delay 0..jitter added to latency_ms, ms.'),
 };
 
 /** Affected requests wait latency_ms (+ up to latency_jitter_ms) before their handler runs. */

@@ -4,7 +4,12 @@ import { z } from 'zod';
 import type { Fault } from './fault';
 
 export const memoryLeakSettings = {
-  memory_leak_mb: z.number().min(0).max(100).default(0).describe('Memory retained per affected request, MB (up to MEMORY_LEAK_CAP_MB in total).'),
+  memory_leak_mb: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(0)
+    .describe('Memory retained per affected request, MB (up to MEMORY_LEAK_CAP_MB in total).'),
 };
 
 const MB = 1024 * 1024;

@@ -45,7 +45,11 @@ export class FaultRegistry {
   constructor(
     private readonly deps: { metrics: Metrics; logger: Logger; enabled: boolean; now?: () => number },
     options: Omit<FaultOptions, 'onLeakChange'>,
-    private readonly store: FaultStore = new InMemoryFaultStore({ settings: { ...DEFAULT_SETTINGS }, scopes: {}, version: 0 }),
+    private readonly store: FaultStore = new InMemoryFaultStore({
+      settings: { ...DEFAULT_SETTINGS },
+      scopes: {},
+      version: 0,
+    }),
   ) {
     this.faults = createFaults({ ...options, onLeakChange: (bytes) => deps.metrics.faultLeakedBytes.set(bytes) });
     this.publish(this.store.read());
@@ -91,12 +95,15 @@ export class FaultRegistry {
       if (values[key] !== undefined) (settings as Record<string, unknown>)[key] = values[key];
     }
     // Setting a database delay means "make the database slow".
-    if (values.db_latency_ms !== undefined && values.db_latency_ms > 0 && values.db_slow === undefined) settings.db_slow = true;
+    if (values.db_latency_ms !== undefined && values.db_latency_ms > 0 && values.db_slow === undefined)
+      settings.db_slow = true;
     const now = this.now();
     const scopes = { ...before.scopes };
     for (const name of FAULT_NAMES) {
       const fault = this.faults[name];
-      const touched = fault.keys.some((k) => values[k] !== undefined) || (name === 'db_slow' && settings.db_slow !== before.settings.db_slow);
+      const touched =
+        fault.keys.some((k) => values[k] !== undefined) ||
+        (name === 'db_slow' && settings.db_slow !== before.settings.db_slow);
       if (!fault.isActive(settings)) {
         delete scopes[name];
         continue;
@@ -106,13 +113,22 @@ export class FaultRegistry {
       scopes[name] = {
         startedAt: previous && fault.isActive(before.settings) ? previous.startedAt : now,
         // Like the settings, scope keys left out keep their values.
-        ...(duration_s !== undefined ? { expiresAt: now + duration_s * 1000 } : previous?.expiresAt !== undefined && { expiresAt: previous.expiresAt }),
+        ...(duration_s !== undefined
+          ? { expiresAt: now + duration_s * 1000 }
+          : previous?.expiresAt !== undefined && { expiresAt: previous.expiresAt }),
         ...(routes !== undefined ? { routes } : previous?.routes && { routes: previous.routes }),
       };
     }
     const next = this.commit({ settings, scopes, version: before.version + 1 }, before, 'update');
-    this.deps.logger.info('faults updated', { change: update, remote_address: actor.address, request_id: actor.requestId });
-    addSpanEvent('chaos.faults_updated', { 'chaos.change': JSON.stringify(update), 'chaos.remote_address': actor.address ?? '' });
+    this.deps.logger.info('faults updated', {
+      change: update,
+      remote_address: actor.address,
+      request_id: actor.requestId,
+    });
+    addSpanEvent('chaos.faults_updated', {
+      'chaos.change': JSON.stringify(update),
+      'chaos.remote_address': actor.address ?? '',
+    });
     return next;
   }
 
@@ -120,8 +136,16 @@ export class FaultRegistry {
   reset(actor: { address?: string; requestId?: string }): { state: FaultState; releasedBytes: number } {
     const before = this.current();
     const releasedBytes = this.leakedBytes();
-    const next = this.commit({ settings: { ...DEFAULT_SETTINGS }, scopes: {}, version: before.version + 1 }, before, 'reset');
-    this.deps.logger.info('faults reset', { remote_address: actor.address, request_id: actor.requestId, released_bytes: releasedBytes });
+    const next = this.commit(
+      { settings: { ...DEFAULT_SETTINGS }, scopes: {}, version: before.version + 1 },
+      before,
+      'reset',
+    );
+    this.deps.logger.info('faults reset', {
+      remote_address: actor.address,
+      request_id: actor.requestId,
+      released_bytes: releasedBytes,
+    });
     addSpanEvent('chaos.faults_reset', { 'chaos.remote_address': actor.address ?? '' });
     return { state: next, releasedBytes };
   }
@@ -166,12 +190,16 @@ export class FaultRegistry {
   /** The database hooks: run the connect and query hooks of active faults for operations of in-scope requests. */
   databaseHooks(): Required<DatabaseHooks> {
     return {
-      beforeConnect: (ctx) => this.runDatabaseHook('beforeConnect', (fault, settings) => fault.beforeConnect!(settings, ctx)),
+      beforeConnect: (ctx) =>
+        this.runDatabaseHook('beforeConnect', (fault, settings) => fault.beforeConnect!(settings, ctx)),
       beforeQuery: (ctx) => this.runDatabaseHook('beforeQuery', (fault, settings) => fault.beforeQuery!(settings, ctx)),
     };
   }
 
-  private async runDatabaseHook(hook: 'beforeConnect' | 'beforeQuery', call: (fault: Fault, settings: FaultSettings) => Promise<boolean> | boolean): Promise<void> {
+  private async runDatabaseHook(
+    hook: 'beforeConnect' | 'beforeQuery',
+    call: (fault: Fault, settings: FaultSettings) => Promise<boolean> | boolean,
+  ): Promise<void> {
     if (!this.deps.enabled) return;
     const state = this.current();
     const path = currentRequest()?.path ?? '';
@@ -215,7 +243,8 @@ export class FaultRegistry {
 
   private publish(state: FaultState): void {
     const { metrics } = this.deps;
-    for (const name of FAULT_NAMES) metrics.faultActive.set({ fault: name }, this.faults[name].isActive(state.settings) ? 1 : 0);
+    for (const name of FAULT_NAMES)
+      metrics.faultActive.set({ fault: name }, this.faults[name].isActive(state.settings) ? 1 : 0);
     for (const key of SETTING_KEYS) metrics.faultSetting.set({ setting: key }, Number(state.settings[key]));
   }
 }

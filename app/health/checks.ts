@@ -36,7 +36,10 @@ export class HealthChecks {
   async database(): Promise<Check> {
     try {
       const latency = await this.db.ping();
-      return { status: latency > DEGRADED_AT.dbLatencyMs ? 'degraded' : 'ok', latency_ms: Math.round(latency * 100) / 100 };
+      return {
+        status: latency > DEGRADED_AT.dbLatencyMs ? 'degraded' : 'ok',
+        latency_ms: Math.round(latency * 100) / 100,
+      };
     } catch (err) {
       const code = err instanceof AppError ? err.code : 'INTERNAL';
       return { status: 'failed', error: code };
@@ -73,7 +76,8 @@ export class HealthChecks {
     const [database, disk] = await Promise.all([this.database(), this.disk()]);
     const checks = { database, event_loop: this.eventLoop(), memory: this.memory(), disk, uptime: this.uptime() };
     const statuses = Object.values(checks).map((c) => c.status);
-    const status = database.status === 'failed' ? 'unhealthy' : statuses.every((s) => s === 'ok') ? 'healthy' : 'degraded';
+    const status =
+      database.status === 'failed' ? 'unhealthy' : statuses.every((s) => s === 'ok') ? 'healthy' : 'degraded';
     return { status, checks };
   }
 }

@@ -15,7 +15,9 @@ export function jsonBody(limitKb: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', { details: { content_type: (req.get('content-type') ?? '').slice(0, 100) } });
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+        details: { content_type: (req.get('content-type') ?? '').slice(0, 100) },
+      });
     }
     next();
   };
@@ -44,7 +46,10 @@ function checkRawBody(raw: Buffer, encoding: string | null): FieldProblem[] {
   }
   const { duplicateKey, inexactNumbers } = scanJson(text);
   if (duplicateKey !== undefined) {
-    throw new AppError('INVALID_JSON', { message: 'The request body has a key twice in one object.', details: { duplicate_key: duplicateKey.slice(0, 100) } });
+    throw new AppError('INVALID_JSON', {
+      message: 'The request body has a key twice in one object.',
+      details: { duplicate_key: duplicateKey.slice(0, 100) },
+    });
   }
   return inexactNumbers.map((path) => ({ path: ['body', ...path].join('.'), message: DECIMAL_MESSAGE }));
 }

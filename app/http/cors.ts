@@ -2,7 +2,12 @@ import type { RequestHandler } from 'express';
 
 /** CORS is closed unless origins are listed (comma-separated); only listed origins get the headers. */
 export function cors(originsList: string): RequestHandler {
-  const allowed = new Set(originsList.split(',').map((o) => o.trim()).filter(Boolean));
+  const allowed = new Set(
+    originsList
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  );
   return (req, res, next) => {
     const origin = req.get('origin');
     if (!origin || !allowed.has(origin)) return next();

@@ -29,13 +29,26 @@ function describe(err: unknown): Record<string, unknown> {
   return { name: err.name, message: err.message, code: (err as { code?: unknown }).code, stack: err.stack };
 }
 
+/** An AppError's cause as one log string ("Error: connect ECONNREFUSED ..."). */
+function causeText(cause: unknown): string {
+  if (cause instanceof Error) return cause.toString();
+  return typeof cause === 'string' ? cause : (JSON.stringify(cause) ?? '');
+}
+
 /** The only place an error becomes a response: `{"error": {code, message, details?, request_id, trace_id?}}`. */
 export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = asAppError(err);
     const error = known ?? new AppError('INTERNAL');
-    if (!known) logger.error('unhandled error', { err: describe(err), method: req.method, path: req.path, request_id: res.locals.requestId });
-    else if (error.status >= 500 && error.code !== 'FAULT_INJECTED') logger.warn(error.message, { code: error.code, cause: String(error.cause ?? '') });
+    if (!known)
+      logger.error('unhandled error', {
+        err: describe(err),
+        method: req.method,
+        path: req.path,
+        request_id: res.locals.requestId as string | undefined,
+      });
+    else if (error.status >= 500 && error.code !== 'FAULT_INJECTED')
+      logger.warn(error.message, { code: error.code, cause: causeText(error.cause) });
     metrics.errorsTotal.inc({ code: error.code, status: String(error.status) });
     if (res.headersSent) return void res.destroy();
     const traceId = currentTraceId();
@@ -46,7 +59,7 @@ export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHand
         code: error.code,
         message: error.message,
         ...(error.details && { details: error.details }),
-        request_id: res.locals.requestId,
+        request_id: res.locals.requestId as string | undefined,
         ...(traceId && { trace_id: traceId }),
       },
     });

@@ -34,6 +34,7 @@ export function requestTelemetry(metrics: Metrics, logger: Logger, options: { ex
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (UNLOGGED.has(req.path) || !logger.isLevelEnabled(level)) return;
       const ids = spanIds ?? (request && requestTraceIds(request));
+      const faults = res.locals.faults as readonly string[] | undefined;
       // One flat line with a fixed set of fields.
       logger.log(level, 'request', {
         method: req.method,
@@ -41,10 +42,10 @@ export function requestTelemetry(metrics: Metrics, logger: Logger, options: { ex
         path: req.path,
         status,
         duration_ms: Math.round(seconds * 1e6) / 1e3,
-        request_id: res.locals.requestId,
+        request_id: res.locals.requestId as string | undefined,
         trace_id: ids?.trace_id,
         span_id: ids?.span_id,
-        ...(res.locals.faults?.length > 0 && { faults: res.locals.faults }),
+        ...(faults && faults.length > 0 && { faults }),
       });
     });
     next();
@@ -59,11 +60,16 @@ function recorder(metrics: Metrics, exemplars: boolean) {
     const route = `${method} ${endpoint}`;
     const countKey = `${route} ${status}`;
     let count = counts.get(countKey);
-    if (!count) counts.set(countKey, (count = metrics.requestsTotal.labels({ method, endpoint, status: String(status) })));
+    if (!count)
+      counts.set(countKey, (count = metrics.requestsTotal.labels({ method, endpoint, status: String(status) })));
     count.inc();
     if (exemplars && ids) {
       // prom-client types exemplar labels as the metric's own labels; any label set is valid here.
-      metrics.requestLatency.observe({ labels: { method, endpoint }, value: seconds, exemplarLabels: { trace_id: ids.trace_id } as Record<string, string> });
+      metrics.requestLatency.observe({
+        labels: { method, endpoint },
+        value: seconds,
+        exemplarLabels: { trace_id: ids.trace_id } as Record<string, string>,
+      });
       return;
     }
     let latency = latencies.get(route);

@@ -3,7 +3,7 @@ import { ENDPOINT_UNMATCHED } from '../telemetry/catalogue';
 
 /** The route template that handled a request ("/api/accounts/:number"), or one shared value for unknown paths. */
 export function routeLabel(req: Request): string {
-  const route = (req as Request & { route?: { path?: unknown } }).route;
+  const route = (req as { route?: { path?: unknown } }).route;
   return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : ENDPOINT_UNMATCHED;
 }
 

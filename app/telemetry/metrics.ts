@@ -10,7 +10,13 @@ function gauge<L extends string>(
   s: MetricSpec & { labels: readonly L[] },
   collect?: (this: Gauge<L>) => void,
 ): Gauge<L> {
-  return new Gauge({ name: s.name, help: s.help, labelNames: s.labels, registers: [registry], ...(collect && { collect }) });
+  return new Gauge({
+    name: s.name,
+    help: s.help,
+    labelNames: s.labels,
+    registers: [registry],
+    ...(collect && { collect }),
+  });
 }
 
 /** Connection pool counts, read at scrape time. */
@@ -20,7 +26,11 @@ export interface PoolStats {
   waiting: number;
 }
 
-function histogram<L extends string>(registry: Registry, s: MetricSpec & { labels: readonly L[] }, exemplars = false): Histogram<L> {
+function histogram<L extends string>(
+  registry: Registry,
+  s: MetricSpec & { labels: readonly L[] },
+  exemplars = false,
+): Histogram<L> {
   return new Histogram({
     name: s.name,
     help: s.help,
@@ -31,7 +41,11 @@ function histogram<L extends string>(registry: Registry, s: MetricSpec & { label
   });
 }
 
-const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * Creates every application metric on the given registry (never the global one) plus the Node defaults.
@@ -47,7 +61,9 @@ export function createMetrics(
   // Gauges named like counters: promtool flags them, and nothing in the kit reads them.
   for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
   // prom-client creates exemplar histograms only on an OpenMetrics registry; the renderer picks the format per scrape.
-  const anyFormat = registry as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE>;
+  const anyFormat = registry as Registry<
+    typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE
+  >;
   anyFormat.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const m = {
     requestsTotal: counter(registry, METRICS.requestsTotal),
@@ -95,11 +111,15 @@ export function createNoopMetrics(): Metrics {
  */
 export function createMetricsRenderer(promRegistry: Registry) {
   // The registry's declared content type is fixed at creation; this renderer switches it per scrape.
-  const registry = promRegistry as Registry<typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE>;
+  const registry = promRegistry as Registry<
+    typeof Registry.OPENMETRICS_CONTENT_TYPE | typeof Registry.PROMETHEUS_CONTENT_TYPE
+  >;
   let queue: Promise<unknown> = Promise.resolve();
   async function render(openMetrics: boolean): Promise<{ contentType: string; body: string }> {
     if (!openMetrics) return { contentType: registry.contentType, body: await registry.metrics() };
-    const counters = registry.getMetricsAsArray().filter((metric) => (metric as unknown as { type: string }).type === 'counter');
+    const counters = registry
+      .getMetricsAsArray()
+      .filter((metric) => (metric as unknown as { type: string }).type === 'counter');
     const names = counters.map((metric) => metric.name);
     registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     try {

@@ -33,7 +33,9 @@ export function startTracing(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' 
   if (!endpoint) return { shutdown: async () => {} };
   const sdk = new NodeSDK({
     serviceName: config.SERVICE_NAME,
-    spanProcessors: [new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }))],
+    spanProcessors: [
+      new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
+    ],
     sampler: new tracing.ParentBasedSampler({ root: new tracing.AlwaysOnSampler() }),
     metricReaders: [],
     logRecordProcessors: [],

@@ -34,23 +34,36 @@ export type TransferResultRow =
       from_balance_cents: string;
     };
 
-const COLUMNS = 'id, from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash, created_at';
+const COLUMNS =
+  'id, from_account, to_account, amount_cents, currency, description, idempotency_key, request_hash, created_at';
 
 export class TransactionRepository {
   constructor(private readonly db: Database) {}
 
   async findByKey(key: string): Promise<TransactionRow | undefined> {
-    const rows = await this.db.query<TransactionRow>('transaction_by_key', `SELECT ${COLUMNS} FROM transactions WHERE idempotency_key = $1`, [key]);
+    const rows = await this.db.query<TransactionRow>(
+      'transaction_by_key',
+      `SELECT ${COLUMNS} FROM transactions WHERE idempotency_key = $1`,
+      [key],
+    );
     return rows[0];
   }
 
   async find(id: string): Promise<TransactionRow | undefined> {
-    const rows = await this.db.query<TransactionRow>('transaction_get', `SELECT ${COLUMNS} FROM transactions WHERE id = $1`, [id]);
+    const rows = await this.db.query<TransactionRow>(
+      'transaction_get',
+      `SELECT ${COLUMNS} FROM transactions WHERE id = $1`,
+      [id],
+    );
     return rows[0];
   }
 
   entries(id: string): Promise<EntryRow[]> {
-    return this.db.query<EntryRow>('ledger_entries_get', 'SELECT account_number, amount_cents FROM ledger_entries WHERE transaction_id = $1 ORDER BY id', [id]);
+    return this.db.query<EntryRow>(
+      'ledger_entries_get',
+      'SELECT account_number, amount_cents FROM ledger_entries WHERE transaction_id = $1 ORDER BY id',
+      [id],
+    );
   }
 
   list(account: string | undefined, limit: number, offset: number): Promise<TransactionRow[]> {

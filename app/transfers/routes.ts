@@ -15,7 +15,10 @@ export function transferRoutes(transfers: TransferService, gate: RequestHandler)
 
   // The original workshop endpoint: same rules, its answer shape kept for the curl commands.
   router.post('/api/transfer', gate, async (req, res) => {
-    const { body, headers } = parseRequest({ body: [legacyTransferBody, req.body], headers: [transferHeaders, req.headers] });
+    const { body, headers } = parseRequest({
+      body: [legacyTransferBody, req.body],
+      headers: [transferHeaders, req.headers],
+    });
     const { transaction, replayed } = await transfers.transfer(body, headers['idempotency-key']);
     res.setHeader('Idempotent-Replayed', String(replayed));
     res.json({ status: 'success', ...transaction });

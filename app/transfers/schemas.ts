@@ -16,7 +16,7 @@ export const transferBody = z
     currency: currencySchema.optional(),
     description,
   })
-  .refine((b) => b.from_account !== b.to_account, { message: 'must differ from from_account', path: ['to_account'] })
+  .refine((b) => b.from_account !== b.to_account, { error: 'must differ from from_account', path: ['to_account'] })
   .meta({ id: 'TransferRequest' });
 
 /** The workshop's original transfer call: money always leaves ACC-001 unless from_account says otherwise. */
@@ -28,7 +28,7 @@ export const legacyTransferBody = z
     currency: currencySchema.optional(),
     description,
   })
-  .refine((b) => b.from_account !== b.to_account, { message: 'must differ from from_account', path: ['to_account'] })
+  .refine((b) => b.from_account !== b.to_account, { error: 'must differ from from_account', path: ['to_account'] })
   .meta({ id: 'LegacyTransferRequest' });
 
 /** Headers a transfer reads; other headers are ignored, not rejected. */

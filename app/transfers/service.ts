@@ -38,7 +38,11 @@ export function toTransactionView(row: TransactionRow, entries?: EntryRow[]): Tr
     description: row.description,
     created_at: row.created_at.toISOString(),
     ...(entries && {
-      entries: entries.map((e) => ({ account: e.account_number, amount: formatCents(e.amount_cents), amount_cents: Number(e.amount_cents) })),
+      entries: entries.map((e) => ({
+        account: e.account_number,
+        amount: formatCents(e.amount_cents),
+        amount_cents: Number(e.amount_cents),
+      })),
     }),
   };
 }
@@ -58,7 +62,10 @@ export class TransferService {
     private readonly metrics: Metrics,
   ) {}
 
-  async transfer(request: TransferRequest, idempotencyKey?: string): Promise<{ transaction: TransactionView; replayed: boolean }> {
+  async transfer(
+    request: TransferRequest,
+    idempotencyKey?: string,
+  ): Promise<{ transaction: TransactionView; replayed: boolean }> {
     const hash = requestHash(request);
     try {
       // One statement, in a transaction of its own so it counts as one in flight (fintech_active_transactions).
@@ -94,7 +101,8 @@ export class TransferService {
   }
 
   private replay(earlier: TransactionRow, hash: string): { transaction: TransactionView; replayed: boolean } {
-    if (earlier.request_hash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { transaction_id: earlier.id } });
+    if (earlier.request_hash !== hash)
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { transaction_id: earlier.id } });
     return { transaction: toTransactionView(earlier), replayed: true };
   }
 
@@ -108,14 +116,24 @@ export class TransferService {
 function refusal(r: TransferRequest, result: Extract<TransferResultRow, { from_balance_cents: string }>): AppError {
   switch (result.outcome) {
     case 'account_not_found':
-      return new AppError('ACCOUNT_NOT_FOUND', { details: { accounts: [result.from_account, result.to_account].filter(Boolean) } });
+      return new AppError('ACCOUNT_NOT_FOUND', {
+        details: { accounts: [result.from_account, result.to_account].filter(Boolean) },
+      });
     case 'currency_mismatch':
       return new AppError('CURRENCY_MISMATCH', {
-        details: { from_currency: result.from_currency, to_currency: result.to_currency, ...(r.currency && { transfer_currency: r.currency }) },
+        details: {
+          from_currency: result.from_currency,
+          to_currency: result.to_currency,
+          ...(r.currency && { transfer_currency: r.currency }),
+        },
       });
     case 'insufficient_funds':
       return new AppError('INSUFFICIENT_FUNDS', {
-        details: { account: r.from_account, balance: formatCents(result.from_balance_cents), amount: formatCents(r.amount) },
+        details: {
+          account: r.from_account,
+          balance: formatCents(result.from_balance_cents),
+          amount: formatCents(r.amount),
+        },
       });
   }
 }

@@ -9,7 +9,10 @@ import { createLogger } from '../../app/telemetry/logger';
  * metrics, request logs, request ids, fault machinery or /metrics).
  */
 const config = loadConfig(process.env);
-const services = createServices(config, { instrumentation: false, logger: createLogger({ level: 'silent', service: config.SERVICE_NAME }) });
+const services = createServices(config, {
+  instrumentation: false,
+  logger: createLogger({ level: 'silent', service: config.SERVICE_NAME }),
+});
 const server: Server = services.app.listen(config.PORT, config.HOST);
 server.keepAliveTimeout = 5_000;
 process.on('SIGTERM', () => {

@@ -2,13 +2,14 @@ import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
 import { READS_AND_TRANSFERS, healthyApi, memoryGuard, sleepingInPostgres, recovered, windowSeconds } from './common';
 
-/** docs/cases/03_slow_database.md: a slow PostgreSQL holds connections; transactions pile up; /livez stays fast. */
+/** docs/cases/03-slow-database.md: a slow PostgreSQL holds connections; transactions pile up; /livez stays fast. */
 export const slowDatabase: ScenarioFactory = (profile) => ({
   id: 3,
   slug: 'slow-database',
   title: 'Slow database',
-  doc: 'docs/cases/03_slow_database.md',
-  hypothesis: 'With db_slow (1000 ms inside PostgreSQL per query), PostgreSQL itself shows sessions sleeping in it (pg_stat_activity, wait event PgSleep), a balance read takes the injected 1 s (within 5%) in the database, transfers pile up as open transactions (more than 10 in flight, waiting on the sleeping queries and on each other\'s row locks), the database alerts fire, and /livez stays fast; all recovers after the reset.',
+  doc: 'docs/cases/03-slow-database.md',
+  hypothesis:
+    "With db_slow (1000 ms inside PostgreSQL per query), PostgreSQL itself shows sessions sleeping in it (pg_stat_activity, wait event PgSleep), a balance read takes the injected 1 s (within 5%) in the database, transfers pile up as open transactions (more than 10 in flight, waiting on the sleeping queries and on each other's row locks), the database alerts fire, and /livez stays fast; all recovers after the reset.",
   faults: { db_slow: true },
   load: {
     // autocannon never runs more connections than overallRate: both must exceed the alert's 10.
@@ -22,16 +23,48 @@ export const slowDatabase: ScenarioFactory = (profile) => ({
     sleepingInPostgres,
     // A single-query read shows the injected delay itself; transfer queries add row-lock waits on top.
     // 1.00x s lands in the (1, 1.05] bucket: a median within 5% of 1 s reads 1.0-1.05.
-    { kind: 'metric', name: 'balance read median in the (1, 1.05] s bucket', proves: 'db_slow', expr: q.dbQueryQuantile(0.5, profile.window, 'account_get'), unit: 's', tolerance: { kind: 'range', min: 1, max: 1.05 }, afterSeconds: windowSeconds(profile) },
-    { kind: 'metric', name: 'more than 10 transactions in flight', expr: q.maxActiveTransactions(profile.window), unit: 'count', tolerance: { kind: 'range', min: 11 }, afterSeconds: windowSeconds(profile) },
-    { kind: 'alert', name: 'FintechSlowDatabaseTransactions fires', alert: 'FintechSlowDatabaseTransactions', firing: true },
+    {
+      kind: 'metric',
+      name: 'balance read median in the (1, 1.05] s bucket',
+      proves: 'db_slow',
+      expr: q.dbQueryQuantile(0.5, profile.window, 'account_get'),
+      unit: 's',
+      tolerance: { kind: 'range', min: 1, max: 1.05 },
+      afterSeconds: windowSeconds(profile),
+    },
+    {
+      kind: 'metric',
+      name: 'more than 10 transactions in flight',
+      expr: q.maxActiveTransactions(profile.window),
+      unit: 'count',
+      tolerance: { kind: 'range', min: 11 },
+      afterSeconds: windowSeconds(profile),
+    },
+    {
+      kind: 'alert',
+      name: 'FintechSlowDatabaseTransactions fires',
+      alert: 'FintechSlowDatabaseTransactions',
+      firing: true,
+    },
     { kind: 'alert', name: 'FintechSlowDatabaseQueries fires', alert: 'FintechSlowDatabaseQueries', firing: true },
     { kind: 'http', name: '/livez stays fast', path: '/livez', status: 200, maxMs: 250 },
   ],
   recovery: [
     ...recovered(profile),
-    { kind: 'metric', name: 'database query p95 back under 100 ms', expr: q.dbQueryQuantile(0.95, profile.window), unit: 's', tolerance: { kind: 'range', max: 0.1 } },
-    { kind: 'metric', name: 'transactions no longer piling up', expr: q.activeTransactions(), unit: 'count', tolerance: { kind: 'range', max: 5 } },
+    {
+      kind: 'metric',
+      name: 'database query p95 back under 100 ms',
+      expr: q.dbQueryQuantile(0.95, profile.window),
+      unit: 's',
+      tolerance: { kind: 'range', max: 0.1 },
+    },
+    {
+      kind: 'metric',
+      name: 'transactions no longer piling up',
+      expr: q.activeTransactions(),
+      unit: 'count',
+      tolerance: { kind: 'range', max: 5 },
+    },
   ],
   guards: [memoryGuard],
 });

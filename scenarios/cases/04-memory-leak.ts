@@ -6,12 +6,12 @@ const MB = 1024 * 1024;
 const LEAK_MB = 5;
 const RATE = 4;
 
-/** docs/cases/04_memory_leak.md: 5 MB per request at 4 req/s grows RSS ~20 MB/s up to the cap; reset frees it. */
+/** docs/cases/04-memory-leak.md: 5 MB per request at 4 req/s grows RSS ~20 MB/s up to the cap; reset frees it. */
 export const memoryLeak: ScenarioFactory = (profile, { memoryCapBytes = 512 * MB }) => ({
   id: 4,
   slug: 'memory-leak',
   title: 'Memory leak',
-  doc: 'docs/cases/04_memory_leak.md',
+  doc: 'docs/cases/04-memory-leak.md',
   hypothesis: `With memory_leak_mb ${LEAK_MB} at ${RATE} req/s, resident memory grows at about ${LEAK_MB * RATE} MB/s (what the load implies), the memory-leak alert fires, the leak stops at its cap, and memory falls back after the reset.`,
   faults: { memory_leak_mb: LEAK_MB },
   load: { connections: 2, overallRate: RATE, requests: [{ method: 'GET', path: '/api/balance' }] },
@@ -37,7 +37,13 @@ export const memoryLeak: ScenarioFactory = (profile, { memoryCapBytes = 512 * MB
   ],
   recovery: [
     ...recovered(profile),
-    { kind: 'metric', name: 'leaked bytes released', expr: q.leakedBytes(), unit: 'bytes', tolerance: { kind: 'range', max: 0 } },
+    {
+      kind: 'metric',
+      name: 'leaked bytes released',
+      expr: q.leakedBytes(),
+      unit: 'bytes',
+      tolerance: { kind: 'range', max: 0 },
+    },
     {
       kind: 'metric',
       name: 'RSS fell by at least half the cap',

@@ -1,16 +1,31 @@
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { READS_AND_TRANSFERS, clientLatency, healthyApi, injectedErrorShare, memoryGuard, sleepingInPostgres, recovered } from './common';
+import {
+  READS_AND_TRANSFERS,
+  clientLatency,
+  healthyApi,
+  injectedErrorShare,
+  memoryGuard,
+  sleepingInPostgres,
+  recovered,
+} from './common';
 
-const ALERTS = ['FintechHighLatencyP95', 'FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseQueries', 'FintechChaosFaultActive'];
+const ALERTS = [
+  'FintechHighLatencyP95',
+  'FintechHighLatencyP99',
+  'FintechHighErrorRatio',
+  'FintechSlowDatabaseQueries',
+  'FintechChaosFaultActive',
+];
 
-/** docs/cases/05_chaos_mix.md: latency, errors and a slow database at once; every matching alert fires together. */
+/** docs/cases/05-chaos-mix.md: latency, errors and a slow database at once; every matching alert fires together. */
 export const chaosMix: ScenarioFactory = (profile) => ({
   id: 5,
   slug: 'chaos-mix',
   title: 'Combined chaos',
-  doc: 'docs/cases/05_chaos_mix.md',
-  hypothesis: 'With 800 ms latency, 10% errors and a slow database together, each fault shows on its own: the injected 500s (which never reach the database) take 800 ms, 10% of answers are 500s, PostgreSQL shows sessions sleeping in pg_sleep; the latency, error, database and chaos alerts all fire at the same time, and everything recovers after one reset.',
+  doc: 'docs/cases/05-chaos-mix.md',
+  hypothesis:
+    'With 800 ms latency, 10% errors and a slow database together, each fault shows on its own: the injected 500s (which never reach the database) take 800 ms, 10% of answers are 500s, PostgreSQL shows sessions sleeping in pg_sleep; the latency, error, database and chaos alerts all fire at the same time, and everything recovers after one reset.',
   faults: { latency_ms: 800, error_rate: 10, db_slow: true },
   load: {
     connections: 30,

@@ -9,19 +9,61 @@ export const LATENCY_SLO_SECONDS = 0.5;
 /** Probes every case starts from: the API is scraped, fast, and not failing. */
 export function healthyApi(profile: Profile): Probe[] {
   return [
-    { kind: 'metric', name: 'API target up', expr: q.apiUp(), unit: 'count', tolerance: { kind: 'range', min: 1, max: 1 } },
-    { kind: 'metric', name: 'traffic flowing', expr: q.requestRate(profile.window), unit: 'count', tolerance: { kind: 'range', min: 1 } },
-    { kind: 'metric', name: 'error ratio below 1%', expr: q.errorRatio(profile.window), unit: 'ratio', tolerance: { kind: 'range', max: 0.01 } },
-    { kind: 'metric', name: 'p99 latency under the SLO', expr: q.latencyQuantile(0.99, profile.window), unit: 's', tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS } },
+    {
+      kind: 'metric',
+      name: 'API target up',
+      expr: q.apiUp(),
+      unit: 'count',
+      tolerance: { kind: 'range', min: 1, max: 1 },
+    },
+    {
+      kind: 'metric',
+      name: 'traffic flowing',
+      expr: q.requestRate(profile.window),
+      unit: 'count',
+      tolerance: { kind: 'range', min: 1 },
+    },
+    {
+      kind: 'metric',
+      name: 'error ratio below 1%',
+      expr: q.errorRatio(profile.window),
+      unit: 'ratio',
+      tolerance: { kind: 'range', max: 0.01 },
+    },
+    {
+      kind: 'metric',
+      name: 'p99 latency under the SLO',
+      expr: q.latencyQuantile(0.99, profile.window),
+      unit: 's',
+      tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
+    },
   ];
 }
 
 /** After rollback: latency and errors back to normal (windows must flush the faulty traffic). */
 export function recovered(profile: Profile): Probe[] {
   return [
-    { kind: 'metric', name: 'p99 latency back under the SLO', expr: q.latencyQuantile(0.99, profile.window), unit: 's', tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS } },
-    { kind: 'metric', name: 'error ratio back below 1%', expr: q.errorRatio(profile.window), unit: 'ratio', tolerance: { kind: 'range', max: 0.01 } },
-    { kind: 'metric', name: 'no fault active', expr: q.anyFaultActive(), unit: 'count', tolerance: { kind: 'range', max: 0 } },
+    {
+      kind: 'metric',
+      name: 'p99 latency back under the SLO',
+      expr: q.latencyQuantile(0.99, profile.window),
+      unit: 's',
+      tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
+    },
+    {
+      kind: 'metric',
+      name: 'error ratio back below 1%',
+      expr: q.errorRatio(profile.window),
+      unit: 'ratio',
+      tolerance: { kind: 'range', max: 0.01 },
+    },
+    {
+      kind: 'metric',
+      name: 'no fault active',
+      expr: q.anyFaultActive(),
+      unit: 'count',
+      tolerance: { kind: 'range', max: 0 },
+    },
   ];
 }
 
@@ -40,7 +82,11 @@ export function injectedErrorShare(percent: number, minCount: number): ShareProb
 }
 
 /** Judged once over the fault window: the median latency the load generator saw, within 5% or 10 ms of the injected delay. */
-export function clientLatency(name: string, targetMs: number, options: { status?: number; minCount: number }): ClientLatencyProbe {
+export function clientLatency(
+  name: string,
+  targetMs: number,
+  options: { status?: number; minCount: number },
+): ClientLatencyProbe {
   return { kind: 'client-latency', name, proves: 'latency_ms', targetMs, ...options };
 }
 

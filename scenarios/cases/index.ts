@@ -6,4 +6,10 @@ import { memoryLeak } from './04-memory-leak';
 import { chaosMix } from './05-chaos-mix';
 
 /** The five workshop cases, by number. */
-export const CASES: Record<number, ScenarioFactory> = { 1: latency, 2: errorRate, 3: slowDatabase, 4: memoryLeak, 5: chaosMix };
+export const CASES: Record<number, ScenarioFactory> = {
+  1: latency,
+  2: errorRate,
+  3: slowDatabase,
+  4: memoryLeak,
+  5: chaosMix,
+};

@@ -10,7 +10,13 @@ const BLOCKS = ' ▁▂▃▄▅▆▇█';
  * A small terminal chart: one column per time slot (the slot's maximum), eight levels per row,
  * with markers for the moments faults were injected (i) and rolled back (r).
  */
-export function renderChart(points: Point[], marks: { t: number; label: string }[], format: (v: number) => string, width = 60, height = 6): string {
+export function renderChart(
+  points: Point[],
+  marks: { t: number; label: string }[],
+  format: (v: number) => string,
+  width = 60,
+  height = 6,
+): string {
   const known = points.filter((p): p is { t: number; v: number } => p.v !== undefined);
   if (known.length === 0) return '(no data for the chart)';
   const end = Math.max(...points.map((p) => p.t), ...marks.map((m) => m.t), 1);

@@ -10,18 +10,30 @@ export class FaultsApi {
   }
 
   async inject(faults: Record<string, unknown>): Promise<{ ok: boolean; status: number; body: unknown }> {
-    const res = await fetch(`${this.apiUrl}/api/failures`, { method: 'POST', headers: this.headers(), body: JSON.stringify(faults), signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.apiUrl}/api/failures`, {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify(faults),
+      signal: AbortSignal.timeout(5000),
+    });
     return { ok: res.ok, status: res.status, body: await res.json().catch(() => undefined) };
   }
 
   async reset(): Promise<{ ok: boolean; status: number }> {
-    const res = await fetch(`${this.apiUrl}/api/reset`, { method: 'POST', headers: this.headers(), signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.apiUrl}/api/reset`, {
+      method: 'POST',
+      headers: this.headers(),
+      signal: AbortSignal.timeout(5000),
+    });
     await res.arrayBuffer();
     return { ok: res.ok, status: res.status };
   }
 
   async state(): Promise<FaultsState> {
-    const res = await fetch(`${this.apiUrl}/api/failures`, { headers: this.headers(), signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.apiUrl}/api/failures`, {
+      headers: this.headers(),
+      signal: AbortSignal.timeout(5000),
+    });
     return (await res.json()) as FaultsState;
   }
 }

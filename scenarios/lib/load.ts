@@ -50,7 +50,8 @@ export function randomTransfer(): Record<string, unknown> {
 /** Starts autocannon against a 127.0.0.1/localhost API and keeps it running until stop() or maxSeconds. */
 export function startLoad(apiUrl: string, spec: LoadSpec, maxSeconds: number): RunningLoad {
   const host = new URL(apiUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) throw new Error(`load is only sent to loopback, not ${host}`);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host))
+    throw new Error(`load is only sent to loopback, not ${host}`);
   const requests = spec.requests.map((r) => ({
     method: r.method,
     path: r.path,
@@ -77,7 +78,7 @@ export function startLoad(apiUrl: string, spec: LoadSpec, maxSeconds: number): R
     },
     (err, result) => {
       clearTimeout(timer);
-      if (err) return fail(err);
+      if (err) return fail(err as Error);
       settle({
         requests: result.requests.total,
         non2xx: result.non2xx,

@@ -142,7 +142,12 @@ function inRange(value: number | undefined, t: Tolerance): boolean {
 
 async function evaluateMetric(probe: MetricProbe, ctx: ProbeContext): Promise<ProbeResult> {
   const value = await ctx.prometheus.value(probe.expr);
-  return { name: probe.name, ok: inRange(value, probe.tolerance), value: formatValue(value, probe.unit), expected: describeRange(probe.tolerance, probe.unit) };
+  return {
+    name: probe.name,
+    ok: inRange(value, probe.tolerance),
+    value: formatValue(value, probe.unit),
+    expected: describeRange(probe.tolerance, probe.unit),
+  };
 }
 
 async function evaluateAlert(probe: AlertProbe, ctx: ProbeContext): Promise<ProbeResult> {
@@ -151,15 +156,21 @@ async function evaluateAlert(probe: AlertProbe, ctx: ProbeContext): Promise<Prob
     ctx.alertmanager.activeAlerts().then((a) => a.includes(probe.alert)),
   ]);
   const ok = probe.firing ? inPrometheus && inAlertmanager : !inPrometheus;
-  const value = inPrometheus ? (inAlertmanager ? 'firing, in Alertmanager' : 'firing, not yet in Alertmanager') : 'not firing';
+  const value = inPrometheus
+    ? inAlertmanager
+      ? 'firing, in Alertmanager'
+      : 'firing, not yet in Alertmanager'
+    : 'not firing';
   return { name: probe.name, ok, value, expected: probe.firing ? 'firing, in Alertmanager' : 'not firing' };
 }
 
 async function evaluateHttp(probe: HttpProbe, ctx: ProbeContext): Promise<ProbeResult> {
   const started = performance.now();
-  let status = 0;
+  let status: number;
   try {
-    const res = await fetch(`${ctx.apiUrl}${probe.path}`, { signal: AbortSignal.timeout(Math.max(probe.maxMs * 5, 2000)) });
+    const res = await fetch(`${ctx.apiUrl}${probe.path}`, {
+      signal: AbortSignal.timeout(Math.max(probe.maxMs * 5, 2000)),
+    });
     status = res.status;
     await res.arrayBuffer();
   } catch {
@@ -215,8 +226,14 @@ export interface Judgement {
 }
 
 async function judgeShare(probe: ShareProbe, ctx: ProbeContext, w: Window): Promise<Judgement> {
-  const at = (expr: string, ms: number) => ctx.prometheus.value(`(${expr}) or vector(0)`, ms / 1000).then((v) => v ?? 0);
-  const [part0, whole0, part1, whole1] = await Promise.all([at(probe.part, w.fromMs), at(probe.whole, w.fromMs), at(probe.part, w.toMs), at(probe.whole, w.toMs)]);
+  const at = (expr: string, ms: number) =>
+    ctx.prometheus.value(`(${expr}) or vector(0)`, ms / 1000).then((v) => v ?? 0);
+  const [part0, whole0, part1, whole1] = await Promise.all([
+    at(probe.part, w.fromMs),
+    at(probe.whole, w.fromMs),
+    at(probe.part, w.toMs),
+    at(probe.whole, w.toMs),
+  ]);
   const n = whole1 - whole0;
   const share = n > 0 ? (part1 - part0) / n : undefined;
   const bound = n > 0 ? binomialBound(probe.p, n, probe.sigmas) : Infinity;
@@ -229,11 +246,21 @@ async function judgeWindowMetric(probe: WindowMetricProbe, ctx: ProbeContext, w:
   const range = `${Math.max(1, Math.round((w.toMs - w.fromMs) / 1000))}s`;
   const value = await ctx.prometheus.value(probe.expr(range), w.toMs / 1000);
   const ok = inRange(value, probe.tolerance);
-  return { ready: true, result: { name: probe.name, ok, value: `${formatValue(value, probe.unit)} over ${range}`, expected: describeRange(probe.tolerance, probe.unit) } };
+  return {
+    ready: true,
+    result: {
+      name: probe.name,
+      ok,
+      value: `${formatValue(value, probe.unit)} over ${range}`,
+      expected: describeRange(probe.tolerance, probe.unit),
+    },
+  };
 }
 
 function judgeClientLatency(probe: ClientLatencyProbe, ctx: ProbeContext, w: Window): Judgement {
-  const ms = (ctx.responses?.(w.fromMs, w.toMs) ?? []).filter((r) => probe.status === undefined || r.status === probe.status).map((r) => r.ms);
+  const ms = (ctx.responses?.(w.fromMs, w.toMs) ?? [])
+    .filter((r) => probe.status === undefined || r.status === probe.status)
+    .map((r) => r.ms);
   ms.sort((a, b) => a - b);
   const median = ms.length > 0 ? (ms[Math.floor((ms.length - 1) / 2)] as number) : undefined;
   const tolerance = latencyTolerance(probe.targetMs);
@@ -241,7 +268,12 @@ function judgeClientLatency(probe: ClientLatencyProbe, ctx: ProbeContext, w: Win
   const of = probe.status === undefined ? 'answers' : `${probe.status} answers`;
   return {
     ready: ms.length >= probe.minCount,
-    result: { name: probe.name, ok, value: `median ${formatValue(median, 'ms')} of ${ms.length} ${of}`, expected: `${probe.targetMs} ± ${tolerance} ms (n >= ${probe.minCount})` },
+    result: {
+      name: probe.name,
+      ok,
+      value: `median ${formatValue(median, 'ms')} of ${ms.length} ${of}`,
+      expected: `${probe.targetMs} ± ${tolerance} ms (n >= ${probe.minCount})`,
+    },
   };
 }
 
@@ -252,6 +284,9 @@ export async function judge(probe: WindowProbe, ctx: ProbeContext, w: Window): P
     if (probe.kind === 'window-metric') return await judgeWindowMetric(probe, ctx, w);
     return judgeClientLatency(probe, ctx, w);
   } catch (err) {
-    return { ready: false, result: { name: probe.name, ok: false, value: `error: ${(err as Error).message}`, expected: '' } };
+    return {
+      ready: false,
+      result: { name: probe.name, ok: false, value: `error: ${(err as Error).message}`, expected: '' },
+    };
   }
 }

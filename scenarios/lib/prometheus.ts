@@ -39,7 +39,9 @@ export class PrometheusClient {
 
   /** Names of the alerts Prometheus currently reports as firing. */
   async firingAlerts(): Promise<string[]> {
-    const body = await getJson<{ data: { alerts: { labels: { alertname: string }; state: string }[] } }>(`${this.url}/api/v1/alerts`);
+    const body = await getJson<{ data: { alerts: { labels: { alertname: string }; state: string }[] } }>(
+      `${this.url}/api/v1/alerts`,
+    );
     return body.data.alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname);
   }
 }
@@ -49,7 +51,9 @@ export class AlertmanagerClient {
 
   /** Names of the alerts Alertmanager holds as active (received from Prometheus, not silenced). */
   async activeAlerts(): Promise<string[]> {
-    const res = await fetch(`${this.url}/api/v2/alerts?active=true&silenced=false&inhibited=true`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${this.url}/api/v2/alerts?active=true&silenced=false&inhibited=true`, {
+      signal: AbortSignal.timeout(5000),
+    });
     if (!res.ok) throw new Error(`${this.url}/api/v2/alerts: HTTP ${res.status}`);
     const alerts = (await res.json()) as { labels: { alertname: string } }[];
     return alerts.map((a) => a.labels.alertname);

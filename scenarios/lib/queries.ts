@@ -7,14 +7,15 @@ import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
  */
 const CONTROL_PLANE = 'endpoint!~"/api/failures|/api/reset"';
 const API_JOB = 'job="fintech-api"';
-/** From config/postgres-exporter/queries.yml: PostgreSQL's own count of active sessions in pg_sleep. */
+/** From monitoring/postgres-exporter/queries.yml: PostgreSQL's own count of active sessions in pg_sleep. */
 const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';
 
 export const q = {
   apiUp: () => `up{${API_JOB}}`,
   requestRate: (w = '10s') => `sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
   /** User requests answered so far (a counter: window probes take its increase), optionally of one status. */
-  requestsAnswered: (status?: number) => `sum(${METRICS.requestsTotal.name}{${status === undefined ? '' : `status="${status}",`}${CONTROL_PLANE}})`,
+  requestsAnswered: (status?: number) =>
+    `sum(${METRICS.requestsTotal.name}{${status === undefined ? '' : `status="${status}",`}${CONTROL_PLANE}})`,
   /** 5xx share of user requests: sum over sum, never per series. */
   errorRatio: (w = '10s') =>
     `(sum(rate(${METRICS.requestsTotal.name}{status=~"5..",${CONTROL_PLANE}}[${w}])) or vector(0)) / sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
@@ -29,7 +30,8 @@ export const q = {
   rssGrowth: (w = '10s') => `max(deriv(${NODE_METRICS.residentMemory}{${API_JOB}}[${w}]))`,
   leakedBytes: () => `max(${METRICS.faultLeakedBytes.name}{${API_JOB}})`,
   /** Bytes per second the leak fault retains: affected requests per second times the configured size. */
-  leakRate: (w = '10s') => `sum(rate(${METRICS.faultAffectedRequests.name}{fault="memory_leak"}[${w}])) * max(${METRICS.faultSetting.name}{setting="memory_leak_mb"}) * 1048576`,
+  leakRate: (w = '10s') =>
+    `sum(rate(${METRICS.faultAffectedRequests.name}{fault="memory_leak"}[${w}])) * max(${METRICS.faultSetting.name}{setting="memory_leak_mb"}) * 1048576`,
   /** Sessions PostgreSQL shows in wait event PgSleep (pg_stat_activity, via postgres_exporter), averaged over the window. */
   pgSleepingSessions: (w: string) => `max(avg_over_time(${PG_SLEEPING_SESSIONS}{job="postgres"}[${w}]))`,
   faultActive: (fault: string) => `max(${METRICS.faultActive.name}{fault="${fault}"})`,

@@ -9,12 +9,19 @@ import { en, type Messages } from './lang/en';
 export function verdictTable(j: Journal, m: Messages = en): string {
   const clip = (text: string) => (text.length > 70 ? `${text.slice(0, 67)}...` : text);
   const rows = j.phases.flatMap((p) =>
-    p.probes.map((r) => [m.phases[p.phase], r.ok ? 'PASS' : 'FAIL', m.text(r.name), clip(m.value(r.value)), clip(m.value(r.expected)), 'heldAt' in r && r.heldAt !== undefined ? `${r.heldAt.toFixed(1)} s` : '']),
+    p.probes.map((r) => [
+      m.phases[p.phase],
+      r.ok ? 'PASS' : 'FAIL',
+      m.text(r.name),
+      clip(m.value(r.value)),
+      clip(m.value(r.expected)),
+      'heldAt' in r && r.heldAt !== undefined ? `${r.heldAt.toFixed(1)} s` : '',
+    ]),
   );
   const header = m.columns;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r as string[]))].join('\n');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(r))].join('\n');
 }
 
 export function chartOf(j: Journal): string {
@@ -39,7 +46,12 @@ export function summary(j: Journal, m: Messages = en): string {
 }
 
 export function markdown(j: Journal, m: Messages = en): string {
-  const table = j.phases.flatMap((p) => p.probes.map((r) => `| ${m.phases[p.phase]} | ${r.ok ? 'PASS' : '**FAIL**'} | ${m.text(r.name)} | ${m.value(r.value)} | ${m.value(r.expected)} |`));
+  const table = j.phases.flatMap((p) =>
+    p.probes.map(
+      (r) =>
+        `| ${m.phases[p.phase]} | ${r.ok ? 'PASS' : '**FAIL**'} | ${m.text(r.name)} | ${m.value(r.value)} | ${m.value(r.expected)} |`,
+    ),
+  );
   return [
     m.report.title(j.scenario.id, m.text(j.scenario.title)),
     '',

@@ -57,11 +57,22 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   const alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
   const faults = new FaultsApi(options.apiUrl, options.chaosToken);
   let load: RunningLoad | undefined;
-  const ctx: ProbeContext = { prometheus, alertmanager, apiUrl: options.apiUrl, responses: (from, to) => load?.responses(from, to) ?? [] };
+  const ctx: ProbeContext = {
+    prometheus,
+    alertmanager,
+    apiUrl: options.apiUrl,
+    responses: (from, to) => load?.responses(from, to) ?? [],
+  };
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
   const journal: Journal = {
-    scenario: { id: scenario.id, slug: scenario.slug, title: scenario.title, hypothesis: scenario.hypothesis, faults: scenario.faults },
+    scenario: {
+      id: scenario.id,
+      slug: scenario.slug,
+      title: scenario.title,
+      hypothesis: scenario.hypothesis,
+      faults: scenario.faults,
+    },
     profile: options.profile.name,
     startedAt: new Date(started).toISOString(),
     seconds: 0,
@@ -71,8 +82,10 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   };
   const m = options.messages ?? en;
   const phaseWidth = Math.max(...Object.values(m.phases).map((p) => p.length));
-  const say = (phase: Phase, text: string) => log(`[${elapsed().toFixed(1).padStart(5)}s] ${m.phases[phase].padEnd(phaseWidth)} ${text}`);
-  const result = (r: ProbeResult) => `${r.ok ? '✔' : '✘'} ${m.text(r.name)}: ${m.expected(m.value(r.value), m.value(r.expected))}`;
+  const say = (phase: Phase, text: string) =>
+    log(`[${elapsed().toFixed(1).padStart(5)}s] ${m.phases[phase].padEnd(phaseWidth)} ${text}`);
+  const result = (r: ProbeResult) =>
+    `${r.ok ? '✔' : '✘'} ${m.text(r.name)}: ${m.expected(m.value(r.value), m.value(r.expected))}`;
 
   const sampleSignal = async () => {
     const v = await prometheus.value(scenario.mainSignal.expr).catch(() => undefined);
@@ -88,11 +101,20 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
    * Polls a phase's probes until every one holds (level probes on consecutive polls, window probes
    * judged once over the window), a window probe fails, or the deadline passes; guards every round.
    */
-  const pollPhase = async (phase: Phase, probes: Probe[], deadlineSeconds: number, window?: FaultWindow): Promise<PhaseRecord> => {
+  const pollPhase = async (
+    phase: Phase,
+    probes: Probe[],
+    deadlineSeconds: number,
+    window?: FaultWindow,
+  ): Promise<PhaseRecord> => {
     const record: PhaseRecord = { phase, ok: false, startedAt: elapsed(), seconds: 0, probes: [] };
     journal.phases.push(record);
     const deadline = Date.now() + deadlineSeconds * 1000;
-    const verdicts = new PhaseVerdicts(probes, options.profile.consecutivePolls, window ?? { fromMs: Date.now(), closesAtMs: Date.now() });
+    const verdicts = new PhaseVerdicts(
+      probes,
+      options.profile.consecutivePolls,
+      window ?? { fromMs: Date.now(), closesAtMs: Date.now() },
+    );
     let lastLine = '';
     while (true) {
       checkAbort();
@@ -104,7 +126,12 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
       const guardResults = await Promise.all(scenario.guards.map((g) => evaluate(g, ctx)));
       const broken = guardResults.find((g) => !g.ok);
       if (broken) throw new Aborted(`guard "${broken.name}" failed: ${broken.value} (limit ${broken.expected})`);
-      const line = m.signalLine(m.text(scenario.mainSignal.name), formatValue(signalValue, scenario.mainSignal.unit), verdicts.heldCount, probes.length);
+      const line = m.signalLine(
+        m.text(scenario.mainSignal.name),
+        formatValue(signalValue, scenario.mainSignal.unit),
+        verdicts.heldCount,
+        probes.length,
+      );
       if (line !== lastLine) say(phase, line);
       lastLine = line;
       if (verdicts.allHeld || verdicts.lost || atDeadline) break;
@@ -129,14 +156,22 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     pre.seconds = elapsed();
     for (const p of pre.probes) say('preflight', `${p.ok ? '✔' : '✘'} ${m.text(p.name)}: ${m.value(p.value)}`);
     if (!pre.ok) {
-      pre.note = `not reachable: ${pre.probes.filter((p) => !p.ok).map((p) => p.name).join(', ')}`;
+      pre.note = `not reachable: ${pre.probes
+        .filter((p) => !p.ok)
+        .map((p) => p.name)
+        .join(', ')}`;
       return journal;
     }
 
     // 2. Reset and steady state under baseline load.
     await faults.reset();
     const maxSeconds = Math.ceil(
-      options.profile.baselineSeconds + options.profile.steadyDeadlineSeconds + options.profile.detectDeadlineSeconds + options.profile.holdSeconds + options.profile.recoveryDeadlineSeconds + 10,
+      options.profile.baselineSeconds +
+        options.profile.steadyDeadlineSeconds +
+        options.profile.detectDeadlineSeconds +
+        options.profile.holdSeconds +
+        options.profile.recoveryDeadlineSeconds +
+        10,
     );
     load = startLoad(options.apiUrl, scenario.load, maxSeconds);
     say('steady-state', m.load(scenario.load.connections, scenario.load.overallRate, options.profile.baselineSeconds));
@@ -146,7 +181,11 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
       await sampleSignal();
       await sleep(Math.min(options.profile.pollMs, Math.max(0, baselineEnd - Date.now())));
     }
-    const steady = await pollPhase('steady-state', [...scenario.steadyState, ...quietAlerts(scenario)], options.profile.steadyDeadlineSeconds);
+    const steady = await pollPhase(
+      'steady-state',
+      [...scenario.steadyState, ...quietAlerts(scenario)],
+      options.profile.steadyDeadlineSeconds,
+    );
     if (!steady.ok) {
       steady.note = 'the steady-state hypothesis does not hold: nothing was injected';
       return journal;
@@ -162,7 +201,9 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     injected = true;
     journal.signal.marks.push({ t: elapsed(), label: 'i' });
     inject.ok = answer.ok;
-    inject.probes = [{ name: 'POST /api/failures', ok: answer.ok, value: `HTTP ${answer.status}`, expected: 'HTTP 200' }];
+    inject.probes = [
+      { name: 'POST /api/failures', ok: answer.ok, value: `HTTP ${answer.status}`, expected: 'HTTP 200' },
+    ];
     say('inject', m.injected(JSON.stringify(scenario.faults), answer.status, expiry));
     // A refused injection is recorded and the run goes on: the detection phase then shows what did not happen.
 
@@ -201,7 +242,8 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
 
   try {
     // 6. Recovery, still under load (the signals need traffic to move back).
-    if (injected && !options.signal?.aborted) await pollPhase('recovery', scenario.recovery, options.profile.recoveryDeadlineSeconds);
+    if (injected && !options.signal?.aborted)
+      await pollPhase('recovery', scenario.recovery, options.profile.recoveryDeadlineSeconds);
   } catch (err) {
     journal.aborted ??= (err as Error).message;
   } finally {
@@ -209,7 +251,8 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   }
   journal.seconds = elapsed();
   const required: Phase[] = ['preflight', 'steady-state', 'inject', 'detect', 'rollback', 'recovery'];
-  journal.verdict = !journal.aborted && required.every((p) => journal.phases.find((r) => r.phase === p)?.ok) ? 'pass' : 'fail';
+  journal.verdict =
+    !journal.aborted && required.every((p) => journal.phases.find((r) => r.phase === p)?.ok) ? 'pass' : 'fail';
   return journal;
 }
 
@@ -221,7 +264,9 @@ export function safetyExpirySeconds(profile: Profile): number {
 /** Part of every hypothesis: the alerts the case expects are not firing before the fault. */
 function quietAlerts(scenario: Scenario): Probe[] {
   const names = new Set(
-    scenario.expectations.flatMap((p) => (p.kind === 'alert' ? [p.alert] : p.kind === 'alerts-together' ? p.alerts : [])),
+    scenario.expectations.flatMap((p) =>
+      p.kind === 'alert' ? [p.alert] : p.kind === 'alerts-together' ? p.alerts : [],
+    ),
   );
   return [...names].map((alert) => ({ kind: 'alert', name: `${alert} not firing`, alert, firing: false }));
 }
@@ -243,7 +288,12 @@ async function preflight(ctx: ProbeContext, options: RunnerOptions): Promise<Pro
   ]);
   if (results[1]?.ok) {
     const up = await ctx.prometheus.value(q.apiUp()).catch(() => undefined);
-    results.push({ name: 'API scraped by Prometheus', ok: up === 1, value: up === undefined ? 'no target' : `up=${up}`, expected: 'up=1' });
+    results.push({
+      name: 'API scraped by Prometheus',
+      ok: up === 1,
+      value: up === undefined ? 'no target' : `up=${up}`,
+      expected: 'up=1',
+    });
   }
   return results;
 }

@@ -34,7 +34,9 @@ export async function runCases(ids: number[], options: SessionOptions): Promise<
     if (!factory) throw new Error(`no scenario ${id}: choose 1-5`);
     const state = await new FaultsApi(options.apiUrl, options.chaosToken).state().catch(() => ({ faults: undefined }));
     const scenario = factory(profile, { memoryCapBytes: state.faults?.memory_leak?.cap_bytes });
-    log(`\n${m.header(scenario.id, m.text(scenario.title), profile.name)}\n${m.hypothesisLine(m.text(scenario.hypothesis))}\n`);
+    log(
+      `\n${m.header(scenario.id, m.text(scenario.title), profile.name)}\n${m.hypothesisLine(m.text(scenario.hypothesis))}\n`,
+    );
     const journal = await runScenario(scenario, { ...options, profile, log });
     log(summary(journal, m));
     if (options.reportsDir) {

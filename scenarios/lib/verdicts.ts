@@ -77,7 +77,9 @@ export class PhaseVerdicts {
       if (settled) return settled;
       const last = this.last.get(p.name);
       if (!last) return { name: p.name, ok: false, value: 'not judged', expected: '' };
-      const held = isWindowProbe(p) ? 'window not complete' : `held on ${this.streak.get(p.name) ?? 0} of ${this.consecutive} polls`;
+      const held = isWindowProbe(p)
+        ? 'window not complete'
+        : `held on ${this.streak.get(p.name) ?? 0} of ${this.consecutive} polls`;
       return { ...last, ok: false, value: `${last.value} (${held})` };
     });
   }

@@ -22,7 +22,7 @@ describe('health', () => {
       expect(res.body).to.include({ status: 'healthy', database: 'connected' });
     });
 
-    it('GET /healthz answers 200 with each check\'s status: healthy when every check is ok, else degraded', async () => {
+    it("GET /healthz answers 200 with each check's status: healthy when every check is ok, else degraded", async () => {
       const res = await t.request.get('/healthz').expect(200);
       expect(res.body.checks).to.have.keys('database', 'event_loop', 'memory', 'disk', 'uptime');
       // The event loop and disk checks measure this machine, so either answer can be right; which one is not free.
@@ -34,7 +34,10 @@ describe('health', () => {
     });
 
     it('reports degraded, not unhealthy, when a check other than the database is off (here: a disk it cannot read)', async () => {
-      const checks = new HealthChecks(new Database(t.pool, createNoopMetrics()), path.join(os.tmpdir(), 'fintech-no-such-dir', 'x'));
+      const checks = new HealthChecks(
+        new Database(t.pool, createNoopMetrics()),
+        path.join(os.tmpdir(), 'fintech-no-such-dir', 'x'),
+      );
       try {
         const report = await checks.all();
         expect(report.checks.database?.status).to.equal('ok');
@@ -62,7 +65,10 @@ describe('health', () => {
     let t: TestApp;
     before(async () => {
       pg = await startEmbeddedPostgres();
-      t = await startApp({ DB_CONNECT_TIMEOUT_MS: '1000' }, { databaseUrl: await createDatabase(pg.adminUrl, 'fintech') });
+      t = await startApp(
+        { DB_CONNECT_TIMEOUT_MS: '1000' },
+        { databaseUrl: await createDatabase(pg.adminUrl, 'fintech') },
+      );
       await migrateIfNeeded(t.pool);
       await t.request.get('/api/balance').expect(200);
       await pg.stop();

@@ -15,7 +15,10 @@ describe('GET /metrics', () => {
 
   it('exposes every metric of the catalogue and the Node defaults', async () => {
     await t.request.get('/api/balance').expect(200);
-    await t.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 1 }).expect(201);
+    await t.request
+      .post('/api/transfers')
+      .send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 1 })
+      .expect(201);
     const text = (await t.request.get('/metrics').expect(200)).text;
     for (const m of Object.values(METRICS)) expect(text, m.name).to.include(`# TYPE ${m.name} ${m.type}`);
     for (const name of Object.values(NODE_METRICS)) expect(text, name).to.include(`# TYPE ${name} `);
@@ -25,7 +28,9 @@ describe('GET /metrics', () => {
     await t.request.get('/api/accounts/ACC-003').expect(200);
     await t.request.get('/api/accounts/ACC-004').expect(200);
     const samples = await scrape();
-    expect(sampleSum(samples, 'fintech_requests_total', { endpoint: '/api/accounts/:number', status: '200' })).to.equal(2);
+    expect(sampleSum(samples, 'fintech_requests_total', { endpoint: '/api/accounts/:number', status: '200' })).to.equal(
+      2,
+    );
     expect(samples.some((s) => s.labels.endpoint === '/api/accounts/ACC-003')).to.equal(false);
   });
 
@@ -40,18 +45,25 @@ describe('GET /metrics', () => {
   it('does not count its own scrapes', async () => {
     await scrape();
     const samples = await scrape();
-    expect(samples.filter((s) => s.name === 'fintech_requests_total' && s.labels.endpoint === '/metrics')).to.deep.equal([]);
+    expect(
+      samples.filter((s) => s.name === 'fintech_requests_total' && s.labels.endpoint === '/metrics'),
+    ).to.deep.equal([]);
   });
 
   it('times failed requests as well as successful ones', async () => {
     await t.request.post('/api/transfers').send({ amount: 'x' }).expect(400);
     const samples = await scrape();
-    expect(sampleSum(samples, 'fintech_request_latency_seconds_count', { endpoint: '/api/transfers', method: 'POST' })).to.be.at.least(2);
+    expect(
+      sampleSum(samples, 'fintech_request_latency_seconds_count', { endpoint: '/api/transfers', method: 'POST' }),
+    ).to.be.at.least(2);
     expect(sampleSum(samples, 'fintech_errors_total', { code: 'VALIDATION_FAILED', status: '400' })).to.be.at.least(1);
   });
 
   it('returns fintech_active_transactions to 0 after transfers, and counts them by outcome', async () => {
-    await t.request.post('/api/transfers').send({ from_account: 'ACC-009', to_account: 'ACC-002', amount: 9999 }).expect(422);
+    await t.request
+      .post('/api/transfers')
+      .send({ from_account: 'ACC-009', to_account: 'ACC-002', amount: 9999 })
+      .expect(422);
     const samples = await scrape();
     expect(sampleSum(samples, 'fintech_active_transactions')).to.equal(0);
     expect(sampleSum(samples, 'fintech_transfers_total', { outcome: 'completed' })).to.equal(1);
@@ -76,7 +88,8 @@ describe('GET /metrics', () => {
 
   it('passes promtool check metrics without a single remark', async () => {
     const which = spawnSync('which', ['promtool']);
-    if (which.status !== 0) throw new Error('promtool is not installed: run `make test` (it installs it) or scripts/ensure-tools.sh');
+    if (which.status !== 0)
+      throw new Error('promtool is not installed: run `make test` (it installs it) or scripts/ensure-tools.sh');
     const text = (await t.request.get('/metrics').expect(200)).text;
     const out = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(`${out.stdout}${out.stderr}`.trim()).to.equal('');

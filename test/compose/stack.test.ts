@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
 import { projectRoot } from '../../app/paths';
-import { DASHBOARDS_DIR, dashboardQueries } from '../../config/grafana/queries';
+import { DASHBOARDS_DIR, dashboardQueries } from '../../monitoring/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import type { Journal } from '../../scenarios/lib/runner';
 import { runCases } from '../../scenarios/lib/session';
@@ -39,15 +39,31 @@ const url = (port: keyof typeof HOST_PORTS): string => `http://127.0.0.1:${HOST_
 const GRAFANA_AUTH = { authorization: `Basic ${Buffer.from('admin:workshop').toString('base64')}` };
 
 function docker(args: string[], timeoutMs = 120_000): string {
-  const result = spawnSync('docker', args, { cwd: ROOT, env: { ...process.env, ...ENV }, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync('docker', args, {
+    cwd: ROOT,
+    env: { ...process.env, ...ENV },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) {
-    throw new Error(`docker ${args.join(' ')} exited ${result.status}: ${result.stderr ?? ''}${result.error?.message ?? ''}`);
+    throw new Error(
+      `docker ${args.join(' ')} exited ${result.status}: ${result.stderr ?? ''}${result.error?.message ?? ''}`,
+    );
   }
   return result.stdout;
 }
-const compose = (args: string[], timeoutMs?: number): string => docker(['compose', '-p', PROJECT, '-f', 'docker-compose.yml', ...args], timeoutMs);
+const compose = (args: string[], timeoutMs?: number): string =>
+  docker(['compose', '-p', PROJECT, '-f', 'docker-compose.yml', ...args], timeoutMs);
 const leftovers = (kind: 'ps' | 'volume' | 'network'): string[] =>
-  docker([...(kind === 'ps' ? ['ps', '-a'] : [kind, 'ls']), '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`]).split('\n').filter(Boolean);
+  docker([
+    ...(kind === 'ps' ? ['ps', '-a'] : [kind, 'ls']),
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${PROJECT}`,
+  ])
+    .split('\n')
+    .filter(Boolean);
 
 async function getJson<T>(target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
   const res = await fetch(target, { headers, signal: AbortSignal.timeout(10_000) });
@@ -67,7 +83,8 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
   before(function () {
     this.timeout(30 * 60_000);
     const unavailable = dockerComposeUnavailable();
-    if (unavailable !== undefined) throw new Error(`the container test needs Docker with the compose plugin: ${unavailable}`);
+    if (unavailable !== undefined)
+      throw new Error(`the container test needs Docker with the compose plugin: ${unavailable}`);
     compose(['build'], 20 * 60_000);
     started = true;
     compose(['up', '-d', '--wait', '--wait-timeout', '300'], 8 * 60_000);
@@ -81,18 +98,32 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
   it('brings every long-running service up healthy', () => {
     // one JSON object per line (Compose 2.21 and later) or one array (before)
     const output = compose(['ps', '--format', 'json']).trim();
-    const states = (output.startsWith('[') ? JSON.parse(output) : output.split('\n').map((line) => JSON.parse(line))) as {
+    const states = (
+      output.startsWith('[') ? JSON.parse(output) : output.split('\n').map((line) => JSON.parse(line))
+    ) as {
       Service: string;
       State: string;
       Health: string;
     }[];
-    const expected = ['api', 'alert-sink', 'postgres', 'postgres-exporter', 'prometheus', 'alertmanager', 'grafana', 'jaeger'];
+    const expected = [
+      'api',
+      'alert-sink',
+      'postgres',
+      'postgres-exporter',
+      'prometheus',
+      'alertmanager',
+      'grafana',
+      'jaeger',
+    ];
     expect(states.map((s) => s.Service).sort()).to.include.members(expected);
-    for (const s of states.filter((x) => expected.includes(x.Service))) expect(`${s.Service} ${s.State} ${s.Health}`).to.equal(`${s.Service} running healthy`);
+    for (const s of states.filter((x) => expected.includes(x.Service)))
+      expect(`${s.Service} ${s.State} ${s.Health}`).to.equal(`${s.Service} running healthy`);
   });
 
   it('has Prometheus scrape every target up', async () => {
-    const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'config/prometheus', ENV.PROMETHEUS_CONFIG), 'utf8')) as {
+    const config = YAML.parse(
+      fs.readFileSync(path.join(ROOT, 'monitoring/prometheus', ENV.PROMETHEUS_CONFIG), 'utf8'),
+    ) as {
       scrape_configs: { static_configs: { targets: string[] }[] }[];
     };
     const targets = new Set(config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets)));
@@ -143,21 +174,30 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
 
     for (const uid of ['prometheus', 'jaeger']) {
       it(`finds the provisioned ${uid} data source healthy`, async () => {
-        const { status, body } = await getJson<{ status: string; message: string }>(`${url('GRAFANA_PORT')}/api/datasources/uid/${uid}/health`, GRAFANA_AUTH);
+        const { status, body } = await getJson<{ status: string; message: string }>(
+          `${url('GRAFANA_PORT')}/api/datasources/uid/${uid}/health`,
+          GRAFANA_AUTH,
+        );
         expect([status, body?.status], body?.message).to.deep.equal([200, 'OK']);
       });
     }
 
     it('has every provisioned dashboard', async () => {
       for (const file of fs.readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith('.json'))) {
-        const { uid, title } = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, file), 'utf8')) as { uid: string; title: string };
-        const { status, body } = await getJson<{ dashboard?: { title: string } }>(`${url('GRAFANA_PORT')}/api/dashboards/uid/${uid}`, GRAFANA_AUTH);
+        const { uid, title } = JSON.parse(fs.readFileSync(path.join(DASHBOARDS_DIR, file), 'utf8')) as {
+          uid: string;
+          title: string;
+        };
+        const { status, body } = await getJson<{ dashboard?: { title: string } }>(
+          `${url('GRAFANA_PORT')}/api/dashboards/uid/${uid}`,
+          GRAFANA_AUTH,
+        );
         expect([status, body?.dashboard?.title], file).to.deep.equal([200, title]);
       }
     });
 
     it('returns data for every panel and annotation query through its query API, after the scenarios', async () => {
-      expect(scenarios, 'the scenarios ran first').to.not.be.empty;
+      expect(scenarios, 'the scenarios ran first').to.not.have.lengthOf(0);
       const queries = dashboardQueries();
       const empty = async (): Promise<string[]> => {
         const missing: string[] = [];
@@ -165,18 +205,37 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
           const res = await fetch(`${url('GRAFANA_PORT')}/api/ds/query`, {
             method: 'POST',
             headers: { ...GRAFANA_AUTH, 'content-type': 'application/json' },
-            body: JSON.stringify({ from: 'now-15m', to: 'now', queries: [{ refId: 'A', datasource: { uid: 'prometheus' }, expr, range: true, intervalMs: 1000, maxDataPoints: 300 }] }),
+            body: JSON.stringify({
+              from: 'now-15m',
+              to: 'now',
+              queries: [
+                {
+                  refId: 'A',
+                  datasource: { uid: 'prometheus' },
+                  expr,
+                  range: true,
+                  intervalMs: 1000,
+                  maxDataPoints: 300,
+                },
+              ],
+            }),
           });
-          const body = (await res.json()) as { results?: { A?: { error?: string; frames?: { data?: { values?: unknown[][] } }[] } } };
+          const body = (await res.json()) as {
+            results?: { A?: { error?: string; frames?: { data?: { values?: unknown[][] } }[] } };
+          };
           const frames = body.results?.A?.frames ?? [];
-          const hasData = res.ok && frames.some((f) => (f.data?.values?.[1] ?? []).some((v) => typeof v === 'number' && !Number.isNaN(v)));
-          if (!hasData) missing.push(`${dashboard} / ${panel}: ${body.results?.A?.error ?? `HTTP ${res.status}, no data`}`);
+          const hasData =
+            res.ok &&
+            frames.some((f) => (f.data?.values?.[1] ?? []).some((v) => typeof v === 'number' && !Number.isNaN(v)));
+          if (!hasData)
+            missing.push(`${dashboard} / ${panel}: ${body.results?.A?.error ?? `HTTP ${res.status}, no data`}`);
         }
         return missing;
       };
-      const missing = await pollUntil('data for every panel', empty, (list) => list.length === 0, { timeoutMs: 60_000, intervalMs: 5_000 }).catch(
-        async () => empty(),
-      );
+      const missing = await pollUntil('data for every panel', empty, (list) => list.length === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 5_000,
+      }).catch(async () => empty());
       expect(missing, 'panels without data').to.deep.equal([]);
     });
   });
@@ -185,13 +244,24 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     it("returns the API's traces, with HTTP and database spans", async () => {
       const traces = await pollUntil(
         'fintech-api traces in Jaeger',
-        async () => (await getJson<{ data: { spans: JaegerSpan[] }[] }>(`${url('JAEGER_UI_PORT')}/api/traces?service=fintech-api&limit=200&lookback=1h`)).body?.data ?? [],
+        async () =>
+          (
+            await getJson<{ data: { spans: JaegerSpan[] }[] }>(
+              `${url('JAEGER_UI_PORT')}/api/traces?service=fintech-api&limit=200&lookback=1h`,
+            )
+          ).body?.data ?? [],
         (data) => data.length > 0,
         { timeoutMs: 30_000, intervalMs: 1_000 },
       );
       const keys = new Set(traces.flatMap((t) => t.spans.flatMap((s) => s.tags.map((tag) => tag.key))));
-      expect([...keys].some((k) => k.startsWith('http.')), 'an HTTP span attribute').to.equal(true);
-      expect([...keys].some((k) => k.startsWith('db.')), 'a database span attribute').to.equal(true);
+      expect(
+        [...keys].some((k) => k.startsWith('http.')),
+        'an HTTP span attribute',
+      ).to.equal(true);
+      expect(
+        [...keys].some((k) => k.startsWith('db.')),
+        'a database span attribute',
+      ).to.equal(true);
     });
 
     it("finds a trace id from the API's logs", async () => {
@@ -221,7 +291,11 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     it('leaves no container, volume or network behind after docker compose down -v', function () {
       this.timeout(180_000);
       compose(['down', '-v', '--remove-orphans'], 180_000);
-      expect({ containers: leftovers('ps'), volumes: leftovers('volume'), networks: leftovers('network') }).to.deep.equal({
+      expect({
+        containers: leftovers('ps'),
+        volumes: leftovers('volume'),
+        networks: leftovers('network'),
+      }).to.deep.equal({
         containers: [],
         volumes: [],
         networks: [],

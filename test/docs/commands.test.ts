@@ -10,14 +10,25 @@ import { PROFILES } from '../../scenarios/lib/profiles';
 import { startStack, type Stack } from '../../stack/stack';
 import { SOURCE_API_COMMAND, startSourceStack, suiteDir } from '../support/native-stack';
 import { pollUntil } from '../support/poll';
-import { SHELL_LANGS, answerProblems, blocks, commands, docFiles, expectations, holds, type Block, type Command, type DocFile } from './markdown';
+import {
+  SHELL_LANGS,
+  answerProblems,
+  blocks,
+  commands,
+  docFiles,
+  expectations,
+  holds,
+  type Block,
+  type Command,
+  type DocFile,
+} from './markdown';
 import { isRussian } from './translations';
 
 /**
  * Runs what the docs tell participants to run, against one isolated native stack (fast profile), so a
  * command or a query that stops working fails here instead of in front of a workshop.
  *
- * Conventions (also described at the top of docs/curl_guide.md):
+ * Conventions (also described at the top of docs/curl-guide.md):
  * - Every ```sh / ```bash / ```shell block of README.md and docs/** runs, in page order, as one bash
  *   script (variables carry from line to line), with the stack's ports in place of 5000, 9090, 9093,
  *   9099 and 9187. Each logical command (continuation lines joined) must exit 0.
@@ -33,14 +44,21 @@ import { isRussian } from './translations';
  *   (reference.test.ts checks their targets).
  * - Every ```promql block must be valid and return at least one sample (polled with a deadline); each
  *   `# expect: > 1.9` line in it is a condition that one sample must meet.
- * - The case pages (docs/cases/0N_*, and their Russian twins in docs/ru/cases/) run first, each under the load of its scenario
+ * - The case pages (docs/cases/0N-*, and their Russian twins in docs/ru/cases/) run first, each under the load of its scenario
  *   (scenarios/cases), so their queries see the fault their page injects; then README.md, then the other
  *   pages. Faults are reset after every page.
  */
 
 const run = promisify(execFile);
 const ROOT = projectRoot();
-const PORTS = { api: 18700, prometheus: 18790, alertmanager: 18793, postgres: 18732, postgresExporter: 18787, alertSink: 18799 };
+const PORTS = {
+  api: 18700,
+  prometheus: 18790,
+  alertmanager: 18793,
+  postgres: 18732,
+  postgresExporter: 18787,
+  alertSink: 18799,
+};
 /** Extra APIs for run-with blocks listen from here on. */
 const EXTRA_API_PORT = 18701;
 /** How long a PromQL block may take to show its data: cases wait for alerts (`for: 10s` on 30 s windows). */
@@ -73,7 +91,11 @@ describe('the docs, run against an isolated native stack', function () {
   before(async () => {
     dir = suiteDir('fintech-docs-');
     stack = await startSourceStack(path.join(dir, 'stack'), PORTS);
-    const envs = [...new Map(DOCS.flatMap(blocks).flatMap((b) => (b.runWith ? [[envKey(b.runWith), b.runWith] as const] : []))).values()];
+    const envs = [
+      ...new Map(
+        DOCS.flatMap(blocks).flatMap((b) => (b.runWith ? [[envKey(b.runWith), b.runWith] as const] : [])),
+      ).values(),
+    ];
     for (const [i, env] of envs.entries()) {
       const extra = await startStack({
         stateDir: path.join(dir, `api-${i}`),
@@ -92,10 +114,13 @@ describe('the docs, run against an isolated native stack', function () {
     await stack?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`      ran ${counts.shellBlocks} shell blocks (${counts.curlCommands} curl commands) and ${counts.promqlBlocks} PromQL blocks in ${seconds} s`);
+    console.log(
+      `      ran ${counts.shellBlocks} shell blocks (${counts.curlCommands} curl commands) and ${counts.promqlBlocks} PromQL blocks in ${seconds} s`,
+    );
   });
 
-  const apiFor = (b: Block): string => (b.runWith ? (extras.get(envKey(b.runWith))?.stack.urls.api ?? '(extra API not started)') : stack.urls.api);
+  const apiFor = (b: Block): string =>
+    b.runWith ? (extras.get(envKey(b.runWith))?.stack.urls.api ?? '(extra API not started)') : stack.urls.api;
 
   for (const file of ORDERED) {
     const runnable = blocks(file).filter((b) => isShell(b) || isPromql(b));
@@ -111,9 +136,15 @@ describe('the docs, run against an isolated native stack', function () {
       after(async () => {
         await load?.stop();
         // Whatever a page left on is switched off before the next one (an API with injection disabled just says 403).
-        const apis = [{ url: stack.urls.api, token: undefined }, ...[...extras.values()].map((e) => ({ url: e.stack.urls.api, token: e.env.CHAOS_TOKEN }))];
+        const apis = [
+          { url: stack.urls.api, token: undefined },
+          ...[...extras.values()].map((e) => ({ url: e.stack.urls.api, token: e.env.CHAOS_TOKEN })),
+        ];
         for (const { url, token } of apis) {
-          const res = await fetch(`${url}/api/reset`, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
+          const res = await fetch(`${url}/api/reset`, {
+            method: 'POST',
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          });
           await res.arrayBuffer();
         }
       });
@@ -133,22 +164,31 @@ describe('the docs, run against an isolated native stack', function () {
               if (!r) return;
               expect(r.code, `${label} exited ${r.code}; stderr: ${r.stderr.slice(0, 500)}`).to.equal(0);
               if (/\bcurl\b/.test(cmd.text)) {
-                expect(r.statuses, `${label}: no HTTP answer recorded`).to.not.be.empty;
+                expect(r.statuses, `${label}: no HTTP answer recorded`).to.not.have.lengthOf(0);
                 const allowed = cmd.statuses;
                 const wrong = r.statuses.filter((s) => (allowed ? !allowed.includes(s) : s < 200 || s > 299));
-                expect(wrong, `${label}: statuses ${r.statuses.join(', ')}, expected ${allowed?.join(' or ') ?? '2xx'}; output: ${r.stdout.slice(0, 300)}`).to.deep.equal([]);
+                expect(
+                  wrong,
+                  `${label}: statuses ${r.statuses.join(', ')}, expected ${allowed?.join(' or ') ?? '2xx'}; output: ${r.stdout.slice(0, 300)}`,
+                ).to.deep.equal([]);
               }
             }
             if (block.answer) {
               const last = results[cmds.length - 1] as ShellResult;
               let actual: unknown;
-              expect(() => (actual = JSON.parse(last.stdout)), `${where}: the answer is not JSON: ${last.stdout.slice(0, 300)}`).not.to.throw();
+              expect(
+                () => (actual = JSON.parse(last.stdout)),
+                `${where}: the answer is not JSON: ${last.stdout.slice(0, 300)}`,
+              ).not.to.throw();
               const documented = JSON.parse(rewrite(apiFor(block), stack)(block.answer.body));
               // A Russian twin reruns its English page's commands on the state that page left (accounts
               // numbered on, idempotency keys replayed); parity.test.ts holds its answers equal to the
               // English ones, whose values the English run checks: here keys and types are compared.
               const varies = isRussian(file.rel) ? ['$'] : block.answer.varies;
-              expect(answerProblems(documented, actual, varies), `${where}: the answer differs from the json block at ${file.rel}:${block.answer.line}; got ${last.stdout.slice(0, 600)}`).to.deep.equal([]);
+              expect(
+                answerProblems(documented, actual, varies),
+                `${where}: the answer differs from the json block at ${file.rel}:${block.answer.line}; got ${last.stdout.slice(0, 600)}`,
+              ).to.deep.equal([]);
             }
           });
         } else {
@@ -164,18 +204,18 @@ describe('the docs, run against an isolated native stack', function () {
               (vs) => vs.some((v) => !Number.isNaN(v) && exps.every((e) => holds(v, e))),
               { timeoutMs: caseId === undefined ? QUERY_DEADLINE_MS : CASE_QUERY_DEADLINE_MS, intervalMs: 500 },
             );
-            expect(values).to.not.be.empty;
+            expect(values).to.not.have.lengthOf(0);
           });
         }
       }
     });
   }
 
-  describe('docs/curl_guide.md', () => {
+  describe('docs/curl-guide.md', () => {
     it('calls every endpoint the API lists on GET /', async () => {
       const listed = ((await (await fetch(`${stack.urls.api}/`)).json()) as { endpoints: string[] }).endpoints;
       expect(listed.length).to.be.greaterThan(10);
-      const guide = DOCS.find((f) => f.rel === 'docs/curl_guide.md') as DocFile;
+      const guide = DOCS.find((f) => f.rel === 'docs/curl-guide.md') as DocFile;
       const called = blocks(guide)
         .filter((b) => SHELL_LANGS.has(b.lang))
         .flatMap(commands)
@@ -207,15 +247,21 @@ function rewrite(apiUrl: string, stack: Stack): (text: string) => string {
     '9099': String(stack.ports.alertSink),
     '9187': String(stack.ports.postgresExporter),
   };
-  return (text) => text.replace(/\b(?:127\.0\.0\.1|localhost):(5000|9090|9093|9099|9187)\b/g, (_, port: string) => `127.0.0.1:${ports[port]}`);
+  return (text) =>
+    text.replace(
+      /\b(?:127\.0\.0\.1|localhost):(5000|9090|9093|9099|9187)\b/g,
+      (_, port: string) => `127.0.0.1:${ports[port]}`,
+    );
 }
 
-let blockCounter = 0;
-
 /** Runs the commands in one bash, each with its own output files, stopping at the first that fails. */
-async function runShell(cmds: Command[], rewriteText: (s: string) => string, parent: string): Promise<(ShellResult | undefined)[]> {
-  const dir = path.join(parent, String((blockCounter += 1)));
-  fs.mkdirSync(dir, { recursive: true });
+async function runShell(
+  cmds: Command[],
+  rewriteText: (s: string) => string,
+  parent: string,
+): Promise<(ShellResult | undefined)[]> {
+  fs.mkdirSync(parent, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(parent, 'block-'));
   const q = (file: string) => `"${path.join(dir, file)}"`;
   const script = [
     'set -o pipefail',
@@ -234,7 +280,8 @@ async function runShell(cmds: Command[], rewriteText: (s: string) => string, par
   const env = { ...process.env };
   delete env.CHAOS_TOKEN;
   await run('bash', ['-c', script], { env, cwd: ROOT, timeout: 120_000 });
-  const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : undefined);
+  const read = (file: string) =>
+    fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file), 'utf8') : undefined;
   return cmds.map((_, i) => {
     const rc = read(`rc.${i}`);
     if (rc === undefined) return undefined;
@@ -268,5 +315,8 @@ function curlCalls(text: string): { method: string; path: string }[] {
   const explicit = /(?:-X|--request)\s+([A-Z]+)/.exec(text)?.[1];
   const sendsData = /\s(-d|--data[\w-]*)\s/.test(text) && !/\s(-G|--get)\s/.test(text);
   const method = explicit ?? (sendsData ? 'POST' : 'GET');
-  return [...text.matchAll(/https?:\/\/(?:127\.0\.0\.1|localhost):5000(\/[^\s'"?]*)?/g)].map((m) => ({ method, path: m[1] ?? '/' }));
+  return [...text.matchAll(/https?:\/\/(?:127\.0\.0\.1|localhost):5000(\/[^\s'"?]*)?/g)].map((m) => ({
+    method,
+    path: m[1] ?? '/',
+  }));
 }

@@ -6,7 +6,7 @@ import { projectRoot } from '../../app/paths';
  * Reads the Markdown the participants follow (README.md and docs/**) into what the docs tests check:
  * fenced blocks with their markers, commands with their expected statuses, PromQL with its
  * expectations, links, headings, tables and inline code. The conventions are described at the top
- * of docs/curl_guide.md.
+ * of docs/curl-guide.md.
  */
 
 export interface DocFile {
@@ -52,7 +52,9 @@ export interface Expectation {
 export function docFiles(root = projectRoot()): DocFile[] {
   const files = ['README.md'];
   const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of fs
+      .readdirSync(path.join(root, dir), { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const rel = `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(rel);
       else if (entry.name.endsWith('.md')) files.push(rel);
@@ -81,16 +83,26 @@ export function blocks(file: DocFile): Block[] {
     while (j < lines.length && !(lines[j] as string).trim().startsWith(fence)) body.push(lines[j++] as string);
     if (j >= lines.length) throw new Error(`${file.rel}:${i + 1}: unclosed code fence`);
     const above = i > 0 ? MARKER.exec((lines[i - 1] as string).trim()) : null;
-    raw.push({ line: i + 1, lang: (open[2] as string).toLowerCase(), body: body.join('\n'), end: j, ...(above && { marker: above }) });
+    raw.push({
+      line: i + 1,
+      lang: (open[2] as string).toLowerCase(),
+      body: body.join('\n'),
+      end: j,
+      ...(above && { marker: above }),
+    });
     i = j;
   }
   const result: Block[] = [];
   raw.forEach((b, k) => {
     const next = raw[k + 1];
     const between = next ? lines.slice(b.end + 1, next.line - 1) : [];
-    const follows = next?.lang === 'json' && between.every((l) => l.trim() === '' || MARKER.exec(l.trim())?.[1] === 'varies');
+    const follows =
+      next?.lang === 'json' && between.every((l) => l.trim() === '' || MARKER.exec(l.trim())?.[1] === 'varies');
     const marker = b.marker;
-    const varies = next?.marker?.[1] === 'varies' ? parseVaries(next.marker[2] as string, `${file.rel}:${next.line - 1}`) : undefined;
+    const varies =
+      next?.marker?.[1] === 'varies'
+        ? parseVaries(next.marker[2] as string, `${file.rel}:${next.line - 1}`)
+        : undefined;
     result.push({
       file,
       line: b.line,
@@ -118,7 +130,8 @@ function parseEnv(text: string, where: string): Record<string, string> {
 function parseVaries(text: string, where: string): string[] {
   const paths = text.split(/[\s,]+/).filter(Boolean);
   const bad = paths.filter((p) => !/^\$(\.[\w-]+)*$/.test(p));
-  if (paths.length === 0 || bad.length > 0) throw new Error(`${where}: varies expects paths such as $.status or $.data.alerts, not "${bad.join(' ') || text}"`);
+  if (paths.length === 0 || bad.length > 0)
+    throw new Error(`${where}: varies expects paths such as $.status or $.data.alerts, not "${bad.join(' ') || text}"`);
   return paths;
 }
 
@@ -271,14 +284,31 @@ const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ?
 
 /**
  * Keys whose values differ on every run or machine wherever they appear: ids, times, measurements,
- * balances and counts (docs/curl_guide.md, "How to read this page", says so to the reader). A path
+ * balances and counts (docs/curl-guide.md, "How to read this page", says so to the reader). A path
  * ("$.latency_ms", the measured one, unlike "$.config.latency_ms") names one place only. Their
  * shape is still compared.
  */
 export const VARYING: readonly string[] = [
-  'request_id', 'trace_id', 'transaction_id', 'fingerprint',
-  'timestamp', 'created_at', 'started_at', 'expires_at', 'activeAt', 'startsAt', 'endsAt', 'updatedAt', 'receivedAt',
-  '$.latency_ms', '$.uptime_s', 'balance', 'balance_cents', 'leaked_bytes', 'released_bytes', 'capped_requests',
+  'request_id',
+  'trace_id',
+  'transaction_id',
+  'fingerprint',
+  'timestamp',
+  'created_at',
+  'started_at',
+  'expires_at',
+  'activeAt',
+  'startsAt',
+  'endsAt',
+  'updatedAt',
+  'receivedAt',
+  '$.latency_ms',
+  '$.uptime_s',
+  'balance',
+  'balance_cents',
+  'leaked_bytes',
+  'released_bytes',
+  'capped_requests',
 ];
 
 /**
@@ -287,11 +317,19 @@ export const VARYING: readonly string[] = [
  * A documented object with a "..." key may have other keys; each element of an answer's array must match
  * one documented element, and a documented "..." element matches any.
  */
-export function answerProblems(documented: unknown, actual: unknown, varies: readonly string[] = [], at = '$'): string[] {
+export function answerProblems(
+  documented: unknown,
+  actual: unknown,
+  varies: readonly string[] = [],
+  at = '$',
+): string[] {
   const path = at.replace(/\[\d+\]/g, '');
   const key = /\.([^.[\]]+)$/.exec(path)?.[1];
-  const free = varies.some((v) => path === v || path.startsWith(`${v}.`)) || VARYING.some((v) => (v.startsWith('$') ? path === v : key === v));
-  if (typeOf(documented) !== typeOf(actual)) return [`${at}: ${typeOf(actual)} where the docs show ${typeOf(documented)}`];
+  const free =
+    varies.some((v) => path === v || path.startsWith(`${v}.`)) ||
+    VARYING.some((v) => (v.startsWith('$') ? path === v : key === v));
+  if (typeOf(documented) !== typeOf(actual))
+    return [`${at}: ${typeOf(actual)} where the docs show ${typeOf(documented)}`];
   if (Array.isArray(documented) && Array.isArray(actual)) {
     if (documented.length === 0) return [];
     return actual.flatMap((item, i) => {
@@ -299,7 +337,10 @@ export function answerProblems(documented: unknown, actual: unknown, varies: rea
       return each.some((p) => p.length === 0) ? [] : (each[0] as string[]);
     });
   }
-  if (typeOf(documented) !== 'object') return free || documented === actual ? [] : [`${at}: ${JSON.stringify(actual)} where the docs show ${JSON.stringify(documented)}`];
+  if (typeOf(documented) !== 'object')
+    return free || documented === actual
+      ? []
+      : [`${at}: ${JSON.stringify(actual)} where the docs show ${JSON.stringify(documented)}`];
   const d = documented as Record<string, unknown>;
   const a = actual as Record<string, unknown>;
   const open = '...' in d;

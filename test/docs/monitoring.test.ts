@@ -11,7 +11,14 @@ describe('docs/monitoring.md metric table', () => {
       .split('\n')
       .flatMap((line) => {
         const m = /^\| `([a-z_:]+)` \| (counter|gauge|histogram) \| (.+?) \|/.exec(line);
-        return m ? [[m[1] as string, { type: m[2], labels: (m[3] as string).match(/`(\w+)`/g)?.map((l) => l.slice(1, -1)) ?? [] }] as const] : [];
+        return m
+          ? [
+              [
+                m[1] as string,
+                { type: m[2], labels: (m[3] as string).match(/`(\w+)`/g)?.map((l) => l.slice(1, -1)) ?? [] },
+              ] as const,
+            ]
+          : [];
       }),
   );
 

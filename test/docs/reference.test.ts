@@ -4,7 +4,14 @@ import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../app/paths';
 import { loadConfig, CONFIG_KEYS } from '../../app/config';
-import { DEFAULT_SETTINGS, FAULT_NAMES, SETTING_KEYS, createFaults, scopeSettings, settingsSchema } from '../../app/faults/catalogue';
+import {
+  DEFAULT_SETTINGS,
+  FAULT_NAMES,
+  SETTING_KEYS,
+  createFaults,
+  scopeSettings,
+  settingsSchema,
+} from '../../app/faults/catalogue';
 import { METRICS } from '../../app/telemetry/catalogue';
 import { CASES } from '../../scenarios/cases';
 import { PROFILES } from '../../scenarios/lib/profiles';
@@ -38,11 +45,28 @@ const ROOT = projectRoot();
 const DOCS = docFiles();
 /** The words the checks read in the tables and sentences of a page, in the page's language. */
 const WORDS = {
-  en: { dashboardPanel: 'Dashboard|Panel', variableDefault: 'Variable|Default', unset: 'unset', empty: 'empty', fields: 'Field|Type|Unit|Range|Default', prefixes: 'prefixes', order: 'in this order:' },
-  ru: { dashboardPanel: 'Дашборд|Панель', variableDefault: 'Переменная|По умолчанию', unset: 'не задан', empty: 'пусто', fields: 'Поле|Тип|Единица|Диапазон|По умолчанию', prefixes: 'префиксов', order: 'в таком порядке:' },
+  en: {
+    dashboardPanel: 'Dashboard|Panel',
+    variableDefault: 'Variable|Default',
+    unset: 'unset',
+    empty: 'empty',
+    fields: 'Field|Type|Unit|Range|Default',
+    prefixes: 'prefixes',
+    order: 'in this order:',
+  },
+  ru: {
+    dashboardPanel: 'Дашборд|Панель',
+    variableDefault: 'Переменная|По умолчанию',
+    unset: 'не задан',
+    empty: 'пусто',
+    fields: 'Поле|Тип|Единица|Диапазон|По умолчанию',
+    prefixes: 'префиксов',
+    order: 'в таком порядке:',
+  },
 };
 const wordsOf = (file: DocFile) => WORDS[isRussian(file.rel) ? 'ru' : 'en'];
-const headed = (t: { header: string[] }, words: string) => t.header.slice(0, words.split('|').length).join('|') === words;
+const headed = (t: { header: string[] }, words: string) =>
+  t.header.slice(0, words.split('|').length).join('|') === words;
 const doc = (rel: string): DocFile => {
   const found = DOCS.find((d) => d.rel === rel);
   if (!found) throw new Error(`${rel} is missing`);
@@ -52,11 +76,23 @@ const doc = (rel: string): DocFile => {
 describe('the docs (README.md and docs/)', () => {
   it('are the pages the alerts, the scenarios and the README point at', () => {
     for (const rel of [
-      'docs/workshop.md', 'docs/architecture.md', 'docs/testing_philosophy.md', 'docs/curl_guide.md', 'docs/faults.md',
-      'docs/adding-a-fault.md', 'docs/monitoring.md', 'docs/cases/01_latency.md', 'docs/cases/02_error_rate.md',
-      'docs/cases/03_slow_database.md', 'docs/cases/04_memory_leak.md', 'docs/cases/05_chaos_mix.md',
+      'docs/workshop.md',
+      'docs/architecture.md',
+      'docs/testing-philosophy.md',
+      'docs/curl-guide.md',
+      'docs/faults.md',
+      'docs/adding-a-fault.md',
+      'docs/monitoring.md',
+      'docs/cases/01-latency.md',
+      'docs/cases/02-error-rate.md',
+      'docs/cases/03-slow-database.md',
+      'docs/cases/04-memory-leak.md',
+      'docs/cases/05-chaos-mix.md',
     ]) {
-      expect(DOCS.map((d) => d.rel), rel).to.include(rel);
+      expect(
+        DOCS.map((d) => d.rel),
+        rel,
+      ).to.include(rel);
     }
   });
 
@@ -103,7 +139,7 @@ describe('the docs (README.md and docs/)', () => {
     expect([...new Set(unknown)]).to.deep.equal([]);
   });
 
-  it('name only alerts defined in config/prometheus/rules', () => {
+  it('name only alerts defined in monitoring/prometheus/rules', () => {
     const known = alertNames();
     const unknown: string[] = [];
     for (const file of DOCS) {
@@ -159,24 +195,30 @@ describe('the docs (README.md and docs/)', () => {
   });
 
   it('quote configuration defaults as app/config.ts has them', () => {
-    const defaults = loadConfig({}) as unknown as Record<string, unknown>;
-    const shown = (v: unknown, file: DocFile) => (v === undefined ? wordsOf(file).unset : v === '' ? wordsOf(file).empty : String(v));
+    const defaults = loadConfig({}) as unknown as Record<string, string | number | boolean | undefined>;
+    const shown = (v: string | number | boolean | undefined, file: DocFile) =>
+      v === undefined ? wordsOf(file).unset : v === '' ? wordsOf(file).empty : String(v);
     const wrong: string[] = [];
     let checked = 0;
     for (const file of DOCS) {
       // `DB_POOL_MAX`, 20 / `DB_CONNECT_TIMEOUT_MS` (2000 ms) / `DB_SLOW_DEFAULT_MS` = 1000 / (default 512 MB)
-      for (const m of prose(file).matchAll(/`([A-Z][A-Z0-9_]+)`\s*(?:\(|,|=)\s*(?:default\s+|по умолчанию\s+)?(\d+)\b/g)) {
+      for (const m of prose(file).matchAll(
+        /`([A-Z][A-Z0-9_]+)`\s*(?:\(|,|=)\s*(?:default\s+|по умолчанию\s+)?(\d+)\b/g,
+      )) {
         const key = m[1] as string;
         if (typeof defaults[key] !== 'number') continue;
         checked += 1;
-        if (String(defaults[key]) !== m[2]) wrong.push(`${file.rel}: ${key} ${m[2]} (default is ${String(defaults[key])})`);
+        if (String(defaults[key]) !== m[2])
+          wrong.push(`${file.rel}: ${key} ${m[2]} (default is ${String(defaults[key])})`);
       }
       // the "Variable | Default" tables
       for (const table of tables(file).filter((t) => headed(t, wordsOf(file).variableDefault))) {
         for (const [name = '', value = ''] of table.rows.map((r) => r.map(plain))) {
           checked += 1;
-          if (!(CONFIG_KEYS as string[]).includes(name)) wrong.push(`${file.rel}: ${name} is not read by app/config.ts`);
-          else if (shown(defaults[name], file) !== value) wrong.push(`${file.rel}: ${name} default "${value}" (app/config.ts: ${shown(defaults[name], file)})`);
+          if (!(CONFIG_KEYS as string[]).includes(name))
+            wrong.push(`${file.rel}: ${name} is not read by app/config.ts`);
+          else if (shown(defaults[name], file) !== value)
+            wrong.push(`${file.rel}: ${name} default "${value}" (app/config.ts: ${shown(defaults[name], file)})`);
         }
       }
     }
@@ -187,7 +229,9 @@ describe('the docs (README.md and docs/)', () => {
   it('mark few blocks "not-run", each with a reason, and put every curl in a block that runs', () => {
     const notRun = DOCS.flatMap(blocks).filter((b) => b.notRun !== undefined);
     // A Russian page repeats its English twin's markers (parity.test.ts): counted once.
-    expect(notRun.filter((b) => !isRussian(b.file.rel)).map((b) => `${b.file.rel}:${b.line}`)).to.have.length.at.most(3);
+    expect(notRun.filter((b) => !isRussian(b.file.rel)).map((b) => `${b.file.rel}:${b.line}`)).to.have.length.at.most(
+      3,
+    );
     for (const b of notRun) expect(b.notRun, `${b.file.rel}:${b.line}`).to.have.length.greaterThan(10);
     const hidden = DOCS.flatMap(blocks).filter((b) => !SHELL_LANGS.has(b.lang) && /(^|\s)curl\s/m.test(b.body));
     expect(hidden.map((b) => `${b.file.rel}:${b.line} (${b.lang || 'no language'})`)).to.deep.equal([]);
@@ -196,7 +240,11 @@ describe('the docs (README.md and docs/)', () => {
   it('write commands the docs test can check: no -D/--dump-header (the test reads statuses through it)', () => {
     const offending = DOCS.flatMap(blocks)
       .filter((b) => SHELL_LANGS.has(b.lang) && b.notRun === undefined)
-      .flatMap((b) => commands(b).filter((c) => /\bcurl\b/.test(c.text) && /\s(-D|--dump-header)\s/.test(c.text)).map((c) => `${b.file.rel}:${c.line}`));
+      .flatMap((b) =>
+        commands(b)
+          .filter((c) => /\bcurl\b/.test(c.text) && /\s(-D|--dump-header)\s/.test(c.text))
+          .map((c) => `${b.file.rel}:${c.line}`),
+      );
     expect(offending).to.deep.equal([]);
   });
 
@@ -211,75 +259,96 @@ describe('the docs (README.md and docs/)', () => {
   });
 });
 
-for (const rel of ['docs/faults.md', russianTwin('docs/faults.md')]) describe(rel, () => {
-  const file = doc(rel);
-  const words = wordsOf(file);
-  const fieldTables = tables(file).filter((t) => headed(t, words.fields));
-  const rows = new Map(fieldTables.flatMap((t) => t.rows).map((r) => [plain(r[0] ?? ''), r.map(plain)] as const));
-  const dash = (s: string) => s.replace(/\s*[–-]\s*/, '–');
+for (const rel of ['docs/faults.md', russianTwin('docs/faults.md')])
+  describe(rel, () => {
+    const file = doc(rel);
+    const words = wordsOf(file);
+    const fieldTables = tables(file).filter((t) => headed(t, words.fields));
+    const rows = new Map(fieldTables.flatMap((t) => t.rows).map((r) => [plain(r[0] ?? ''), r.map(plain)] as const));
+    const dash = (s: string) => s.replace(/\s*[–-]\s*/, '–');
 
-  it('documents every fault setting with the type, range and default of its schema', () => {
-    expect(fieldTables, 'the settings and scope tables').to.have.length(2);
-    const problems: string[] = [];
-    for (const key of SETTING_KEYS) {
-      const row = rows.get(key);
-      if (!row) {
-        problems.push(`${key}: no row`);
-        continue;
+    it('documents every fault setting with the type, range and default of its schema', () => {
+      expect(fieldTables, 'the settings and scope tables').to.have.length(2);
+      const problems: string[] = [];
+      for (const key of SETTING_KEYS) {
+        const row = rows.get(key);
+        if (!row) {
+          problems.push(`${key}: no row`);
+          continue;
+        }
+        const [, type, , range, def] = row as [string, string, string, string, string];
+        const schema = settingsSchema.shape[key].unwrap() as unknown as {
+          type: string;
+          minValue?: number;
+          maxValue?: number;
+          isInt?: boolean;
+        };
+        const expectedType = schema.type === 'boolean' ? 'boolean' : schema.isInt ? 'integer' : 'number';
+        const expectedRange = schema.type === 'boolean' ? 'true/false' : `${schema.minValue}–${schema.maxValue}`;
+        if (type !== expectedType) problems.push(`${key}: type "${type}", schema says ${expectedType}`);
+        if (dash(range) !== expectedRange) problems.push(`${key}: range "${range}", schema says ${expectedRange}`);
+        if (def !== String(DEFAULT_SETTINGS[key]))
+          problems.push(`${key}: default "${def}", schema says ${String(DEFAULT_SETTINGS[key])}`);
       }
-      const [, type, , range, def] = row as [string, string, string, string, string];
-      const schema = settingsSchema.shape[key].removeDefault() as unknown as { type: string; minValue?: number; maxValue?: number; isInt?: boolean };
-      const expectedType = schema.type === 'boolean' ? 'boolean' : schema.isInt ? 'integer' : 'number';
-      const expectedRange = schema.type === 'boolean' ? 'true/false' : `${schema.minValue}–${schema.maxValue}`;
-      if (type !== expectedType) problems.push(`${key}: type "${type}", schema says ${expectedType}`);
-      if (dash(range) !== expectedRange) problems.push(`${key}: range "${range}", schema says ${expectedRange}`);
-      if (def !== String(DEFAULT_SETTINGS[key])) problems.push(`${key}: default "${def}", schema says ${String(DEFAULT_SETTINGS[key])}`);
-    }
-    const documented = [...rows.keys()].filter((k) => !(k in scopeSettings));
-    const extra = documented.filter((k) => !(SETTING_KEYS as string[]).includes(k));
-    expect(problems).to.deep.equal([]);
-    expect(extra, 'rows for settings that do not exist').to.deep.equal([]);
+      const documented = [...rows.keys()].filter((k) => !(k in scopeSettings));
+      const extra = documented.filter((k) => !(SETTING_KEYS as string[]).includes(k));
+      expect(problems).to.deep.equal([]);
+      expect(extra, 'rows for settings that do not exist').to.deep.equal([]);
+    });
+
+    it('documents routes and duration_s with the limits the registry applies', () => {
+      const duration = scopeSettings.duration_s.unwrap() as unknown as { minValue: number; maxValue: number };
+      expect(dash(rows.get('duration_s')?.[3] ?? '')).to.equal(`${duration.minValue}–${duration.maxValue}`);
+      const checks = (
+        scopeSettings.routes.unwrap() as unknown as {
+          _zod: { def: { checks: { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[] } };
+        }
+      )._zod.def.checks.map((c) => c._zod.def);
+      const min = checks.find((c) => c.check === 'min_length')?.minimum;
+      const max = checks.find((c) => c.check === 'max_length')?.maximum;
+      expect(dash(rows.get('routes')?.[3] ?? '')).to.equal(`${min}–${max} ${words.prefixes}`);
+    });
+
+    it('has one section per fault, for faults that exist', () => {
+      const sections = [...prose(file).matchAll(/^### `([a-z_]+)`\s*$/gm)].map((m) => m[1]);
+      expect(sections).to.deep.equal([...FAULT_NAMES]);
+    });
+
+    it('says that cpu_burn stalls /livez and the control plane too (it blocks the event loop), and no page that they are never affected', () => {
+      // test/faults/request-faults.test.ts shows the stall; a page promising otherwise would be wrong.
+      const promises = DOCS.flatMap((d) =>
+        [...prose(d).matchAll(/never (?:affected|faulted)/gi)].map((m) => `${d.rel}: "${m[0]}"`),
+      );
+      expect(promises).to.deep.equal([]);
+      const cheatSheet = tables(doc('README.md'))
+        .flatMap((t) => t.rows)
+        .find((r) => plain(r[0] ?? '') === 'cpu_burn_ms');
+      expect(cheatSheet?.[1], 'the README cheat-sheet row of cpu_burn_ms')
+        .to.include('`/livez`')
+        .and.include('control plane');
+      const section = /^### `cpu_burn`\s*$([\s\S]*?)^### /m.exec(file.text)?.[1] ?? '';
+      expect(section).to.include('`/livez`').and.include('`/api/failures`');
+    });
+
+    it('gives the request-gate order of the catalogue', () => {
+      const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest !== undefined)
+        .map((n) => `\`${n}\``)
+        .join(', ');
+      expect(file.text.replace(/\s+/g, ' ')).to.include(`${words.order} ${order}.`);
+    });
   });
 
-  it('documents routes and duration_s with the limits the registry applies', () => {
-    const duration = scopeSettings.duration_s.unwrap() as unknown as { minValue: number; maxValue: number };
-    expect(dash(rows.get('duration_s')?.[3] ?? '')).to.equal(`${duration.minValue}–${duration.maxValue}`);
-    const checks = (scopeSettings.routes.unwrap() as unknown as { _zod: { def: { checks: { _zod: { def: { check: string; minimum?: number; maximum?: number } } }[] } } })._zod.def.checks.map((c) => c._zod.def);
-    const min = checks.find((c) => c.check === 'min_length')?.minimum;
-    const max = checks.find((c) => c.check === 'max_length')?.maximum;
-    expect(dash(rows.get('routes')?.[3] ?? '')).to.equal(`${min}–${max} ${words.prefixes}`);
-  });
-
-  it('has one section per fault, for faults that exist', () => {
-    const sections = [...prose(file).matchAll(/^### `([a-z_]+)`\s*$/gm)].map((m) => m[1]);
-    expect(sections).to.deep.equal([...FAULT_NAMES]);
-  });
-
-  it('says that cpu_burn stalls /livez and the control plane too (it blocks the event loop), and no page that they are never affected', () => {
-    // test/faults/request-faults.test.ts shows the stall; a page promising otherwise would be wrong.
-    const promises = DOCS.flatMap((d) => [...prose(d).matchAll(/never (?:affected|faulted)/gi)].map((m) => `${d.rel}: "${m[0]}"`));
-    expect(promises).to.deep.equal([]);
-    const cheatSheet = tables(doc('README.md')).flatMap((t) => t.rows).find((r) => plain(r[0] ?? '') === 'cpu_burn_ms');
-    expect(cheatSheet?.[1], 'the README cheat-sheet row of cpu_burn_ms').to.include('`/livez`').and.include('control plane');
-    const section = /^### `cpu_burn`\s*$([\s\S]*?)^### /m.exec(file.text)?.[1] ?? '';
-    expect(section).to.include('`/livez`').and.include('`/api/failures`');
-  });
-
-  it('gives the request-gate order of the catalogue', () => {
-    const order = FAULT_NAMES.filter((n) => createFaultsForKeys()[n].beforeRequest).map((n) => `\`${n}\``).join(', ');
-    expect(file.text.replace(/\s+/g, ' ')).to.include(`${words.order} ${order}.`);
-  });
-});
-
-describe('docs/curl_guide.md', () => {
+describe('docs/curl-guide.md', () => {
   it('injects every fault in an example', () => {
-    const bodies = blocks(doc('docs/curl_guide.md'))
+    const bodies = blocks(doc('docs/curl-guide.md'))
       .filter((b) => SHELL_LANGS.has(b.lang))
       .flatMap(commands)
       .filter((c) => c.text.includes('/api/failures') && c.text.includes(' -d '))
       .map((c) => c.text);
     const faults = createFaultsForKeys();
-    const missing = FAULT_NAMES.filter((name) => !bodies.some((body) => faults[name].keys.some((k) => body.includes(`"${k}"`))));
+    const missing = FAULT_NAMES.filter(
+      (name) => !bodies.some((body) => faults[name].keys.some((k) => body.includes(`"${k}"`))),
+    );
     expect(missing).to.deep.equal([]);
   });
 });
@@ -304,18 +373,20 @@ describe('docs/cases', () => {
     const slow = Object.values(CASES)
       .map((factory) => factory(PROFILES.fast, {}))
       .filter((scenario) => 'db_slow' in scenario.faults && !('db_fail' in scenario.faults));
-    expect(slow.map((s) => s.doc)).to.include.members(['docs/cases/03_slow_database.md', 'docs/cases/05_chaos_mix.md']);
+    expect(slow.map((s) => s.doc)).to.include.members(['docs/cases/03-slow-database.md', 'docs/cases/05-chaos-mix.md']);
     for (const scenario of slow) expect(doc(scenario.doc).text, scenario.doc).to.not.include('DATABASE_UNAVAILABLE');
   });
 
-  it('are where every alert\'s runbook_url points, and each names its alert', () => {
+  it("are where every alert's runbook_url points, and each names its alert", () => {
     const problems: string[] = [];
     const all = runbooks();
     expect(all.length).to.be.greaterThan(10);
     for (const { alert, url, path: rel } of all) {
-      if (!url.startsWith('https://github.com/') || !rel) problems.push(`${alert}: runbook_url "${url}" is not a link into the repository`);
+      if (!url.startsWith('https://github.com/') || !rel)
+        problems.push(`${alert}: runbook_url "${url}" is not a link into the repository`);
       else if (!fs.existsSync(path.join(ROOT, rel))) problems.push(`${alert}: ${rel} does not exist`);
-      else if (!fs.readFileSync(path.join(ROOT, rel), 'utf8').includes(alert)) problems.push(`${alert}: ${rel} does not mention it`);
+      else if (!fs.readFileSync(path.join(ROOT, rel), 'utf8').includes(alert))
+        problems.push(`${alert}: ${rel} does not mention it`);
     }
     expect(problems).to.deep.equal([]);
   });
@@ -329,7 +400,7 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
       '```sh',
       '# a comment line',
       'make up',
-      "curl -s -X POST http://127.0.0.1:5000/api/failures \\",
+      'curl -s -X POST http://127.0.0.1:5000/api/failures \\',
       "     -d '{}'   # -> 400",
       'curl -s http://127.0.0.1:5000/   # -> 200 or 500',
       '```',
@@ -366,30 +437,69 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
     expect(answerProblems({ a: 1 }, { a: 1, z: true })).to.deep.equal(['$.z: not in the docs']);
     expect(answerProblems({ a: '1.00' }, { a: 1 })).to.deep.equal(['$.a: number where the docs show string']);
     expect(answerProblems({ a: null }, { a: 'x' })).to.deep.equal(['$.a: string where the docs show null']);
-    expect(answerProblems([{ k: 1 }, 'x'], [{ k: 1 }, 'x', { j: 1 }])).to.deep.equal(['$[2].k: missing', '$[2].j: not in the docs']);
+    expect(answerProblems([{ k: 1 }, 'x'], [{ k: 1 }, 'x', { j: 1 }])).to.deep.equal([
+      '$[2].k: missing',
+      '$[2].j: not in the docs',
+    ]);
   });
 
   it('finds a wrong value: a status, the config just set, an error code, an element, even where the shape is right', () => {
-    expect(answerProblems({ status: 'updated', config: { latency_ms: 300 } }, { status: 'updated', config: { latency_ms: 301 } })).to.deep.equal(['$.config.latency_ms: 301 where the docs show 300']);
-    expect(answerProblems({ status: 'healthy' }, { status: 'degraded' })).to.deep.equal(['$.status: "degraded" where the docs show "healthy"']);
-    expect(answerProblems({ error: { code: 'DATABASE_UNAVAILABLE' } }, { error: { code: 'DATABASE_BUSY' } })).to.deep.equal(['$.error.code: "DATABASE_BUSY" where the docs show "DATABASE_UNAVAILABLE"']);
-    expect(answerProblems({ active: false }, { active: true })).to.deep.equal(['$.active: true where the docs show false']);
+    expect(
+      answerProblems(
+        { status: 'updated', config: { latency_ms: 300 } },
+        { status: 'updated', config: { latency_ms: 301 } },
+      ),
+    ).to.deep.equal(['$.config.latency_ms: 301 where the docs show 300']);
+    expect(answerProblems({ status: 'healthy' }, { status: 'degraded' })).to.deep.equal([
+      '$.status: "degraded" where the docs show "healthy"',
+    ]);
+    expect(
+      answerProblems({ error: { code: 'DATABASE_UNAVAILABLE' } }, { error: { code: 'DATABASE_BUSY' } }),
+    ).to.deep.equal(['$.error.code: "DATABASE_BUSY" where the docs show "DATABASE_UNAVAILABLE"']);
+    expect(answerProblems({ active: false }, { active: true })).to.deep.equal([
+      '$.active: true where the docs show false',
+    ]);
     expect(answerProblems({ e: ['GET /', '...'] }, { e: ['GET /', 'POST /x'] })).to.deep.equal([]);
-    expect(answerProblems({ e: ['GET /'] }, { e: ['GET /', 'POST /x'] })).to.deep.equal(['$.e[1]: "POST /x" where the docs show "GET /"']);
+    expect(answerProblems({ e: ['GET /'] }, { e: ['GET /', 'POST /x'] })).to.deep.equal([
+      '$.e[1]: "POST /x" where the docs show "GET /"',
+    ]);
   });
 
   it('leaves free only what varies: ids, times, measurements, balances, counts, and the paths of a varies marker', () => {
-    const documented = { request_id: 'a', created_at: 't1', balance: '1.00', latency_ms: 1.5, config: { latency_ms: 300 }, checks: { disk: { status: 'ok' } } };
-    const actual = { request_id: 'b', created_at: 't2', balance: '2.00', latency_ms: 7.2, config: { latency_ms: 300 }, checks: { disk: { status: 'degraded' } } };
-    expect(answerProblems(documented, actual)).to.deep.equal(['$.checks.disk.status: "degraded" where the docs show "ok"']);
+    const documented = {
+      request_id: 'a',
+      created_at: 't1',
+      balance: '1.00',
+      latency_ms: 1.5,
+      config: { latency_ms: 300 },
+      checks: { disk: { status: 'ok' } },
+    };
+    const actual = {
+      request_id: 'b',
+      created_at: 't2',
+      balance: '2.00',
+      latency_ms: 7.2,
+      config: { latency_ms: 300 },
+      checks: { disk: { status: 'degraded' } },
+    };
+    expect(answerProblems(documented, actual)).to.deep.equal([
+      '$.checks.disk.status: "degraded" where the docs show "ok"',
+    ]);
     expect(answerProblems(documented, actual, ['$.checks'])).to.deep.equal([]);
-    expect(answerProblems(documented, { ...actual, config: { latency_ms: 1 } }, ['$.checks'])).to.deep.equal(['$.config.latency_ms: 1 where the docs show 300']);
-    expect(answerProblems(documented, { ...actual, request_id: 5 }, ['$.checks'])).to.deep.equal(['$.request_id: number where the docs show string']);
+    expect(answerProblems(documented, { ...actual, config: { latency_ms: 1 } }, ['$.checks'])).to.deep.equal([
+      '$.config.latency_ms: 1 where the docs show 300',
+    ]);
+    expect(answerProblems(documented, { ...actual, request_id: 5 }, ['$.checks'])).to.deep.equal([
+      '$.request_id: number where the docs show string',
+    ]);
   });
 
   it('reads "# expect:" lines, and refuses one it cannot read', () => {
     const promql = (body: string) => ({ file: page, line: 1, lang: 'promql', body });
-    expect(expectations(promql('# expect: > 1.9\n# expect: <= 2.5\nup'))).to.deep.equal([{ op: '>', value: 1.9 }, { op: '<=', value: 2.5 }]);
+    expect(expectations(promql('# expect: > 1.9\n# expect: <= 2.5\nup'))).to.deep.equal([
+      { op: '>', value: 1.9 },
+      { op: '<=', value: 2.5 },
+    ]);
     expect(() => expectations(promql('# expect > 1\nup'))).to.throw(/cannot read/);
     expect(holds(2, { op: '==', value: 2 })).to.equal(true);
     expect(holds(2, { op: '<', value: 2 })).to.equal(false);
@@ -407,7 +517,7 @@ interface RuleFile {
 }
 
 function ruleFiles(root = projectRoot()): RuleFile[] {
-  const dir = path.join(root, 'config', 'prometheus', 'rules');
+  const dir = path.join(root, 'monitoring', 'prometheus', 'rules');
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.yml'))
@@ -450,7 +560,7 @@ interface Panel {
 
 /** Dashboard title -> the titles of its panels (rows and nested panels included). */
 function dashboards(root = projectRoot()): Map<string, Set<string>> {
-  const dir = path.join(root, 'config', 'grafana', 'dashboards');
+  const dir = path.join(root, 'monitoring', 'grafana', 'dashboards');
   const out = new Map<string, Set<string>>();
   for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.json'))) {
     const json = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { title: string; panels?: Panel[] };

@@ -11,7 +11,11 @@ export const RU_DIR = 'docs/ru';
 
 /** The English pages that have a Russian twin: what participants and facilitators read. */
 export function isTranslated(rel: string): boolean {
-  return rel === 'README.md' || ['docs/workshop.md', 'docs/curl_guide.md', 'docs/faults.md'].includes(rel) || /^docs\/cases\/[^/]+\.md$/.test(rel);
+  return (
+    rel === 'README.md' ||
+    ['docs/workshop.md', 'docs/curl-guide.md', 'docs/faults.md'].includes(rel) ||
+    /^docs\/cases\/[^/]+\.md$/.test(rel)
+  );
 }
 
 export const isRussian = (rel: string): boolean => rel.startsWith(`${RU_DIR}/`);
@@ -53,7 +57,8 @@ function headings(file: DocFile): Item[] {
   file.text.split('\n').forEach((line, i) => {
     const f = /^ {0,3}(`{3,})/.exec(line)?.[1];
     if (f && (fence === undefined || line.trim().startsWith(fence))) fence = fence === undefined ? f : undefined;
-    else if (fence === undefined && /^#{1,6}\s/.test(line)) out.push({ value: `level ${line.indexOf(' ')}`, line: i + 1 });
+    else if (fence === undefined && /^#{1,6}\s/.test(line))
+      out.push({ value: `level ${line.indexOf(' ')}`, line: i + 1 });
   });
   return out;
 }
@@ -62,13 +67,31 @@ function headings(file: DocFile): Item[] {
 function checked(file: DocFile, docs: readonly DocFile[], root: string): Record<string, Item[]> {
   return {
     blocks: blocks(file).map((b) => {
-      const marker = b.notRun !== undefined ? `<!-- not-run: ${b.notRun} -->\n` : b.runWith ? `<!-- run-with: ${JSON.stringify(b.runWith)} -->\n` : '';
+      const marker =
+        b.notRun !== undefined
+          ? `<!-- not-run: ${b.notRun} -->\n`
+          : b.runWith
+            ? `<!-- run-with: ${JSON.stringify(b.runWith)} -->\n`
+            : '';
       const answer = b.answer?.varies ? `\n(answer varies at ${b.answer.varies.join(', ')})` : '';
-      return { value: `${marker}\`\`\`${b.lang}\n${PROSE_BLOCKS.has(b.lang) ? '(prose)' : b.body}${answer}`, line: b.line };
+      return {
+        value: `${marker}\`\`\`${b.lang}\n${PROSE_BLOCKS.has(b.lang) ? '(prose)' : b.body}${answer}`,
+        line: b.line,
+      };
     }),
     links: links(file).map((l) => ({ value: destination(file, l.target, docs, root), line: l.line })),
     headings: headings(file),
-    'code in tables': tables(file).map((t) => ({ value: [...t.rows.flat().join(' | ').matchAll(/`([^`]+)`/g)].map((m) => m[1]).join(' · '), line: 0 })),
+    'code in tables': tables(file).map((t) => ({
+      value: [
+        ...t.rows
+          .flat()
+          .join(' | ')
+          .matchAll(/`([^`]+)`/g),
+      ]
+        .map((m) => m[1])
+        .join(' · '),
+      line: 0,
+    })),
   };
 }
 
@@ -76,7 +99,10 @@ function checked(file: DocFile, docs: readonly DocFile[], root: string): Record<
 export function parityProblems(en: DocFile, ru: DocFile, docs: readonly DocFile[], root: string): string[] {
   const a = checked(en, docs, root);
   const b = checked(ru, docs, root);
-  const where = (file: DocFile, item: Item | undefined) => (item ? `${file.rel}${item.line ? `:${item.line}` : ''} has ${JSON.stringify(item.value)}` : `${file.rel} has nothing`);
+  const where = (file: DocFile, item: Item | undefined) =>
+    item
+      ? `${file.rel}${item.line ? `:${item.line}` : ''} has ${JSON.stringify(item.value)}`
+      : `${file.rel} has nothing`;
   const problems: string[] = [];
   for (const [kind, x] of Object.entries(a)) {
     const y = b[kind] ?? [];

@@ -8,7 +8,11 @@ import type { Stack } from '../../stack/stack';
 
 /** The case with one fault set back to its off value: the injection still succeeds, that fault alone is missing. */
 export function withoutFault(scenario: Scenario, key: string): Scenario {
-  return { ...scenario, title: `${scenario.title} without ${key}`, faults: { ...scenario.faults, [key]: DEFAULT_SETTINGS[key as SettingKey] } };
+  return {
+    ...scenario,
+    title: `${scenario.title} without ${key}`,
+    faults: { ...scenario.faults, [key]: DEFAULT_SETTINGS[key as SettingKey] },
+  };
 }
 
 /** Every (case, fault) pair: for each case, each key of its payload. */
@@ -40,8 +44,14 @@ export function describeAblations(getStack: () => Stack, memoryCapBytes: number)
           profile: PROFILES.fast,
         });
         journals.set(key(scenario.id, fault), journal);
-        const failed = journal.phases.find((p) => p.phase === 'detect')?.probes.filter((p) => !p.ok).map((p) => p.name) ?? [];
-        process.stdout.write(`      ablation: case ${scenario.id} without ${fault} (${journal.seconds.toFixed(0)} s): ${journal.verdict}; failed: ${failed.join('; ')}\n`);
+        const failed =
+          journal.phases
+            .find((p) => p.phase === 'detect')
+            ?.probes.filter((p) => !p.ok)
+            .map((p) => p.name) ?? [];
+        process.stdout.write(
+          `      ablation: case ${scenario.id} without ${fault} (${journal.seconds.toFixed(0)} s): ${journal.verdict}; failed: ${failed.join('; ')}\n`,
+        );
       }
     });
 
@@ -55,7 +65,10 @@ export function describeAblations(getStack: () => Stack, memoryCapBytes: number)
         expect(journal?.phases.find((p) => p.phase === 'inject')?.ok, 'injection accepted').to.equal(true);
         const detect = journal?.phases.find((p) => p.phase === 'detect');
         expect(own, `probes that prove ${fault}`).to.not.deep.equal([]);
-        expect(detect?.probes.filter((p) => own.includes(p.name) && p.ok).map((p) => p.name), 'own probes that passed anyway').to.deep.equal([]);
+        expect(
+          detect?.probes.filter((p) => own.includes(p.name) && p.ok).map((p) => p.name),
+          'own probes that passed anyway',
+        ).to.deep.equal([]);
         expect(journal?.phases.find((p) => p.phase === 'rollback')?.ok, 'rolled back').to.equal(true);
       });
     }

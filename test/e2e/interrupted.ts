@@ -39,10 +39,20 @@ export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () =>
       const api = new FaultsApi(stack.urls.api);
       const run = startScenarioCli(stack, reportsDir());
       try {
-        await pollUntil('the scenario to inject its latency', () => latencyOn(api), (on) => on, { timeoutMs: 90_000, intervalMs: 200 });
+        await pollUntil(
+          'the scenario to inject its latency',
+          () => latencyOn(api),
+          (on) => on,
+          { timeoutMs: 90_000, intervalMs: 200 },
+        );
         run.child.kill('SIGINT');
         // The second Ctrl-C once the first is being handled (signals sent together may merge into one).
-        await pollUntil('the runner to start its rollback', () => run.output.join(''), (out) => out.includes('interrupted: rolling back'), { intervalMs: 10 });
+        await pollUntil(
+          'the runner to start its rollback',
+          () => run.output.join(''),
+          (out) => out.includes('interrupted: rolling back'),
+          { intervalMs: 10 },
+        );
         run.child.kill('SIGINT');
         const code = await run.exited;
         expect(code, run.output.join('')).to.equal(1);
@@ -60,13 +70,26 @@ export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () =>
       const stack = getStack();
       const api = new FaultsApi(stack.urls.api);
       const run = startScenarioCli(stack, reportsDir());
-      await pollUntil('the scenario to inject its latency', () => latencyOn(api), (on) => on, { timeoutMs: 90_000, intervalMs: 200 });
+      await pollUntil(
+        'the scenario to inject its latency',
+        () => latencyOn(api),
+        (on) => on,
+        { timeoutMs: 90_000, intervalMs: 200 },
+      );
       const expiresAt = Date.parse((await api.state()).faults?.latency?.expires_at ?? '');
       run.child.kill('SIGKILL');
       await run.exited;
-      expect(expiresAt - Date.now(), 'expiry set by the runner, in ms from now').to.be.within((expiry - 5) * 1000, expiry * 1000);
+      expect(expiresAt - Date.now(), 'expiry set by the runner, in ms from now').to.be.within(
+        (expiry - 5) * 1000,
+        expiry * 1000,
+      );
       expect(await latencyOn(api), 'still on right after the kill: no rollback ran').to.equal(true);
-      await pollUntil('the latency fault to expire by itself', () => latencyOn(api), (on) => !on, { timeoutMs: (expiry + 10) * 1000, intervalMs: 500 });
+      await pollUntil(
+        'the latency fault to expire by itself',
+        () => latencyOn(api),
+        (on) => !on,
+        { timeoutMs: (expiry + 10) * 1000, intervalMs: 500 },
+      );
       expect(Date.now()).to.be.at.least(expiresAt);
     });
   });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { dashboardQueries } from '../../config/grafana/queries';
+import { dashboardQueries } from '../../monitoring/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { CASES } from '../../scenarios/cases';
 import { q } from '../../scenarios/lib/queries';
@@ -14,7 +14,14 @@ import { describeAblations } from './ablation';
 import { describeInterruptedRuns } from './interrupted';
 
 /** Ports of the stacks this file starts (kept clear of `make up`'s defaults and of test/stack/). */
-const PORTS = { api: 18500, prometheus: 18590, alertmanager: 18593, postgres: 18532, postgresExporter: 18587, alertSink: 18599 };
+const PORTS = {
+  api: 18500,
+  prometheus: 18590,
+  alertmanager: 18593,
+  postgres: 18532,
+  postgresExporter: 18587,
+  alertSink: 18599,
+};
 
 /**
  * The default leak cap: at 20 MB/s the leak grows for about 26 s, long enough for FintechMemoryLeak
@@ -22,7 +29,12 @@ const PORTS = { api: 18500, prometheus: 18590, alertmanager: 18593, postgres: 18
  */
 const LEAK_CAP_MB = 512;
 
-function start(stateDir: string, apiEnv: Record<string, string>, offset = 0, profile: 'fast' | 'workshop' = 'fast'): Promise<Stack> {
+function start(
+  stateDir: string,
+  apiEnv: Record<string, string>,
+  offset = 0,
+  profile: 'fast' | 'workshop' = 'fast',
+): Promise<Stack> {
   const ports = Object.fromEntries(Object.entries(PORTS).map(([k, v]) => [k, v + offset])) as typeof PORTS;
   return startSourceStack(stateDir, ports, apiEnv, profile);
 }
@@ -55,7 +67,13 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [id, title] of [[1, 'latency'], [2, 'error rate'], [3, 'slow database'], [4, 'memory leak'], [5, 'combined chaos']] as const) {
+  for (const [id, title] of [
+    [1, 'latency'],
+    [2, 'error rate'],
+    [3, 'slow database'],
+    [4, 'memory leak'],
+    [5, 'combined chaos'],
+  ] as const) {
     it(`scenario ${id} (${title}) passes within 90 s`, () => {
       const j = journals.find((x) => x.scenario.id === id);
       expect(j, `scenario ${id} ran`).to.not.equal(undefined);
@@ -82,7 +100,13 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(res.status).to.equal(200);
     const received = (await res.json()) as { labels: { alertname: string } }[];
     const names = new Set(received.map((a) => a.labels.alertname));
-    for (const alert of ['FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseTransactions', 'FintechMemoryLeak', 'FintechChaosFaultActive']) {
+    for (const alert of [
+      'FintechHighLatencyP99',
+      'FintechHighErrorRatio',
+      'FintechSlowDatabaseTransactions',
+      'FintechMemoryLeak',
+      'FintechChaosFaultActive',
+    ]) {
       expect([...names], alert).to.include(alert);
     }
   });
@@ -94,8 +118,13 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     const empty: string[] = [];
     for (const { dashboard, panel, expr } of queries) {
       const url = `${stack.urls.prometheus}/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${runStarted}&end=${end}&step=5`;
-      const body = (await (await fetch(url)).json()) as { status: string; error?: string; data?: { result: { values: [number, string][] }[] } };
-      const hasData = body.status === 'success' && (body.data?.result ?? []).some((s) => s.values.some(([, v]) => v !== 'NaN'));
+      const body = (await (await fetch(url)).json()) as {
+        status: string;
+        error?: string;
+        data?: { result: { values: [number, string][] }[] };
+      };
+      const hasData =
+        body.status === 'success' && (body.data?.result ?? []).some((s) => s.values.some(([, v]) => v !== 'NaN'));
       if (!hasData) empty.push(`${dashboard} / ${panel}: ${body.error ?? 'no data'} — ${expr}`);
     }
     expect(empty, 'panels without data').to.deep.equal([]);
@@ -104,7 +133,15 @@ describe('the workshop, end to end on the native stack (fast profile)', function
   it('aborts a run whose guard fails, and still rolls back', async () => {
     const guarded: Scenario = {
       ...CASES[1]!(PROFILES.fast, {}),
-      guards: [{ kind: 'metric', name: 'no latency fault', expr: q.faultActive('latency'), unit: 'count', tolerance: { kind: 'range', max: 0 } }],
+      guards: [
+        {
+          kind: 'metric',
+          name: 'no latency fault',
+          expr: q.faultActive('latency'),
+          unit: 'count',
+          tolerance: { kind: 'range', max: 0 },
+        },
+      ],
     };
     const journal = await runScenario(guarded, {
       apiUrl: stack.urls.api,
@@ -115,14 +152,19 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(journal.verdict).to.equal('fail');
     expect(journal.aborted).to.match(/^guard "no latency fault" failed/);
     expect(journal.phases.find((p) => p.phase === 'rollback')?.ok).to.equal(true);
-    const state = (await (await fetch(`${stack.urls.api}/api/failures`)).json()) as { current_config: { latency_ms: number } };
+    const state = (await (await fetch(`${stack.urls.api}/api/failures`)).json()) as {
+      current_config: { latency_ms: number };
+    };
     expect(state.current_config.latency_ms).to.equal(0);
   });
 
   describeAblations(() => stack, LEAK_CAP_MB * 1024 * 1024);
 
   // Last on the shared stack: the killed run leaves its fault on until it expires.
-  describeInterruptedRuns(() => stack, () => path.join(dir, 'reports-interrupted'));
+  describeInterruptedRuns(
+    () => stack,
+    () => path.join(dir, 'reports-interrupted'),
+  );
 
   describe('against an API whose fault injection is disabled', () => {
     let disabled: Stack;

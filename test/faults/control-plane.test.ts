@@ -49,16 +49,35 @@ describe('fault control plane', () => {
     it('lists every problem at once: unknown key, wrong type, out of range, bad status', async () => {
       const res = await t.request
         .post('/api/failures')
-        .send({ latency_ms: '2000', db_slow: 'yes', memory_leak_mb: -1, error_status: 404, cpu_burn_ms: 1e9, chaos_monkey: true })
+        .send({
+          latency_ms: '2000',
+          db_slow: 'yes',
+          memory_leak_mb: -1,
+          error_status: 404,
+          cpu_burn_ms: 1e9,
+          chaos_monkey: true,
+        })
         .expect(400);
       const paths = res.body.error.details.problems.map((p: { path: string }) => p.path);
-      expect(paths).to.have.members(['body.latency_ms', 'body.db_slow', 'body.memory_leak_mb', 'body.error_status', 'body.cpu_burn_ms', 'body.chaos_monkey']);
-      expect(Object.values((await current()).current_config).every((v) => v === 0 || v === false || v === 500)).to.equal(true);
+      expect(paths).to.have.members([
+        'body.latency_ms',
+        'body.db_slow',
+        'body.memory_leak_mb',
+        'body.error_status',
+        'body.cpu_burn_ms',
+        'body.chaos_monkey',
+      ]);
+      expect(
+        Object.values((await current()).current_config).every((v) => v === 0 || v === false || v === 500),
+      ).to.equal(true);
     });
 
     it('rejects a non-object body and route prefixes that are not paths', async () => {
       await t.request.post('/api/failures').set('Content-Type', 'application/json').send('[1]').expect(400);
-      const res = await t.request.post('/api/failures').send({ latency_ms: 10, routes: ['api/balance'] }).expect(400);
+      const res = await t.request
+        .post('/api/failures')
+        .send({ latency_ms: 10, routes: ['api/balance'] })
+        .expect(400);
       expect(res.body.error.details.problems[0].path).to.equal('body.routes.0');
     });
 
@@ -84,7 +103,9 @@ describe('fault control plane', () => {
     it('switches the faults of that request off by itself, leaving others on', async () => {
       await t.request.post('/api/failures').send({ error_rate: 1 }).expect(200);
       await t.request.post('/api/failures').send({ latency_ms: 10, duration_s: 1 }).expect(200);
-      const body = await pollUntil('latency to expire', current, (b) => b.current_config.latency_ms === 0, { timeoutMs: 5000 });
+      const body = await pollUntil('latency to expire', current, (b) => b.current_config.latency_ms === 0, {
+        timeoutMs: 5000,
+      });
       expect(body.current_config.error_rate).to.equal(1);
       const samples = parseExposition((await t.request.get('/metrics')).text);
       expect(sampleSum(samples, 'fintech_fault_changes_total', { action: 'expire' })).to.equal(1);
@@ -94,7 +115,10 @@ describe('fault control plane', () => {
 
   describe('changing a fault that expires', () => {
     it('keeps its expiry and routes when the new request leaves them out', async () => {
-      await t.request.post('/api/failures').send({ latency_ms: 10, duration_s: 60, routes: ['/api/balance'] }).expect(200);
+      await t.request
+        .post('/api/failures')
+        .send({ latency_ms: 10, duration_s: 60, routes: ['/api/balance'] })
+        .expect(200);
       const first = (await current()).faults.latency;
       await t.request.post('/api/failures').send({ latency_ms: 20 }).expect(200);
       const second = (await current()).faults.latency;

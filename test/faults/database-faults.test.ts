@@ -27,7 +27,12 @@ describe('database faults', () => {
       try {
         const sleeping = await pollUntil(
           'a pg_sleep from the API in pg_stat_activity',
-          async () => (await observer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active'")).rows[0].n,
+          async () =>
+            (
+              await observer.query(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active'",
+              )
+            ).rows[0].n,
           (n) => n >= 1,
           { timeoutMs: 3000, intervalMs: 50 },
         );
@@ -37,7 +42,9 @@ describe('database faults', () => {
       }
       expect((await pending).ms).to.be.at.least(600);
       const samples = await metrics();
-      expect(sampleSum(samples, 'fintech_db_query_duration_seconds_bucket', { operation: 'account_get', le: '0.5' })).to.equal(0);
+      expect(
+        sampleSum(samples, 'fintech_db_query_duration_seconds_bucket', { operation: 'account_get', le: '0.5' }),
+      ).to.equal(0);
       expect(sampleSum(samples, 'fintech_fault_affected_requests_total', { fault: 'db_slow' })).to.be.at.least(1);
     });
 
@@ -45,14 +52,19 @@ describe('database faults', () => {
       await t.request.post('/api/failures').send({ db_slow: true, db_latency_ms: 300 }).expect(200);
       const transfers = Promise.all(
         Array.from({ length: 16 }, (_, i) =>
-          t.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: `ACC-00${(i % 8) + 2}`, amount: 1 }),
+          t.request
+            .post('/api/transfers')
+            .send({ from_account: 'ACC-001', to_account: `ACC-00${(i % 8) + 2}`, amount: 1 }),
         ),
       );
       const peak = await pollUntil(
         'active transactions and waiting clients to rise',
         async () => {
           const s = await metrics();
-          return { active: sampleSum(s, 'fintech_active_transactions'), waiting: sampleSum(s, 'fintech_db_pool_connections', { state: 'waiting' }) };
+          return {
+            active: sampleSum(s, 'fintech_active_transactions'),
+            waiting: sampleSum(s, 'fintech_db_pool_connections', { state: 'waiting' }),
+          };
         },
         (v) => v.active >= 10 && v.waiting >= 1,
         { timeoutMs: 5000, intervalMs: 50 },
@@ -60,7 +72,10 @@ describe('database faults', () => {
       expect(peak.active).to.equal(10);
       // All of them lock ACC-001, so the last in line may exceed the pool wait and get a clean 503.
       const answers = await transfers;
-      expect(answers.every((r) => r.status === 201 || r.body.error?.code?.startsWith('DATABASE_')), JSON.stringify(answers.map((r) => r.status))).to.equal(true);
+      expect(
+        answers.every((r) => r.status === 201 || r.body.error?.code?.startsWith('DATABASE_')),
+        JSON.stringify(answers.map((r) => r.status)),
+      ).to.equal(true);
       expect(answers.filter((r) => r.status === 201).length).to.be.at.least(8);
       const audit = await auditLedger(t.config.DATABASE_URL);
       expect(audit).to.include({ unbalancedTransactions: 0, driftedAccounts: 0, negativeBalances: 0 });
@@ -82,7 +97,9 @@ describe('database faults', () => {
     it('fails database routes fast with 503 DATABASE_UNAVAILABLE and moves no money', async () => {
       const before = await auditLedger(t.config.DATABASE_URL);
       await t.request.post('/api/failures').send({ db_fail: true }).expect(200);
-      const { ms, value } = await timed(() => t.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 3 }));
+      const { ms, value } = await timed(() =>
+        t.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 3 }),
+      );
       expect(value.status).to.equal(503);
       expect(value.body.error).to.include({ code: 'DATABASE_UNAVAILABLE' });
       expect(value.body.error.details).to.deep.equal({ fault: 'db_fail', injected: true });
@@ -122,7 +139,11 @@ describe('database faults', () => {
       observer = new Client({ connectionString: pg.adminUrl });
       await observer.connect();
       await observer.query('CREATE EXTENSION pg_stat_statements');
-      dbid = (await observer.query('SELECT oid::int AS oid FROM pg_database WHERE datname = $1', [new URL(url).pathname.slice(1)])).rows[0].oid;
+      dbid = (
+        await observer.query('SELECT oid::int AS oid FROM pg_database WHERE datname = $1', [
+          new URL(url).pathname.slice(1),
+        ])
+      ).rows[0].oid;
     });
     after(async () => {
       await observer?.end();
@@ -135,13 +156,18 @@ describe('database faults', () => {
 
     /** Every statement the API's database has run so far, by normalised text, with its number of calls. */
     const statements = async (): Promise<Record<string, number>> => {
-      const rows = (await observer.query('SELECT query, calls::int AS calls FROM pg_stat_statements WHERE dbid = $1', [dbid])).rows;
+      const rows = (
+        await observer.query('SELECT query, calls::int AS calls FROM pg_stat_statements WHERE dbid = $1', [dbid])
+      ).rows;
       return Object.fromEntries(rows.map((r: { query: string; calls: number }) => [r.query, r.calls]));
     };
     /** The statements that ran (and how often) between two counts. */
     const ranBetween = (before: Record<string, number>, after: Record<string, number>) =>
-      Object.fromEntries(Object.entries(after).flatMap(([q, n]) => (n > (before[q] ?? 0) ? [[q, n - (before[q] ?? 0)]] : [])));
-    const transfer = () => app.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 3 });
+      Object.fromEntries(
+        Object.entries(after).flatMap(([q, n]) => (n > (before[q] ?? 0) ? [[q, n - (before[q] ?? 0)]] : [])),
+      );
+    const transfer = () =>
+      app.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 3 });
 
     it('sees the statements of a transfer without the fault (the count can move)', async () => {
       const before = await statements();
@@ -154,7 +180,10 @@ describe('database faults', () => {
       await app.request.post('/api/failures').send({ db_fail: true }).expect(200);
       const before = await statements();
       const res = await transfer().expect(503);
-      expect(res.body.error).to.deep.include({ code: 'DATABASE_UNAVAILABLE', details: { fault: 'db_fail', injected: true } });
+      expect(res.body.error).to.deep.include({
+        code: 'DATABASE_UNAVAILABLE',
+        details: { fault: 'db_fail', injected: true },
+      });
       expect(ranBetween(before, await statements())).to.deep.equal({});
     });
 

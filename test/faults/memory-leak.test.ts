@@ -10,7 +10,11 @@ const MB = 1024 * 1024;
 const scrape = async (baseUrl: string) => parseExposition(await (await fetch(`${baseUrl}/metrics`)).text());
 const leakedBytes = async (baseUrl: string) => sampleSum(await scrape(baseUrl), 'fintech_fault_leaked_bytes');
 const post = (baseUrl: string, path: string, body?: unknown) =>
-  fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 describe('memory_leak_mb', () => {
   // RSS is measured on a server process of its own: in the test runner, memory freed by earlier
@@ -19,7 +23,11 @@ describe('memory_leak_mb', () => {
     let s: ServerProcess;
     const rss = async () => sampleSum(await scrape(s.baseUrl), 'process_resident_memory_bytes');
     before(async () => {
-      s = await spawnServer({ DATABASE_URL: await freshDatabase(adminUrl()), LOG_LEVEL: 'warn', MEMORY_LEAK_CAP_MB: '200' });
+      s = await spawnServer({
+        DATABASE_URL: await freshDatabase(adminUrl()),
+        LOG_LEVEL: 'warn',
+        MEMORY_LEAK_CAP_MB: '200',
+      });
     });
     after(async () => s?.kill('SIGKILL'));
 
@@ -33,7 +41,9 @@ describe('memory_leak_mb', () => {
       const reset = (await (await post(s.baseUrl, '/api/reset')).json()) as { released_bytes: number };
       expect(reset.released_bytes).to.equal(120 * MB);
       expect(await leakedBytes(s.baseUrl)).to.equal(0);
-      const after = await pollUntil('RSS to fall by 100 MB after reset', rss, (r) => leaking - r >= 100 * MB, { timeoutMs: 10_000 });
+      const after = await pollUntil('RSS to fall by 100 MB after reset', rss, (r) => leaking - r >= 100 * MB, {
+        timeoutMs: 10_000,
+      });
       expect(leaking - after).to.be.at.least(100 * MB);
     });
   });

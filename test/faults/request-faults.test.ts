@@ -47,7 +47,10 @@ describe('request faults', () => {
     });
 
     it('narrows to the given route prefixes', async () => {
-      await t.request.post('/api/failures').send({ latency_ms: 400, routes: ['/api/transactions'] }).expect(200);
+      await t.request
+        .post('/api/failures')
+        .send({ latency_ms: 400, routes: ['/api/transactions'] })
+        .expect(200);
       expect((await timed(() => t.request.get('/api/balance').expect(200))).ms).to.be.below(400);
       expect((await timed(() => t.request.get('/api/transactions').expect(200))).ms).to.be.at.least(400);
     });
@@ -61,7 +64,9 @@ describe('request faults', () => {
       await t.request.get('/health').expect(503);
       const samples = await metrics();
       expect(sampleSum(samples, 'fintech_requests_total', { endpoint: '/api/balance', status: '503' })).to.equal(1);
-      expect(sampleSum(samples, 'fintech_request_latency_seconds_count', { endpoint: '/api/balance' })).to.be.at.least(1);
+      expect(sampleSum(samples, 'fintech_request_latency_seconds_count', { endpoint: '/api/balance' })).to.be.at.least(
+        1,
+      );
       expect(sampleSum(samples, 'fintech_errors_total', { code: 'FAULT_INJECTED', status: '503' })).to.equal(2);
       expect(sampleSum(samples, 'fintech_fault_affected_requests_total', { fault: 'error_rate' })).to.equal(2);
     });
@@ -82,7 +87,10 @@ describe('request faults', () => {
     it('leaves the money untouched when a transfer is failed by the fault', async () => {
       const before = (await t.request.get('/api/accounts/ACC-002')).body.balance_cents;
       await t.request.post('/api/failures').send({ error_rate: 100 }).expect(200);
-      await t.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 5 }).expect(500);
+      await t.request
+        .post('/api/transfers')
+        .send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 5 })
+        .expect(500);
       await t.request.post('/api/reset').expect(200);
       expect((await t.request.get('/api/accounts/ACC-002')).body.balance_cents).to.equal(before);
     });
@@ -99,7 +107,15 @@ describe('request faults', () => {
     it('blocks the whole event loop: /livez and the control plane wait for a burn on another route', async () => {
       const burnMs = 1000;
       const call = (path: string) => timed(() => fetch(`${s.baseUrl}${path}`).then((r) => r.status));
-      expect((await fetch(`${s.baseUrl}/api/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpu_burn_ms: burnMs, routes: ['/api/balance'] }) })).status).to.equal(200);
+      expect(
+        (
+          await fetch(`${s.baseUrl}/api/failures`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ cpu_burn_ms: burnMs, routes: ['/api/balance'] }),
+          })
+        ).status,
+      ).to.equal(200);
       let done = false;
       const burning = fetch(`${s.baseUrl}/api/balance`).then((r) => {
         done = true;
@@ -110,13 +126,18 @@ describe('request faults', () => {
       const slowest: Record<string, number> = { '/livez': 0, 'GET /api/failures': 0, '/metrics': 0 };
       while (!done) {
         const [livez, failures, metrics] = await Promise.all([call('/livez'), call('/api/failures'), call('/metrics')]);
-        for (const [key, r] of [['/livez', livez], ['GET /api/failures', failures], ['/metrics', metrics]] as const) {
+        for (const [key, r] of [
+          ['/livez', livez],
+          ['GET /api/failures', failures],
+          ['/metrics', metrics],
+        ] as const) {
           expect(r.value, key).to.equal(200);
           slowest[key] = Math.max(slowest[key] as number, r.ms);
         }
       }
       expect(await burning).to.equal(200);
-      for (const [key, ms] of Object.entries(slowest)) expect(ms, `${key} waited ${ms.toFixed(0)} ms`).to.be.at.least(burnMs * 0.8);
+      for (const [key, ms] of Object.entries(slowest))
+        expect(ms, `${key} waited ${ms.toFixed(0)} ms`).to.be.at.least(burnMs * 0.8);
       const samples = parseExposition(await (await fetch(`${s.baseUrl}/metrics`)).text());
       expect(sampleSum(samples, 'fintech_fault_affected_requests_total', { fault: 'cpu_burn' })).to.equal(1);
     });

@@ -12,7 +12,11 @@ describe('fault endpoint safety', () => {
     });
     after(async () => t?.stop());
 
-    for (const [method, path] of [['get', '/api/failures'], ['post', '/api/failures'], ['post', '/api/reset']] as const) {
+    for (const [method, path] of [
+      ['get', '/api/failures'],
+      ['post', '/api/failures'],
+      ['post', '/api/reset'],
+    ] as const) {
       it(`${method.toUpperCase()} ${path} answers 401 without a token and 403 with a wrong one`, async () => {
         const missing = await t.request[method](path).send({}).expect(401);
         expect(missing.body.error.code).to.equal('UNAUTHORIZED');
@@ -78,7 +82,10 @@ describe('fault endpoint safety', () => {
     after(async () => t?.stop());
 
     it('answers 413 for a body above BODY_LIMIT_KB and keeps the faults', async () => {
-      const res = await t.request.post('/api/failures').send({ latency_ms: 10, routes: Array(20).fill(`/${'a'.repeat(99)}`) }).expect(413);
+      const res = await t.request
+        .post('/api/failures')
+        .send({ latency_ms: 10, routes: Array(20).fill(`/${'a'.repeat(99)}`) })
+        .expect(413);
       expect(res.body.error.code).to.equal('PAYLOAD_TOO_LARGE');
       expect((await t.request.get('/api/failures')).body.current_config.latency_ms).to.equal(0);
     });

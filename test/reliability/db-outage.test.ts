@@ -43,10 +43,15 @@ describe('database outage and recovery under load (real server process, real Pos
   /** Fails at once, with the process's last words, if the server died. */
   const expectAlive = (when: string) => {
     if (s.child.exitCode !== null || s.child.signalCode !== null) {
-      throw new Error(`the server process died ${when} (exit ${s.child.exitCode ?? s.child.signalCode}):\n${s.stderr.join('').slice(0, 2_000)}`);
+      throw new Error(
+        `the server process died ${when} (exit ${s.child.exitCode ?? s.child.signalCode}):\n${s.stderr.join('').slice(0, 2_000)}`,
+      );
     }
   };
-  const probes: { healthz?: { status: number; body: { status?: string; checks?: { database?: { status?: string } } }; ms: number }; livez?: { status: number; ms: number } } = {};
+  const probes: {
+    healthz?: { status: number; body: { status?: string; checks?: { database?: { status?: string } } }; ms: number };
+    livez?: { status: number; ms: number };
+  } = {};
   let uptimeBefore = 0;
   let uptimeAfter = 0;
   let recoveryMs = 0;
@@ -55,7 +60,7 @@ describe('database outage and recovery under load (real server process, real Pos
   const call = async (path: string, init?: RequestInit): Promise<void> => {
     const at = phase;
     const started = performance.now();
-    let status = 0;
+    let status: number;
     let code: string | undefined;
     try {
       const res = await fetch(`${s.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
@@ -93,20 +98,34 @@ describe('database outage and recovery under load (real server process, real Pos
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       LOG_LEVEL: 'warn',
     });
-    await pollUntil('the schema and demo data', () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status), (st) => st === 200);
+    await pollUntil(
+      'the schema and demo data',
+      () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status),
+      (st) => st === 200,
+    );
     initial = await auditLedger(url);
     uptimeBefore = ((await (await fetch(`${s.baseUrl}/livez`)).json()) as { uptime_s: number }).uptime_s;
 
     const load = Array.from({ length: WORKERS }, (_, n) => worker(n));
     try {
-      await pollUntil('100 answered requests before the outage', () => during('up').filter((x) => x.status === 200).length, (n) => n >= 100, { timeoutMs: 20_000 });
+      await pollUntil(
+        '100 answered requests before the outage',
+        () => during('up').filter((x) => x.status === 200).length,
+        (n) => n >= 100,
+        { timeoutMs: 20_000 },
+      );
 
       phase = 'stopping';
       await pg.stop();
       phase = 'down';
-      await pollUntil('400 requests to database routes answered while PostgreSQL is down', () => databaseRoutesWhileDown().length, (n) => n >= 400, {
-        timeoutMs: 20_000,
-      }).finally(() => expectAlive('while PostgreSQL was down'));
+      await pollUntil(
+        '400 requests to database routes answered while PostgreSQL is down',
+        () => databaseRoutesWhileDown().length,
+        (n) => n >= 400,
+        {
+          timeoutMs: 20_000,
+        },
+      ).finally(() => expectAlive('while PostgreSQL was down'));
       const healthz = await timed(() => fetch(`${s.baseUrl}/healthz`));
       probes.healthz = { status: healthz.value.status, body: (await healthz.value.json()) as never, ms: healthz.ms };
       const livez = await timed(() => fetch(`${s.baseUrl}/livez`));
@@ -116,13 +135,23 @@ describe('database outage and recovery under load (real server process, real Pos
       await pg.start();
       const started = performance.now();
       phase = 'recovered';
-      await pollUntil('the first 200 from /api/balance after PostgreSQL is back', () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status), (st) => st === 200, {
-        timeoutMs: 20_000,
-        intervalMs: 20,
-      });
+      await pollUntil(
+        'the first 200 from /api/balance after PostgreSQL is back',
+        () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status),
+        (st) => st === 200,
+        {
+          timeoutMs: 20_000,
+          intervalMs: 20,
+        },
+      );
       recoveryMs = performance.now() - started;
       expectAlive('after PostgreSQL came back');
-      await pollUntil('100 answered requests after recovery', () => during('recovered').filter((x) => x.status === 200).length, (n) => n >= 100, { timeoutMs: 20_000 });
+      await pollUntil(
+        '100 answered requests after recovery',
+        () => during('recovered').filter((x) => x.status === 200).length,
+        (n) => n >= 100,
+        { timeoutMs: 20_000 },
+      );
     } finally {
       loadRunning = false;
       await Promise.all(load);
@@ -132,8 +161,20 @@ describe('database outage and recovery under load (real server process, real Pos
     const down = databaseRoutesWhileDown();
     const all = samples.filter((x) => x.path !== '/livez');
     console.log(`      requests: ${samples.length} (${down.length} to database routes while PostgreSQL was down)`);
-    console.log(`      latency while down: p50 ${percentile(down.map((x) => x.ms), 50).toFixed(0)} ms, p99 ${percentile(down.map((x) => x.ms), 99).toFixed(0)} ms, max ${Math.max(...down.map((x) => x.ms)).toFixed(0)} ms; max over the whole run ${Math.max(...all.map((x) => x.ms)).toFixed(0)} ms (bound ${MAX_LATENCY_MS} ms)`);
-    console.log(`      recovery: first 200 from /api/balance ${recoveryMs.toFixed(0)} ms after PostgreSQL started again`);
+    console.log(
+      `      latency while down: p50 ${percentile(
+        down.map((x) => x.ms),
+        50,
+      ).toFixed(0)} ms, p99 ${percentile(
+        down.map((x) => x.ms),
+        99,
+      ).toFixed(
+        0,
+      )} ms, max ${Math.max(...down.map((x) => x.ms)).toFixed(0)} ms; max over the whole run ${Math.max(...all.map((x) => x.ms)).toFixed(0)} ms (bound ${MAX_LATENCY_MS} ms)`,
+    );
+    console.log(
+      `      recovery: first 200 from /api/balance ${recoveryMs.toFixed(0)} ms after PostgreSQL started again`,
+    );
   });
 
   after(async () => {
@@ -166,7 +207,9 @@ describe('database outage and recovery under load (real server process, real Pos
   });
 
   it('answers only 200, 201 or a database 503 in every phase: no 500, no unhandled error', () => {
-    const odd = samples.filter((x) => ![200, 201].includes(x.status) && !(x.status === 503 && DATABASE_CODES.includes(x.code ?? '')));
+    const odd = samples.filter(
+      (x) => ![200, 201].includes(x.status) && !(x.status === 503 && DATABASE_CODES.includes(x.code ?? '')),
+    );
     expect(odd.map((x) => `${x.phase} ${x.path} ${x.status} ${x.code}`)).to.deep.equal([]);
     expect(s.logs().filter((l) => l.message === 'unhandled error')).to.deep.equal([]);
   });

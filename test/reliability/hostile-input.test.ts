@@ -15,7 +15,8 @@ async function snapshot(t: TestApp) {
   const c = new Client({ connectionString: t.config.DATABASE_URL });
   await c.connect();
   try {
-    const accounts = (await c.query('SELECT number, owner, currency, balance_cents FROM accounts ORDER BY number')).rows;
+    const accounts = (await c.query('SELECT number, owner, currency, balance_cents FROM accounts ORDER BY number'))
+      .rows;
     const ledger = await auditLedger(t.config.DATABASE_URL);
     const faults = (await t.request.get('/api/failures').set(AUTH).expect(200)).body;
     return { accounts, transactions: ledger.transactions, entries: ledger.entries, faults };
@@ -33,7 +34,11 @@ describe('hostile input', () => {
   before(async () => {
     t = await startApp({ CHAOS_TOKEN: TOKEN, BODY_LIMIT_KB: String(LIMIT_KB) });
     // An active fault that no hostile request can reach: a reset or an update slipping through would show.
-    await t.request.post('/api/failures').set(AUTH).send({ latency_ms: 5, routes: ['/api/never-called'] }).expect(200);
+    await t.request
+      .post('/api/failures')
+      .set(AUTH)
+      .send({ latency_ms: 5, routes: ['/api/never-called'] })
+      .expect(200);
     initial = await snapshot(t);
   });
   after(async () => {
@@ -51,7 +56,9 @@ describe('hostile input', () => {
         if (c.status) expect(res.status, where).to.equal(c.status);
         expect(res.headers['content-type'], where).to.match(/^application\/json/);
         const body = JSON.parse(res.text) as { error?: { code?: unknown; message?: unknown; request_id?: unknown } };
-        expect(body.error?.code, where).to.be.a('string').and.match(/^[A-Z_]+$/);
+        expect(body.error?.code, where)
+          .to.be.a('string')
+          .and.match(/^[A-Z_]+$/);
         expect(body.error?.message, where).to.be.a('string');
         expect(body.error?.request_id, where).to.be.a('string');
         if (c.code) expect(body.error?.code, where).to.equal(c.code);
@@ -75,10 +82,18 @@ describe('hostile input', () => {
       });
 
     for (const [name, bytes, status] of [
-      ['a header block above 16 KB', `GET /api/balance HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      [
+        'a header block above 16 KB',
+        `GET /api/balance HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+      ],
       ['a malformed request line', 'GET /api/balance HTTP/9.9 junk\r\n\r\n', 400],
       ['a header with a NUL byte', 'GET /api/balance HTTP/1.1\r\nHost: x\r\nX-A: a\u0000b\r\n\r\n', 400],
-      ['both Content-Length and chunked', 'POST /api/transfers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+      [
+        'both Content-Length and chunked',
+        'POST /api/transfers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+      ],
     ] as const) {
       it(`answers ${status} to ${name}, with no stack, and keeps serving`, async () => {
         tried += 1;
@@ -157,7 +172,11 @@ describe('hostile input', () => {
         expect(scanJson(text).inexactNumbers).to.deep.equal(paths);
       });
     }
-    for (const text of ['{"a":100.50,"b":-0,"c":0.01,"d":[1,2,{"e":999999999999.99}]}', '{"a":"1e3 in a string","b":"0.001"}', '{"e":true,"f":null}']) {
+    for (const text of [
+      '{"a":100.50,"b":-0,"c":0.01,"d":[1,2,{"e":999999999999.99}]}',
+      '{"a":"1e3 in a string","b":"0.001"}',
+      '{"e":true,"f":null}',
+    ]) {
       it(`finds none in ${text}`, () => {
         expect(scanJson(text).inexactNumbers).to.deep.equal([]);
       });

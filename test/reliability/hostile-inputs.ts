@@ -18,8 +18,21 @@ export interface HostileCase {
 }
 
 /** A POST case: JSON content type plus the route's headers, overridden by the case's own (undefined drops one). */
-function postCase(path: string, headers: Record<string, string>, name: string, body: string | Buffer, extra: Partial<HostileCase> = {}): HostileCase {
-  return { ...extra, name: `${path}: ${name}`, method: 'POST', path, body, headers: { ...JSON_TYPE, ...headers, ...extra.headers } };
+function postCase(
+  path: string,
+  headers: Record<string, string>,
+  name: string,
+  body: string | Buffer,
+  extra: Partial<HostileCase> = {},
+): HostileCase {
+  return {
+    ...extra,
+    name: `${path}: ${name}`,
+    method: 'POST',
+    path,
+    body,
+    headers: { ...JSON_TYPE, ...headers, ...extra.headers },
+  };
 }
 
 export interface RawResponse {
@@ -29,18 +42,28 @@ export interface RawResponse {
 }
 
 /** Sends one request over a fresh loopback connection and reads the whole answer. */
-export function sendRaw(baseUrl: string, c: Pick<HostileCase, 'method' | 'path' | 'headers' | 'body' | 'chunked'>): Promise<RawResponse> {
+export function sendRaw(
+  baseUrl: string,
+  c: Pick<HostileCase, 'method' | 'path' | 'headers' | 'body' | 'chunked'>,
+): Promise<RawResponse> {
   const url = new URL(baseUrl);
   const body = c.body === undefined ? undefined : Buffer.isBuffer(c.body) ? c.body : Buffer.from(c.body);
-  const headers = Object.fromEntries(Object.entries(c.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+  const headers = Object.fromEntries(
+    Object.entries(c.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   if (body && !c.chunked) headers['content-length'] = String(body.length);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method: c.method, path: c.path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: url.hostname, port: url.port, method: c.method, path: c.path, headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(15_000, () => req.destroy(new Error(`${c.method} ${c.path}: no answer within 15 s`)));
     req.on('error', reject);
     if (body && c.chunked) {
@@ -65,7 +88,8 @@ const oversized = (limitKb: number) => JSON.stringify({ pad: 'a'.repeat((limitKb
 
 /** Body problems every JSON route must reject before its handler runs (the reset route included). */
 function envelopeCases(path: string, headers: Record<string, string>, limitKb: number): HostileCase[] {
-  const post = (name: string, body: string | Buffer, extra: Partial<HostileCase> = {}) => postCase(path, headers, name, body, extra);
+  const post = (name: string, body: string | Buffer, extra: Partial<HostileCase> = {}) =>
+    postCase(path, headers, name, body, extra);
   const gzipBomb = gzipSync(Buffer.from(JSON.stringify({ pad: 'a'.repeat(8 * 1024 * 1024) })));
   return [
     post('truncated JSON', '{"amount": 1,', { status: 400, code: 'INVALID_JSON' }),
@@ -82,10 +106,23 @@ function envelopeCases(path: string, headers: Record<string, string>, limitKb: n
     post('binary garbage', Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x00, 0x22]), { status: 400 }),
     post('duplicate keys', '{"a":1,"a":2}', { status: 400, code: 'INVALID_JSON' }),
     post('duplicate keys nested', '{"x":{"a":1,"a":2}}', { status: 400, code: 'INVALID_JSON' }),
-    post('duplicate keys spelt differently (\\u escape)', '{"ab":1,"a\\u0062":2}', { status: 400, code: 'INVALID_JSON' }),
-    post('text/plain', '{}', { headers: { 'content-type': 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' }),
-    post('a form', 'amount=1&to_account=ACC-002', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 }),
-    post('multipart', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--', { headers: { 'content-type': 'multipart/form-data; boundary=x' }, status: 415 }),
+    post('duplicate keys spelt differently (\\u escape)', '{"ab":1,"a\\u0062":2}', {
+      status: 400,
+      code: 'INVALID_JSON',
+    }),
+    post('text/plain', '{}', {
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    }),
+    post('a form', 'amount=1&to_account=ACC-002', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      status: 415,
+    }),
+    post('multipart', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--', {
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      status: 415,
+    }),
     post('a JSON-like type', '{}', { headers: { 'content-type': 'application/jsonp' }, status: 415 }),
     post('no content type', '{}', { headers: { 'content-type': undefined }, status: 415 }),
     post('latin1 charset', '{}', { headers: { 'content-type': 'application/json; charset=latin1' }, status: 415 }),
@@ -93,14 +130,23 @@ function envelopeCases(path: string, headers: Record<string, string>, limitKb: n
     post('an unknown content encoding', '{}', { headers: { 'content-encoding': 'compress' }, status: 415 }),
     post('gzip that is not gzip', 'not gzip at all', { headers: { 'content-encoding': 'gzip' }, status: 400 }),
     post(`a body above ${limitKb} KB`, oversized(limitKb), { status: 413, code: 'PAYLOAD_TOO_LARGE' }),
-    post(`a chunked body above ${limitKb} KB`, oversized(limitKb), { chunked: true, status: 413, code: 'PAYLOAD_TOO_LARGE' }),
-    post('a gzip bomb (8 MB inflated)', gzipBomb, { headers: { 'content-encoding': 'gzip' }, status: 413, code: 'PAYLOAD_TOO_LARGE' }),
+    post(`a chunked body above ${limitKb} KB`, oversized(limitKb), {
+      chunked: true,
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    }),
+    post('a gzip bomb (8 MB inflated)', gzipBomb, {
+      headers: { 'content-encoding': 'gzip' },
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+    }),
   ];
 }
 
 /** Valid JSON whose shape is wrong for a route that reads a body (every such route except reset). */
 function shapeCases(path: string, headers: Record<string, string>, base: Record<string, unknown>): HostileCase[] {
-  const post = (name: string, body: string, extra: Partial<HostileCase> = {}) => postCase(path, headers, name, body, { status: 400, ...extra });
+  const post = (name: string, body: string, extra: Partial<HostileCase> = {}) =>
+    postCase(path, headers, name, body, { status: 400, ...extra });
   const baseMembers = Object.entries(base).map(([k, v]) => [k, JSON.stringify(v)] as [string, string]);
   const firstKey = Object.keys(base)[0] as string;
   return [
@@ -109,9 +155,13 @@ function shapeCases(path: string, headers: Record<string, string>, base: Record<
     post('an array of the valid body', `[${JSON.stringify(base)}]`, { code: 'VALIDATION_FAILED' }),
     post('an unknown key', members(...baseMembers, ['surprise', '1']), { code: 'VALIDATION_FAILED' }),
     post('a __proto__ key', members(...baseMembers, ['__proto__', '{"admin":true}']), { code: 'VALIDATION_FAILED' }),
-    post('a constructor key', members(...baseMembers, ['constructor', '{"prototype":{"admin":true}}']), { code: 'VALIDATION_FAILED' }),
+    post('a constructor key', members(...baseMembers, ['constructor', '{"prototype":{"admin":true}}']), {
+      code: 'VALIDATION_FAILED',
+    }),
     post('a prototype key', members(...baseMembers, ['prototype', '{}']), { code: 'VALIDATION_FAILED' }),
-    post(`a duplicate ${firstKey}`, members(...baseMembers, [firstKey, JSON.stringify(base[firstKey])]), { code: 'INVALID_JSON' }),
+    post(`a duplicate ${firstKey}`, members(...baseMembers, [firstKey, JSON.stringify(base[firstKey])]), {
+      code: 'INVALID_JSON',
+    }),
     post('5000 nested arrays', `${'['.repeat(5_000)}${']'.repeat(5_000)}`, { code: 'VALIDATION_FAILED' }),
     post('2000 nested objects', `${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}`, { code: 'VALIDATION_FAILED' }),
     post('an empty body', '', { code: 'VALIDATION_FAILED' }),
@@ -187,36 +237,82 @@ const LEGACY_TRANSFER = { amount: 1, to_account: 'ACC-002' };
 const ACCOUNT = { owner: 'Mallory', currency: 'USD', opening_balance: 0 };
 
 function transferCases(path: '/api/transfers' | '/api/transfer', base: Record<string, unknown>): HostileCase[] {
-  const post = (name: string, body: string, extra: Partial<HostileCase> = {}) => postCase(path, {}, name, body, { status: 400, ...extra });
-  const others = (key: string) => Object.entries(base).filter(([k]) => k !== key).map(([k, v]) => [k, JSON.stringify(v)] as [string, string]);
+  const post = (name: string, body: string, extra: Partial<HostileCase> = {}) =>
+    postCase(path, {}, name, body, { status: 400, ...extra });
+  const others = (key: string) =>
+    Object.entries(base)
+      .filter(([k]) => k !== key)
+      .map(([k, v]) => [k, JSON.stringify(v)] as [string, string]);
   const withMember = (key: string, raw: string) => members(...others(key), [key, raw]);
   return [
-    ...BAD_AMOUNTS.map(([label, raw]) => post(`amount ${label}`, withMember('amount', raw), { code: 'VALIDATION_FAILED' })),
-    ...BAD_ACCOUNTS.map(([label, value]) => post(`to_account ${label}`, withMember('to_account', JSON.stringify(value)), { code: 'VALIDATION_FAILED' })),
-    ...BAD_ACCOUNTS.slice(0, 4).map(([label, value]) => post(`from_account ${label}`, withMember('from_account', JSON.stringify(value)), { code: 'VALIDATION_FAILED' })),
+    ...BAD_AMOUNTS.map(([label, raw]) =>
+      post(`amount ${label}`, withMember('amount', raw), { code: 'VALIDATION_FAILED' }),
+    ),
+    ...BAD_ACCOUNTS.map(([label, value]) =>
+      post(`to_account ${label}`, withMember('to_account', JSON.stringify(value)), { code: 'VALIDATION_FAILED' }),
+    ),
+    ...BAD_ACCOUNTS.slice(0, 4).map(([label, value]) =>
+      post(`from_account ${label}`, withMember('from_account', JSON.stringify(value)), { code: 'VALIDATION_FAILED' }),
+    ),
     post('the same account on both sides', withMember('to_account', '"ACC-001"'), { code: 'VALIDATION_FAILED' }),
-    post('an account that does not exist', withMember('to_account', '"ACC-999"'), { status: 404, code: 'ACCOUNT_NOT_FOUND' }),
+    post('an account that does not exist', withMember('to_account', '"ACC-999"'), {
+      status: 404,
+      code: 'ACCOUNT_NOT_FOUND',
+    }),
     post('no amount', JSON.stringify({ ...base, amount: undefined }), { code: 'VALIDATION_FAILED' }),
     post('currency in lower case', withMember('currency', '"usd"'), { code: 'VALIDATION_FAILED' }),
     post('an unknown currency', withMember('currency', '"BTC"'), { code: 'VALIDATION_FAILED' }),
-    post('a currency that is not the accounts', withMember('currency', '"EUR"'), { status: 422, code: 'CURRENCY_MISMATCH' }),
-    post('a description with a NUL byte', withMember('description', JSON.stringify('lunch\u0000')), { code: 'VALIDATION_FAILED' }),
-    post('a description with a bell', withMember('description', JSON.stringify('\u0007')), { code: 'VALIDATION_FAILED' }),
-    post('a description of 141 characters', withMember('description', JSON.stringify('x'.repeat(141))), { code: 'VALIDATION_FAILED' }),
-    post('a description that is an object', withMember('description', '{"toString":"x"}'), { code: 'VALIDATION_FAILED' }),
-    post('an amount sent twice, the second one larger', members(...others('amount'), ['amount', '1'], ['amount', '1000000']), { code: 'INVALID_JSON' }),
-    post('an Idempotency-Key of 129 characters', JSON.stringify(base), { headers: { 'idempotency-key': 'k'.repeat(129) }, code: 'VALIDATION_FAILED' }),
-    post('an Idempotency-Key with spaces', JSON.stringify(base), { headers: { 'idempotency-key': 'two words' }, code: 'VALIDATION_FAILED' }),
-    post('an Idempotency-Key with SQL', JSON.stringify(base), { headers: { 'idempotency-key': "k'; DROP TABLE transactions;--" }, code: 'VALIDATION_FAILED' }),
-    post('an Idempotency-Key in latin1', JSON.stringify(base), { headers: { 'idempotency-key': 'cl\u00e9' }, code: 'VALIDATION_FAILED' }),
-    post('an empty Idempotency-Key', JSON.stringify(base), { headers: { 'idempotency-key': '' }, code: 'VALIDATION_FAILED' }),
+    post('a currency that is not the accounts', withMember('currency', '"EUR"'), {
+      status: 422,
+      code: 'CURRENCY_MISMATCH',
+    }),
+    post('a description with a NUL byte', withMember('description', JSON.stringify('lunch\u0000')), {
+      code: 'VALIDATION_FAILED',
+    }),
+    post('a description with a bell', withMember('description', JSON.stringify('\u0007')), {
+      code: 'VALIDATION_FAILED',
+    }),
+    post('a description of 141 characters', withMember('description', JSON.stringify('x'.repeat(141))), {
+      code: 'VALIDATION_FAILED',
+    }),
+    post('a description that is an object', withMember('description', '{"toString":"x"}'), {
+      code: 'VALIDATION_FAILED',
+    }),
+    post(
+      'an amount sent twice, the second one larger',
+      members(...others('amount'), ['amount', '1'], ['amount', '1000000']),
+      { code: 'INVALID_JSON' },
+    ),
+    post('an Idempotency-Key of 129 characters', JSON.stringify(base), {
+      headers: { 'idempotency-key': 'k'.repeat(129) },
+      code: 'VALIDATION_FAILED',
+    }),
+    post('an Idempotency-Key with spaces', JSON.stringify(base), {
+      headers: { 'idempotency-key': 'two words' },
+      code: 'VALIDATION_FAILED',
+    }),
+    post('an Idempotency-Key with SQL', JSON.stringify(base), {
+      headers: { 'idempotency-key': "k'; DROP TABLE transactions;--" },
+      code: 'VALIDATION_FAILED',
+    }),
+    post('an Idempotency-Key in latin1', JSON.stringify(base), {
+      headers: { 'idempotency-key': 'cl\u00e9' },
+      code: 'VALIDATION_FAILED',
+    }),
+    post('an empty Idempotency-Key', JSON.stringify(base), {
+      headers: { 'idempotency-key': '' },
+      code: 'VALIDATION_FAILED',
+    }),
   ];
 }
 
 function accountCases(): HostileCase[] {
   const path = '/api/accounts';
   const post = (name: string, body: Record<string, unknown> | string) =>
-    postCase(path, {}, name, typeof body === 'string' ? body : JSON.stringify(body), { status: 400, code: 'VALIDATION_FAILED' });
+    postCase(path, {}, name, typeof body === 'string' ? body : JSON.stringify(body), {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
   return [
     post('an empty owner', { ...ACCOUNT, owner: '' }),
     post('an owner of spaces', { ...ACCOUNT, owner: '   ' }),
@@ -243,7 +339,8 @@ function accountCases(): HostileCase[] {
 
 function faultCases(auth: Record<string, string>): HostileCase[] {
   const path = '/api/failures';
-  const post = (name: string, body: string) => postCase(path, auth, name, body, { status: 400, code: 'VALIDATION_FAILED' });
+  const post = (name: string, body: string) =>
+    postCase(path, auth, name, body, { status: 400, code: 'VALIDATION_FAILED' });
   const bad: [string, string][] = [
     ['error_rate above 100', '{"error_rate":101}'],
     ['a negative error_rate', '{"error_rate":-1}'],
@@ -286,7 +383,11 @@ function faultCases(auth: Record<string, string>): HostileCase[] {
 
 /** Authorization headers that must not open the control plane. */
 function authCases(token: string): HostileCase[] {
-  const routes: [string, string][] = [['GET', '/api/failures'], ['POST', '/api/failures'], ['POST', '/api/reset']];
+  const routes: [string, string][] = [
+    ['GET', '/api/failures'],
+    ['POST', '/api/failures'],
+    ['POST', '/api/reset'],
+  ];
   const variants: [string, Record<string, string>, number][] = [
     ['no Authorization', {}, 401],
     ['an empty bearer', { authorization: 'Bearer ' }, 401],
@@ -326,7 +427,12 @@ function authCases(token: string): HostileCase[] {
 }
 
 function pathCases(): HostileCase[] {
-  const get = (name: string, path: string, extra: Partial<HostileCase> = {}): HostileCase => ({ name, method: 'GET', path, ...extra });
+  const get = (name: string, path: string, extra: Partial<HostileCase> = {}): HostileCase => ({
+    name,
+    method: 'GET',
+    path,
+    ...extra,
+  });
   const accounts: [string, string, Partial<HostileCase>][] = [
     ['too short', 'ACC-1', { status: 400 }],
     ['lower case', 'acc-001', { status: 400 }],
@@ -358,11 +464,32 @@ function pathCases(): HostileCase[] {
     ['a uuid of full-width digits', enc('\uff10'.repeat(8)), { status: 400 }],
   ];
   const query = (path: string, qs: string[]) =>
-    qs.map((q) => get(`${path}?${q.length > 40 ? `${q.slice(0, 20)}... (${q.length} characters)` : q}`, `${path}?${q}`, { status: 400, code: 'VALIDATION_FAILED' }));
+    qs.map((q) =>
+      get(`${path}?${q.length > 40 ? `${q.slice(0, 20)}... (${q.length} characters)` : q}`, `${path}?${q}`, {
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      }),
+    );
   const pageQueries = [
-    'limit=0', 'limit=101', 'limit=-1', 'limit=abc', 'limit=1.5', 'limit=1e400', 'limit=99999999999999999999',
-    'limit=', 'limit=1&limit=2', 'limit[]=1', 'limit[a]=1', 'offset=-1', 'offset=1000001', 'offset=NaN',
-    'unknown=1', '__proto__=1', 'constructor=1', 'limit=%00', `limit=${'9'.repeat(5_000)}`,
+    'limit=0',
+    'limit=101',
+    'limit=-1',
+    'limit=abc',
+    'limit=1.5',
+    'limit=1e400',
+    'limit=99999999999999999999',
+    'limit=',
+    'limit=1&limit=2',
+    'limit[]=1',
+    'limit[a]=1',
+    'offset=-1',
+    'offset=1000001',
+    'offset=NaN',
+    'unknown=1',
+    '__proto__=1',
+    'constructor=1',
+    'limit=%00',
+    `limit=${'9'.repeat(5_000)}`,
   ];
   return [
     ...accounts.map(([name, p, extra]) => get(`/api/accounts/:number ${name}`, `/api/accounts/${p}`, extra)),
@@ -379,9 +506,23 @@ function pathCases(): HostileCase[] {
     get('a raw ../ traversal', '/api/../../etc/passwd', { status: 404 }),
     get('an encoded ../ traversal', '/%2e%2e/%2e%2e/etc/passwd', { status: 404 }),
     get('a NUL in an unknown path', '/api/%00', { status: 404 }),
-    { name: '/api/transfers', method: 'PUT', path: '/api/transfers', headers: JSON_TYPE, body: JSON.stringify(TRANSFER), status: 404 },
+    {
+      name: '/api/transfers',
+      method: 'PUT',
+      path: '/api/transfers',
+      headers: JSON_TYPE,
+      body: JSON.stringify(TRANSFER),
+      status: 404,
+    },
     { name: '/api/accounts/ACC-001', method: 'DELETE', path: '/api/accounts/ACC-001', status: 404 },
-    { name: '/api/failures', method: 'PATCH', path: '/api/failures', headers: JSON_TYPE, body: '{"error_rate":100}', status: 404 },
+    {
+      name: '/api/failures',
+      method: 'PATCH',
+      path: '/api/failures',
+      headers: JSON_TYPE,
+      body: '{"error_rate":100}',
+      status: 404,
+    },
   ];
 }
 
@@ -407,13 +548,38 @@ export function hostileCases(token: string, limitKb: number): HostileCase[] {
     ...authCases(token),
     ...pathCases(),
     // A GET carries no body, but one sent anyway is still parsed and bounded.
-    { name: '/api/failures: invalid JSON in a body', method: 'GET', path: '/api/failures', headers: { ...JSON_TYPE, ...auth }, body: '{"a":', status: 400, code: 'INVALID_JSON' },
-    { name: '/api/failures: an oversized body', method: 'GET', path: '/api/failures', headers: { ...JSON_TYPE, ...auth }, body: oversized(limitKb), status: 413 },
-    { name: '/api/accounts/ACC-001: invalid JSON in a body', method: 'GET', path: '/api/accounts/ACC-001', headers: JSON_TYPE, body: '{"a":', status: 400, code: 'INVALID_JSON' },
+    {
+      name: '/api/failures: invalid JSON in a body',
+      method: 'GET',
+      path: '/api/failures',
+      headers: { ...JSON_TYPE, ...auth },
+      body: '{"a":',
+      status: 400,
+      code: 'INVALID_JSON',
+    },
+    {
+      name: '/api/failures: an oversized body',
+      method: 'GET',
+      path: '/api/failures',
+      headers: { ...JSON_TYPE, ...auth },
+      body: oversized(limitKb),
+      status: 413,
+    },
+    {
+      name: '/api/accounts/ACC-001: invalid JSON in a body',
+      method: 'GET',
+      path: '/api/accounts/ACC-001',
+      headers: JSON_TYPE,
+      body: '{"a":',
+      status: 400,
+      code: 'INVALID_JSON',
+    },
   ];
 }
 
 /** Signs that a response carries a stack trace or a server-side path. */
-export const STACK_TRACE = /\n\s+at |\bat [\w$.<>]+ \(|\(?\/[\w./-]+\.(?:ts|js|cjs|mjs):\d+|node_modules|\bTypeError\b|\bRangeError\b|\bSyntaxError\b/;
+export const STACK_TRACE =
+  /\n\s+at |\bat [\w$.<>]+ \(|\(?\/[\w./-]+\.(?:ts|js|cjs|mjs):\d+|node_modules|\bTypeError\b|\bRangeError\b|\bSyntaxError\b/;
 /** Signs that a response carries SQL of the app or a PostgreSQL error text. */
-export const SQL_TEXT = /\b(?:FROM|INTO|UPDATE)\s+(?:accounts|transactions|ledger_entries)\b|syntax error at|relation "|violates .* constraint|duplicate key value|SQLSTATE|invalid input syntax/i;
+export const SQL_TEXT =
+  /\b(?:FROM|INTO|UPDATE)\s+(?:accounts|transactions|ledger_entries)\b|syntax error at|relation "|violates .* constraint|duplicate key value|SQLSTATE|invalid input syntax/i;

@@ -40,7 +40,11 @@ function leakTwice(env: NodeJS.ProcessEnv): number[] {
       }
       console.log(JSON.stringify(released));
     })();`;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 60_000 });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return JSON.parse(out.trim().split('\n').at(-1) as string) as number[];
 }
 
@@ -60,14 +64,22 @@ describe('RSS after a memory-leak reset', () => {
 
     it('the Dockerfile sets the same environment as the native stack', () => {
       const dockerfile = fs.readFileSync(path.join(projectRoot(), 'Dockerfile'), 'utf8');
-      for (const [key, value] of Object.entries(API_MALLOC_ENV)) expect(dockerfile).to.match(new RegExp(`^ENV ${key}=${value}$`, 'm'));
+      for (const [key, value] of Object.entries(API_MALLOC_ENV))
+        expect(dockerfile).to.match(new RegExp(`^ENV ${key}=${value}$`, 'm'));
     });
   });
 
   describe('case 4 twice in a row on one API (native stack, fast profile)', function () {
     this.timeout(10 * 60_000);
     /** Ports of this file only (18800-18899). */
-    const PORTS = { api: 18800, prometheus: 18890, alertmanager: 18893, postgres: 18832, postgresExporter: 18887, alertSink: 18899 };
+    const PORTS = {
+      api: 18800,
+      prometheus: 18890,
+      alertmanager: 18893,
+      postgres: 18832,
+      postgresExporter: 18887,
+      alertSink: 18899,
+    };
     const CAP_MB = 256;
     let dir: string;
     let stack: Stack;
@@ -78,12 +90,25 @@ describe('RSS after a memory-leak reset', () => {
       dir = suiteDir('fintech-memory-cycles-');
       stack = await startSourceStack(path.join(dir, 'stack'), PORTS, { MEMORY_LEAK_CAP_MB: String(CAP_MB) });
       const prometheus = new PrometheusClient(stack.urls.prometheus);
-      const options = { apiUrl: stack.urls.api, prometheusUrl: stack.urls.prometheus, alertmanagerUrl: stack.urls.alertmanager, profile: PROFILES.fast };
+      const options = {
+        apiUrl: stack.urls.api,
+        prometheusUrl: stack.urls.prometheus,
+        alertmanagerUrl: stack.urls.alertmanager,
+        profile: PROFILES.fast,
+      };
       for (let cycle = 0; cycle < 2; cycle++) {
-        const log = (line: string) => process.stdout.write(`      [cycle ${cycle + 1}] ${line.replaceAll('\n', '\n      ')}\n`);
-        journals.push(await runScenario(CASES[4]!(PROFILES.fast, { memoryCapBytes: CAP_MB * MB }), { ...options, log }));
+        const log = (line: string) =>
+          process.stdout.write(`      [cycle ${cycle + 1}] ${line.replaceAll('\n', '\n      ')}\n`);
+        journals.push(
+          await runScenario(CASES[4]!(PROFILES.fast, { memoryCapBytes: CAP_MB * MB }), { ...options, log }),
+        );
         const started = Date.now();
-        await pollUntil('FintechMemoryLeak no longer firing', () => prometheus.firingAlerts(), (firing) => !firing.includes('FintechMemoryLeak'), { timeoutMs: 90_000, intervalMs: 500 });
+        await pollUntil(
+          'FintechMemoryLeak no longer firing',
+          () => prometheus.firingAlerts(),
+          (firing) => !firing.includes('FintechMemoryLeak'),
+          { timeoutMs: 90_000, intervalMs: 500 },
+        );
         resolvedAfter.push((Date.now() - started) / 1000);
       }
     });

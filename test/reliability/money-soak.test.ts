@@ -7,7 +7,18 @@ import { auditLedger, type LedgerAudit } from '../support/ledger';
 import { parseExposition, sampleSum } from '../support/metrics';
 import { pollUntil } from '../support/poll';
 
-const USD = ['ACC-001', 'ACC-002', 'ACC-003', 'ACC-004', 'ACC-005', 'ACC-006', 'ACC-007', 'ACC-008', 'ACC-009', 'ACC-010'];
+const USD = [
+  'ACC-001',
+  'ACC-002',
+  'ACC-003',
+  'ACC-004',
+  'ACC-005',
+  'ACC-006',
+  'ACC-007',
+  'ACC-008',
+  'ACC-009',
+  'ACC-010',
+];
 const CLIENTS = 16;
 const SOAK_MS = 22_000;
 /** A client gives up on one attempt after this long and retries: the server may still complete it. */
@@ -24,7 +35,11 @@ const PHASES: { name: string; settings: Record<string, unknown> | 'reset'; ms: n
   { name: 'slow database (40 ms per query)', settings: { db_slow: true, db_latency_ms: 40 }, ms: 3_000 },
   { name: 'database down', settings: { db_fail: true }, ms: 2_500 },
   { name: 'reset', settings: 'reset', ms: 1_000 },
-  { name: '30% injected errors on a slow database', settings: { error_rate: 30, db_slow: true, db_latency_ms: 20 }, ms: 3_000 },
+  {
+    name: '30% injected errors on a slow database',
+    settings: { error_rate: 30, db_slow: true, db_latency_ms: 20 },
+    ms: 3_000,
+  },
   { name: 'reset', settings: 'reset', ms: 1_000 },
 ];
 
@@ -72,7 +87,13 @@ function bodyOf(op: Transfer): string {
 async function attempt(baseUrl: string, op: Transfer, tally: Tally): Promise<boolean> {
   op.attempts += 1;
   let res: Response;
-  let body: { transaction_id?: string; from_account?: string; to_account?: string; amount_cents?: number; error?: { code?: string } };
+  let body: {
+    transaction_id?: string;
+    from_account?: string;
+    to_account?: string;
+    amount_cents?: number;
+    error?: { code?: string };
+  };
   try {
     res = await fetch(`${baseUrl}${op.path}`, {
       method: 'POST',
@@ -192,9 +213,15 @@ describe('money under chaos (soak)', function () {
 
     const acknowledged = ops.filter((o) => o.outcome === 'acknowledged');
     const attempts = ops.reduce((n, o) => n + o.attempts, 0);
-    console.log(`      transfers attempted: ${ops.length} (${attempts} requests, ${attempts - ops.length} retries) by ${CLIENTS} clients in ${SOAK_MS / 1000} s`);
-    console.log(`      acknowledged: ${acknowledged.length} (${acknowledged.filter((o) => o.replayed).length} answered by an idempotent replay), rejected (4xx): ${ops.filter((o) => o.outcome === 'rejected').length}, settled after the soak: ${reconciled}`);
-    console.log(`      attempts lost to client timeouts: ${tally.timeouts}, network errors: ${tally.networkErrors}, server errors: ${JSON.stringify(tally.serverErrors)}`);
+    console.log(
+      `      transfers attempted: ${ops.length} (${attempts} requests, ${attempts - ops.length} retries) by ${CLIENTS} clients in ${SOAK_MS / 1000} s`,
+    );
+    console.log(
+      `      acknowledged: ${acknowledged.length} (${acknowledged.filter((o) => o.replayed).length} answered by an idempotent replay), rejected (4xx): ${ops.filter((o) => o.outcome === 'rejected').length}, settled after the soak: ${reconciled}`,
+    );
+    console.log(
+      `      attempts lost to client timeouts: ${tally.timeouts}, network errors: ${tally.networkErrors}, server errors: ${JSON.stringify(tally.serverErrors)}`,
+    );
     console.log(`      faults toggled: ${toggled.length} (${[...new Set(toggled)].join(', ')})`);
   });
   after(async () => t?.stop());
@@ -234,8 +261,15 @@ describe('money under chaos (soak)', function () {
       .filter((o) => o.outcome === 'acknowledged')
       .filter((o) => {
         const r = byKey.get(o.key);
-        return !r || r.id !== o.transactionId || r.from_account !== o.from || r.to_account !== o.to || Number(r.amount_cents) !== o.cents ||
-          Number(r.debit) !== -o.cents || Number(r.credit) !== o.cents;
+        return (
+          !r ||
+          r.id !== o.transactionId ||
+          r.from_account !== o.from ||
+          r.to_account !== o.to ||
+          Number(r.amount_cents) !== o.cents ||
+          Number(r.debit) !== -o.cents ||
+          Number(r.credit) !== o.cents
+        );
       });
     expect(wrong.map((o) => o.key)).to.deep.equal([]);
   });

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../../app/config';
 import { projectRoot } from '../../app/paths';
 import { adminUrl, startApp, type TestApp } from '../support/app';
-import { databaseUrl, freshDatabase } from '../support/postgres';
+import { freshDatabase } from '../support/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 import { hostileCases, sendRaw, SQL_TEXT, STACK_TRACE, type RawResponse } from './hostile-inputs';
 
@@ -35,7 +35,8 @@ function missingHeaders(res: RawResponse): string[] {
   const problems: string[] = [];
   for (const [name, expected] of Object.entries(SECURITY_HEADERS)) {
     const value = res.headers[name];
-    if (typeof value !== 'string' || (typeof expected === 'string' ? value !== expected : !expected.test(value))) problems.push(`${name}: ${String(value)}`);
+    if (typeof value !== 'string' || (typeof expected === 'string' ? value !== expected : !expected.test(value)))
+      problems.push(`${name}: ${String(value)}`);
   }
   if (res.headers['x-powered-by'] !== undefined) problems.push(`x-powered-by: ${String(res.headers['x-powered-by'])}`);
   return problems;
@@ -70,7 +71,12 @@ describe('security', function () {
       const own = new URL(url);
       own.username = role;
       own.password = password;
-      s = await spawnServer({ DATABASE_URL: own.toString(), CHAOS_TOKEN: TOKEN, BODY_LIMIT_KB: String(LIMIT_KB), LOG_LEVEL: 'debug' });
+      s = await spawnServer({
+        DATABASE_URL: own.toString(),
+        CHAOS_TOKEN: TOKEN,
+        BODY_LIMIT_KB: String(LIMIT_KB),
+        LOG_LEVEL: 'debug',
+      });
 
       const normal: [string, { method: string; path: string; headers?: Record<string, string>; body?: string }][] = [
         ['GET /', { method: 'GET', path: '/' }],
@@ -83,26 +89,49 @@ describe('security', function () {
         ['GET /api/balance', { method: 'GET', path: '/api/balance' }],
         ['GET /api/accounts', { method: 'GET', path: '/api/accounts' }],
         ['GET /api/transactions', { method: 'GET', path: '/api/transactions' }],
-        ['POST /api/transfers', { method: 'POST', path: '/api/transfers', headers: { 'content-type': 'application/json' }, body: '{"from_account":"ACC-002","to_account":"ACC-003","amount":1}' }],
+        [
+          'POST /api/transfers',
+          {
+            method: 'POST',
+            path: '/api/transfers',
+            headers: { 'content-type': 'application/json' },
+            body: '{"from_account":"ACC-002","to_account":"ACC-003","amount":1}',
+          },
+        ],
         ['OPTIONS /api/transfers', { method: 'OPTIONS', path: '/api/transfers' }],
         ['HEAD /api/balance', { method: 'HEAD', path: '/api/balance' }],
         ['GET /api/failures', { method: 'GET', path: '/api/failures', headers: auth }],
-        ['POST /api/failures db_fail', { method: 'POST', path: '/api/failures', headers: { ...auth, 'content-type': 'application/json' }, body: '{"db_fail":true}' }],
+        [
+          'POST /api/failures db_fail',
+          {
+            method: 'POST',
+            path: '/api/failures',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: '{"db_fail":true}',
+          },
+        ],
         ['GET /api/balance while db_fail', { method: 'GET', path: '/api/balance' }],
         ['POST /api/reset', { method: 'POST', path: '/api/reset', headers: auth }],
       ];
       for (const [name, c] of normal) answers.push({ name, res: await sendRaw(s.baseUrl, c) });
-      for (const c of hostileCases(TOKEN, LIMIT_KB)) answers.push({ name: `${c.method} ${c.name}`, res: await sendRaw(s.baseUrl, c) });
+      for (const c of hostileCases(TOKEN, LIMIT_KB))
+        answers.push({ name: `${c.method} ${c.name}`, res: await sendRaw(s.baseUrl, c) });
 
       // The same role with a wrong password: the failures it logs must not carry the password either.
       const wrong = new URL(own);
       wrong.password = wrongPassword;
       misconfigured = await spawnServer({ DATABASE_URL: wrong.toString(), CHAOS_TOKEN: TOKEN, LOG_LEVEL: 'debug' });
-      for (const p of ['/api/balance', '/healthz', '/health']) answers.push({ name: `misconfigured GET ${p}`, res: await sendRaw(misconfigured.baseUrl, { method: 'GET', path: p }) });
+      for (const p of ['/api/balance', '/healthz', '/health'])
+        answers.push({
+          name: `misconfigured GET ${p}`,
+          res: await sendRaw(misconfigured.baseUrl, { method: 'GET', path: p }),
+        });
 
       expect(await s.kill('SIGTERM')).to.equal(0);
       expect(await misconfigured.kill('SIGTERM')).to.equal(0);
-      console.log(`      responses checked: ${answers.length}; log lines checked: ${s.lines.length + misconfigured.lines.length}`);
+      console.log(
+        `      responses checked: ${answers.length}; log lines checked: ${s.lines.length + misconfigured.lines.length}`,
+      );
     });
     after(async () => {
       await s?.kill('SIGKILL');
@@ -131,13 +160,19 @@ describe('security', function () {
       const weak = answers.filter((a) => {
         const csp = String(a.res.headers['content-security-policy']);
         const scripts = /(?:^|;)script-src ([^;]*)/.exec(csp)?.[1] ?? '';
-        return scripts !== "'self'" || !/(?:^|;)frame-ancestors 'self'(?:;|$)/.test(csp) || !/(?:^|;)object-src 'none'(?:;|$)/.test(csp);
+        return (
+          scripts !== "'self'" ||
+          !/(?:^|;)frame-ancestors 'self'(?:;|$)/.test(csp) ||
+          !/(?:^|;)object-src 'none'(?:;|$)/.test(csp)
+        );
       });
       expect(weak.map((a) => `${a.name}: ${String(a.res.headers['content-security-policy'])}`)).to.deep.equal([]);
     });
 
     it('never puts a stack trace or SQL in a response body', () => {
-      const leaks = answers.filter((a) => STACK_TRACE.test(a.res.text) || SQL_TEXT.test(a.res.text)).map((a) => `${a.name}: ${a.res.text.slice(0, 200)}`);
+      const leaks = answers
+        .filter((a) => STACK_TRACE.test(a.res.text) || SQL_TEXT.test(a.res.text))
+        .map((a) => `${a.name}: ${a.res.text.slice(0, 200)}`);
       expect(leaks).to.deep.equal([]);
     });
 
@@ -167,12 +202,25 @@ describe('security', function () {
       expect(source).to.match(/timingSafeEqual\(digest\([^)]*\), expected\)/);
       expect(source).to.match(/const expected = token === undefined \? undefined : digest\(token\)/);
       // No other comparison of the presented token.
-      expect(source.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')).to.not.match(/match\[1\][^;]*[!=]==|[!=]==[^;]*match\[1\]|\.equals\(|localeCompare/);
+      expect(source.replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '')).to.not.match(
+        /match\[1\][^;]*[!=]==|[!=]==[^;]*match\[1\]|\.equals\(|localeCompare/,
+      );
     });
 
     it('answers 403 (never a 500 from unequal lengths) for tokens from 1 character to 8 KB', async () => {
-      for (const candidate of ['x', TOKEN.slice(0, 1), TOKEN.slice(0, -1), `${TOKEN}x`, TOKEN.toUpperCase(), ` ${TOKEN}`, 't'.repeat(8_192)]) {
-        const res = await t.request.post('/api/failures').set('Authorization', `Bearer ${candidate}`).send({ error_rate: 100 });
+      for (const candidate of [
+        'x',
+        TOKEN.slice(0, 1),
+        TOKEN.slice(0, -1),
+        `${TOKEN}x`,
+        TOKEN.toUpperCase(),
+        ` ${TOKEN}`,
+        't'.repeat(8_192),
+      ]) {
+        const res = await t.request
+          .post('/api/failures')
+          .set('Authorization', `Bearer ${candidate}`)
+          .send({ error_rate: 100 });
         expect(res.status, `${candidate.length} characters`).to.equal(403);
         expect(res.body.error.code).to.equal('FORBIDDEN');
       }
@@ -205,7 +253,8 @@ describe('security', function () {
     }
 
     it('a value it does not understand stops the server instead of leaving chaos on', () => {
-      for (const typo of ['flase', 'disabled-please', 'nope']) expect(() => loadConfig({ CHAOS_ENABLED: typo }), typo).to.throw(ConfigError, /CHAOS_ENABLED/);
+      for (const typo of ['flase', 'disabled-please', 'nope'])
+        expect(() => loadConfig({ CHAOS_ENABLED: typo }), typo).to.throw(ConfigError, /CHAOS_ENABLED/);
     });
 
     it('a CHAOS_TOKEN shorter than 16 characters stops the server instead of guarding the fault API weakly', () => {
@@ -216,21 +265,37 @@ describe('security', function () {
   describe('body limits', () => {
     let s: ServerProcess;
     before(async () => {
-      s = await spawnServer({ DATABASE_URL: await freshDatabase(adminUrl()), BODY_LIMIT_KB: String(LIMIT_KB), LOG_LEVEL: 'warn' });
+      s = await spawnServer({
+        DATABASE_URL: await freshDatabase(adminUrl()),
+        BODY_LIMIT_KB: String(LIMIT_KB),
+        LOG_LEVEL: 'warn',
+      });
     });
     after(async () => s?.kill('SIGKILL'));
 
-    const rss = async () => ((await (await fetch(`${s.baseUrl}/healthz`)).json()) as { checks: { memory: { rss_bytes: number } } }).checks.memory.rss_bytes;
+    const rss = async () =>
+      ((await (await fetch(`${s.baseUrl}/healthz`)).json()) as { checks: { memory: { rss_bytes: number } } }).checks
+        .memory.rss_bytes;
 
     /** Streams `total` bytes of an ever-growing JSON string to a body route; resolves with the status. */
     const stream = (total: number) =>
       new Promise<number>((resolve, reject) => {
         const url = new URL(s.baseUrl);
         const chunk = Buffer.alloc(256 * 1024, 0x20);
-        const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/api/transfers', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/api/transfers',
+            agent: false,
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', reject);
         let sent = 0;
         const pump = () => {
@@ -268,11 +333,19 @@ describe('security', function () {
     });
 
     const preflight = (t: TestApp, origin: string) =>
-      t.request.options('/api/transfers').set('Origin', origin).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type, authorization');
+      t.request
+        .options('/api/transfers')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'content-type, authorization');
 
     it('is closed by default: no CORS header on a preflight or a request from any origin', async () => {
       for (const origin of ['https://workshop.example', 'http://localhost:3000', 'null']) {
-        for (const res of [await preflight(closed, origin), await closed.request.get('/api/balance').set('Origin', origin), await closed.request.post('/api/reset').set('Origin', origin)]) {
+        for (const res of [
+          await preflight(closed, origin),
+          await closed.request.get('/api/balance').set('Origin', origin),
+          await closed.request.post('/api/reset').set('Origin', origin),
+        ]) {
           const cors = Object.keys(res.headers).filter((h) => h.startsWith('access-control-'));
           expect(cors, origin).to.deep.equal([]);
         }
@@ -293,7 +366,16 @@ describe('security', function () {
     });
 
     it('ignores origins that merely look like a listed one', async () => {
-      for (const origin of ['https://workshop.example.evil.com', 'https://evil.workshop.example', 'http://workshop.example', 'https://workshop.example:8443', 'HTTPS://WORKSHOP.EXAMPLE', 'null', '*', 'https://workshop.example, https://evil.example']) {
+      for (const origin of [
+        'https://workshop.example.evil.com',
+        'https://evil.workshop.example',
+        'http://workshop.example',
+        'https://workshop.example:8443',
+        'HTTPS://WORKSHOP.EXAMPLE',
+        'null',
+        '*',
+        'https://workshop.example, https://evil.example',
+      ]) {
         const pre = await preflight(open, origin);
         const res = await open.request.get('/api/balance').set('Origin', origin);
         expect(pre.headers['access-control-allow-origin'], origin).to.equal(undefined);
@@ -304,20 +386,37 @@ describe('security', function () {
 
   describe('dependencies', () => {
     const run = promisify(execFile);
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
 
     it('pins every production dependency to an exact version, and the installed tree matches the lockfile', async () => {
       const ranged = Object.entries(pkg.dependencies).filter(([, v]) => !/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(v));
       expect(ranged).to.deep.equal([]);
-      const { stdout } = await run('npm', ['ls', '--omit=dev', '--all', '--json'], { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 });
+      const { stdout } = await run('npm', ['ls', '--omit=dev', '--all', '--json'], {
+        cwd: ROOT,
+        maxBuffer: 32 * 1024 * 1024,
+      });
       const tree = JSON.parse(stdout) as { problems?: string[] };
       expect(tree.problems ?? []).to.deep.equal([]);
     });
 
     it('has no high or critical advisory (npm audit --omit=dev), or, where the audit endpoint cannot be reached, matches the reviewed list in docs/security.md', async () => {
-      let report: { metadata?: { vulnerabilities?: Record<string, number> }; message?: string; error?: { summary?: string } };
+      let report: {
+        metadata?: { vulnerabilities?: Record<string, number> };
+        message?: string;
+        error?: { summary?: string };
+      };
       try {
-        report = JSON.parse((await run('npm', ['audit', '--omit=dev', '--json'], { cwd: ROOT, timeout: 45_000, maxBuffer: 32 * 1024 * 1024 })).stdout);
+        report = JSON.parse(
+          (
+            await run('npm', ['audit', '--omit=dev', '--json'], {
+              cwd: ROOT,
+              timeout: 45_000,
+              maxBuffer: 32 * 1024 * 1024,
+            })
+          ).stdout,
+        );
       } catch (err) {
         // npm audit exits 1 when it finds something, and when it cannot reach the endpoint: read its JSON either way.
         const out = (err as { stdout?: string }).stdout ?? '';
@@ -330,11 +429,18 @@ describe('security', function () {
         return;
       }
       const why = (report.message ?? report.error?.summary ?? 'no report').split('\n')[0];
-      console.log(`      npm audit could not run here (${why}); checking the dependency list reviewed in docs/security.md instead`);
+      console.log(
+        `      npm audit could not run here (${why}); checking the dependency list reviewed in docs/security.md instead`,
+      );
       const doc = fs.readFileSync(path.join(ROOT, 'docs/security.md'), 'utf8');
       const section = doc.slice(doc.indexOf('## Dependency audit'));
-      const reviewed = Object.fromEntries([...section.matchAll(/^\| `([^`]+)` \| ([^ |]+) \|/gm)].map((m) => [m[1], m[2]]));
-      expect(reviewed, 'docs/security.md "Dependency audit" must list each production dependency at the version in package.json').to.deep.equal(pkg.dependencies);
+      const reviewed = Object.fromEntries(
+        [...section.matchAll(/^\| `([^`]+)` \| ([^ |]+) \|/gm)].map((m) => [m[1], m[2]]),
+      );
+      expect(
+        reviewed,
+        'docs/security.md "Dependency audit" must list each production dependency at the version in package.json',
+      ).to.deep.equal(pkg.dependencies);
     });
   });
 });

@@ -19,12 +19,28 @@ interface Outcome {
 }
 
 /** One request on its own connection (no keep-alive), so "refused" means the listener is closed. */
-function request(baseUrl: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Outcome> {
+function request(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   const url = new URL(baseUrl);
   const sentAt = performance.now();
   return new Promise((resolve) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, method, path, agent: false, headers: { ...headers, ...(body && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        agent: false,
+        headers: {
+          ...headers,
+          ...(body && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -37,11 +53,15 @@ function request(baseUrl: string, method: string, path: string, body?: string, h
           }
           resolve({ sentAt, doneAt: performance.now(), status: res.statusCode, code });
         });
-        res.on('error', (err: NodeJS.ErrnoException) => resolve({ sentAt, doneAt: performance.now(), error: err.code ?? err.message }));
+        res.on('error', (err: NodeJS.ErrnoException) =>
+          resolve({ sentAt, doneAt: performance.now(), error: err.code ?? err.message }),
+        );
       },
     );
     req.setTimeout(20_000, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ sentAt, doneAt: performance.now(), error: err.code ?? err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ sentAt, doneAt: performance.now(), error: err.code ?? err.message }),
+    );
     req.end(body);
   });
 }
@@ -96,14 +116,24 @@ describe('shutdown and limits (real server process)', function () {
       const url = await freshDatabase(adminUrl());
       database = new URL(url).pathname.slice(1);
       s = await spawnServer({ DATABASE_URL: url, SHUTDOWN_TIMEOUT_MS: '8000', DB_POOL_MAX: '10' });
-      const set = await request(s.baseUrl, 'POST', '/api/failures', JSON.stringify({ ...LATENCY, routes: ['/api/transfers'] }));
+      const set = await request(
+        s.baseUrl,
+        'POST',
+        '/api/failures',
+        JSON.stringify({ ...LATENCY, routes: ['/api/transfers'] }),
+      );
       expect(set.status).to.equal(200);
 
       let running = true;
       const worker = async (n: number) => {
         for (let i = 0; running; i += 1) {
           const [from, to] = (i + n) % 2 === 0 ? ['ACC-004', 'ACC-005'] : ['ACC-005', 'ACC-004'];
-          const outcome = await request(s.baseUrl, 'POST', '/api/transfers', JSON.stringify({ from_account: from, to_account: to, amount: '0.01' }));
+          const outcome = await request(
+            s.baseUrl,
+            'POST',
+            '/api/transfers',
+            JSON.stringify({ from_account: from, to_account: to, amount: '0.01' }),
+          );
           outcomes.push(outcome);
           // Once the listener is gone there is nothing left to measure for this worker.
           if (outcome.error === 'ECONNREFUSED') return;
@@ -114,7 +144,10 @@ describe('shutdown and limits (real server process)', function () {
         await pollUntil(
           `${WORKERS} requests in flight and three rounds already answered`,
           async () => ({
-            inFlight: sampleSum(parseExposition(await (await fetch(`${s.baseUrl}/metrics`)).text()), 'fintech_requests_in_progress'),
+            inFlight: sampleSum(
+              parseExposition(await (await fetch(`${s.baseUrl}/metrics`)).text()),
+              'fintech_requests_in_progress',
+            ),
             answered: outcomes.length,
           }),
           (v) => v.inFlight >= WORKERS && v.answered >= 3 * WORKERS,
@@ -148,7 +181,11 @@ describe('shutdown and limits (real server process)', function () {
     it('answers requests that arrive while draining with 503 SHUTTING_DOWN or refuses their connection: never a 500', () => {
       const late = outcomes.filter((o) => o.sentAt >= sigtermAt - ACCEPTED_MARGIN_MS);
       const allowed = late.filter(
-        (o) => o.status === 201 || (o.status === 503 && o.code === 'SHUTTING_DOWN') || o.error === 'ECONNREFUSED' || o.error === 'ECONNRESET',
+        (o) =>
+          o.status === 201 ||
+          (o.status === 503 && o.code === 'SHUTTING_DOWN') ||
+          o.error === 'ECONNREFUSED' ||
+          o.error === 'ECONNRESET',
       );
       expect(late.filter((o) => !allowed.includes(o)).map((o) => o.error ?? `${o.status} ${o.code}`)).to.deep.equal([]);
       expect(late.some((o) => o.error === 'ECONNREFUSED')).to.equal(true);
@@ -163,7 +200,12 @@ describe('shutdown and limits (real server process)', function () {
 
     it("closes its pool: PostgreSQL shows no 'fintech-api' connection left, and none was simply dropped", async () => {
       expect(connectionsUnderLoad).to.be.greaterThan(0);
-      const left = await pollUntil('the server backends of the API to end', () => apiConnections(database), (n) => n === 0, { timeoutMs: 5_000 });
+      const left = await pollUntil(
+        'the server backends of the API to end',
+        () => apiConnections(database),
+        (n) => n === 0,
+        { timeoutMs: 5_000 },
+      );
       expect(left).to.equal(0);
       // A process that exits without ending its pool also leaves no connection, but PostgreSQL counts
       // each of those sessions as abandoned (the client never said goodbye).
@@ -185,12 +227,20 @@ describe('shutdown and limits (real server process)', function () {
     let baselineRss = 0;
     let view: { leaked_bytes: number; cap_bytes: number; capped_requests: number } | undefined;
 
-    const healthzRss = async () => ((await (await fetch(`${s.baseUrl}/healthz`)).json()) as { checks: { memory: { rss_bytes: number } } }).checks.memory.rss_bytes;
+    const healthzRss = async () =>
+      ((await (await fetch(`${s.baseUrl}/healthz`)).json()) as { checks: { memory: { rss_bytes: number } } }).checks
+        .memory.rss_bytes;
 
     before(async () => {
-      s = await spawnServer({ DATABASE_URL: await freshDatabase(adminUrl()), MEMORY_LEAK_CAP_MB: String(CAP_MB), LOG_LEVEL: 'warn' });
+      s = await spawnServer({
+        DATABASE_URL: await freshDatabase(adminUrl()),
+        MEMORY_LEAK_CAP_MB: String(CAP_MB),
+        LOG_LEVEL: 'warn',
+      });
       // Warm the process up first, so the baseline includes what serving costs anyway.
-      await Promise.all(Array.from({ length: 200 }, () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.arrayBuffer())));
+      await Promise.all(
+        Array.from({ length: 200 }, () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.arrayBuffer())),
+      );
       baselineRss = Math.max(await healthzRss(), await healthzRss(), await healthzRss());
       const set = await request(s.baseUrl, 'POST', '/api/failures', JSON.stringify({ memory_leak_mb: LEAK_MB }));
       expect(set.status).to.equal(200);
@@ -208,7 +258,12 @@ describe('shutdown and limits (real server process)', function () {
       const sampler = async () => {
         while (!done) {
           rss.push(await healthzRss());
-          leaked.push(sampleSum(parseExposition(await (await fetch(`${s.baseUrl}/metrics`)).text()), 'fintech_fault_leaked_bytes'));
+          leaked.push(
+            sampleSum(
+              parseExposition(await (await fetch(`${s.baseUrl}/metrics`)).text()),
+              'fintech_fault_leaked_bytes',
+            ),
+          );
         }
       };
       const sampling = sampler();
@@ -216,7 +271,8 @@ describe('shutdown and limits (real server process)', function () {
       done = true;
       await sampling;
       rss.push(await healthzRss());
-      view = ((await (await fetch(`${s.baseUrl}/api/failures`)).json()) as { faults: { memory_leak: typeof view } }).faults.memory_leak;
+      view = ((await (await fetch(`${s.baseUrl}/api/failures`)).json()) as { faults: { memory_leak: typeof view } })
+        .faults.memory_leak;
       console.log(
         `      ${REQUESTS} requests by ${WORKERS} clients; RSS baseline ${(baselineRss / MB).toFixed(0)} MB, peak ${(Math.max(...rss) / MB).toFixed(0)} MB over ${rss.length} samples; leaked ${(view?.leaked_bytes ?? 0) / MB} MB (cap ${CAP_MB} MB), ${view?.capped_requests} requests capped`,
       );

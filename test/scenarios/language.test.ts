@@ -47,7 +47,13 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
     for (const factory of Object.values(CASES)) {
       for (const profile of Object.values(PROFILES)) {
         const s = factory(profile, { memoryCapBytes: 512 * 1048576 });
-        for (const text of [s.title, s.hypothesis, s.mainSignal.name, ...[...s.steadyState, ...s.expectations, ...s.recovery, ...s.guards].map((p) => p.name)]) texts.add(text);
+        for (const text of [
+          s.title,
+          s.hypothesis,
+          s.mainSignal.name,
+          ...[...s.steadyState, ...s.expectations, ...s.recovery, ...s.guards].map((p) => p.name),
+        ])
+          texts.add(text);
         for (const p of s.expectations) if (p.kind === 'alert') texts.add(`${p.alert} not firing`);
       }
     }
@@ -58,8 +64,14 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
 
   it('says what probes answered in Russian words, numbers and units unchanged', () => {
     for (const [english, russian] of [
-      ['firing, not yet in Alertmanager (held on 1 of 3 polls)', 'горит, в Alertmanager ещё нет (держалось 1 из 3 опросов подряд)'],
-      ['not (yet) firing: FintechHighErrorRatio, FintechHighLatencyP99', '(ещё) не горят: FintechHighErrorRatio, FintechHighLatencyP99'],
+      [
+        'firing, not yet in Alertmanager (held on 1 of 3 polls)',
+        'горит, в Alertmanager ещё нет (держалось 1 из 3 опросов подряд)',
+      ],
+      [
+        'not (yet) firing: FintechHighErrorRatio, FintechHighLatencyP99',
+        '(ещё) не горят: FintechHighErrorRatio, FintechHighLatencyP99',
+      ],
       ['no data (window not complete)', 'нет данных (окно ещё не закрылось)'],
       ['2.013 s over 30s', '2.013 s за 30s'],
       ['median 803 ms of 80 500 answers', 'медиана 803 ms по 80 ответам со статусом 500'],
@@ -73,29 +85,77 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
 
   describe('a report', () => {
     const journal: Journal = {
-      scenario: { id: 1, slug: 'latency', title: 'Latency', hypothesis: CASES[1]!(PROFILES.fast, {}).hypothesis, faults: { latency_ms: 2000 } },
+      scenario: {
+        id: 1,
+        slug: 'latency',
+        title: 'Latency',
+        hypothesis: CASES[1]!(PROFILES.fast, {}).hypothesis,
+        faults: { latency_ms: 2000 },
+      },
       profile: 'fast',
       startedAt: '2026-11-30T12:00:00.000Z',
       seconds: 61.4,
       verdict: 'fail',
       phases: [
-        { phase: 'steady-state', ok: true, startedAt: 3, seconds: 2.5, probes: [{ name: 'traffic flowing', ok: true, value: '48.70', expected: '>= 1', heldAt: 4.2 }, { name: 'FintechHighLatencyP99 not firing', ok: true, value: 'not firing', expected: 'not firing', heldAt: 4.2 }] },
-        { phase: 'detect', ok: false, startedAt: 6, seconds: 40, probes: [{ name: 'p99 latency at 2 s or more', ok: false, value: '1.874 s', expected: '2.000 s .. 2.500 s' }, { name: 'FintechHighLatencyP99 fires', ok: true, value: 'firing, in Alertmanager', expected: 'firing, in Alertmanager', heldAt: 31.5 }] },
+        {
+          phase: 'steady-state',
+          ok: true,
+          startedAt: 3,
+          seconds: 2.5,
+          probes: [
+            { name: 'traffic flowing', ok: true, value: '48.70', expected: '>= 1', heldAt: 4.2 },
+            {
+              name: 'FintechHighLatencyP99 not firing',
+              ok: true,
+              value: 'not firing',
+              expected: 'not firing',
+              heldAt: 4.2,
+            },
+          ],
+        },
+        {
+          phase: 'detect',
+          ok: false,
+          startedAt: 6,
+          seconds: 40,
+          probes: [
+            { name: 'p99 latency at 2 s or more', ok: false, value: '1.874 s', expected: '2.000 s .. 2.500 s' },
+            {
+              name: 'FintechHighLatencyP99 fires',
+              ok: true,
+              value: 'firing, in Alertmanager',
+              expected: 'firing, in Alertmanager',
+              heldAt: 31.5,
+            },
+          ],
+        },
       ],
       load: { requests: 3012, non2xx: 7, errors: 0, timeouts: 0, p99Ms: 2087 },
-      signal: { name: 'p99 latency', unit: 's', points: [{ t: 1, v: 0.02 }, { t: 30, v: 1.874 }], marks: [{ t: 6, label: 'i' }] },
+      signal: {
+        name: 'p99 latency',
+        unit: 's',
+        points: [
+          { t: 1, v: 0.02 },
+          { t: 30, v: 1.874 },
+        ],
+        marks: [{ t: 6, label: 'i' }],
+      },
     };
     const numbers = (text: string) => (text.match(/\d+(?:\.\d+)?/g) ?? []).sort();
 
     it('is English unless asked', () => {
       expect(markdown(journal)).to.equal(markdown(journal, en));
-      expect(markdown(journal)).to.include('| detect | **FAIL** | p99 latency at 2 s or more | 1.874 s | 2.000 s .. 2.500 s |');
+      expect(markdown(journal)).to.include(
+        '| detect | **FAIL** | p99 latency at 2 s or more | 1.874 s | 2.000 s .. 2.500 s |',
+      );
     });
 
     it('in Russian has the same probes, results and numbers, in Russian words', () => {
       const [english, russian] = [markdown(journal, en), markdown(journal, LANGUAGES.ru)];
       expect(numbers(russian)).to.deep.equal(numbers(english));
-      expect(russian).to.include('| обнаружение | **FAIL** | p99 задержки 2 с или больше | 1.874 s | 2.000 s .. 2.500 s |');
+      expect(russian).to.include(
+        '| обнаружение | **FAIL** | p99 задержки 2 с или больше | 1.874 s | 2.000 s .. 2.500 s |',
+      );
       expect(russian).to.include('| норма | PASS | FintechHighLatencyP99 не горит | не горит | не горит |');
       expect(russian).to.include('# Сценарий 1: Задержка');
       expect(russian).to.not.match(/\b(verdict|hypothesis|phase|probe|expected|requests|not firing)\b/);
@@ -113,12 +173,22 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
       const closed = 'http://127.0.0.1:1';
       const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scenarios/cli.ts', ...args], {
         cwd: projectRoot(),
-        env: { PATH: process.env.PATH, API_URL: closed, PROMETHEUS_URL: closed, ALERTMANAGER_URL: closed, REPORTS_DIR: reports, ...env },
+        env: {
+          PATH: process.env.PATH,
+          API_URL: closed,
+          PROMETHEUS_URL: closed,
+          ALERTMANAGER_URL: closed,
+          REPORTS_DIR: reports,
+          ...env,
+        },
       }).then(
         (r) => ({ code: 0, stdout: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       );
-      const report = fs.readdirSync(reports).filter((f) => f.endsWith('.md')).map((f) => fs.readFileSync(path.join(reports, f), 'utf8'));
+      const report = fs
+        .readdirSync(reports)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => fs.readFileSync(path.join(reports, f), 'utf8'));
       fs.rmSync(reports, { recursive: true, force: true });
       return { ...result, report: report.join('') };
     };
@@ -126,12 +196,21 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
     it('prints and reports in English by default, in Russian with --lang ru or WORKSHOP_LANG=ru', async () => {
       const english = await run(['1'], { LANG: 'C.UTF-8' });
       expect(english.code).to.equal(1);
-      expect(english.stdout).to.include('=== Scenario 1: Latency').and.include('preflight').and.include('✘ API: http://127.0.0.1:1/livez unreachable');
+      expect(english.stdout)
+        .to.include('=== Scenario 1: Latency')
+        .and.include('preflight')
+        .and.include('✘ API: http://127.0.0.1:1/livez unreachable');
       expect(english.report).to.include('# Scenario 1: Latency').and.include('| preflight | **FAIL** | API |');
-      for (const [args, env] of [[['1', '--lang', 'ru'], { LANG: 'C.UTF-8' }], [['1'], { WORKSHOP_LANG: 'ru' }]] as const) {
+      for (const [args, env] of [
+        [['1', '--lang', 'ru'], { LANG: 'C.UTF-8' }],
+        [['1'], { WORKSHOP_LANG: 'ru' }],
+      ] as const) {
         const russian = await run([...args], env);
         expect(russian.code).to.equal(1);
-        expect(russian.stdout).to.include('=== Сценарий 1: Задержка').and.include('предпроверка').and.include('✘ API: http://127.0.0.1:1/livez недоступен');
+        expect(russian.stdout)
+          .to.include('=== Сценарий 1: Задержка')
+          .and.include('предпроверка')
+          .and.include('✘ API: http://127.0.0.1:1/livez недоступен');
         expect(russian.report).to.include('# Сценарий 1: Задержка').and.include('| предпроверка | **FAIL** | API |');
       }
     });
@@ -142,4 +221,3 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
     });
   });
 });
-

@@ -31,7 +31,12 @@ describe('scenario verdicts (PhaseVerdicts)', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const level: HttpProbe = { kind: 'http', name: 'answers 200', path: '/', status: 200, maxMs: 2000 };
-  const latency = (minCount: number): ClientLatencyProbe => ({ kind: 'client-latency', name: 'clients wait 1000 ms', targetMs: 1000, minCount });
+  const latency = (minCount: number): ClientLatencyProbe => ({
+    kind: 'client-latency',
+    name: 'clients wait 1000 ms',
+    targetMs: 1000,
+    minCount,
+  });
   const answers = (ms: number[], at = Date.now() - 1000) => ms.map((x) => ({ at, status: 200, ms: x }));
   const open = () => ({ fromMs: Date.now() - 5000, closesAtMs: Date.now() - 1 });
 

@@ -30,7 +30,10 @@ describe('alert sink', () => {
 
   async function startSink(options: { maxAlerts?: number; maxBodyBytes?: number } = {}): Promise<void> {
     const store = new AlertStore(path.join(dir, 'alerts.jsonl'), options.maxAlerts);
-    server = createAlertSinkServer(store, options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes });
+    server = createAlertSinkServer(
+      store,
+      options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
@@ -47,7 +50,8 @@ describe('alert sink', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  const list = async (query = ''): Promise<ReceivedAlert[]> => (await fetch(`${base}/alerts${query}`)).json() as Promise<ReceivedAlert[]>;
+  const list = async (query = ''): Promise<ReceivedAlert[]> =>
+    (await fetch(`${base}/alerts${query}`)).json() as Promise<ReceivedAlert[]>;
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'alert-sink-'));
@@ -61,10 +65,17 @@ describe('alert sink', () => {
 
   describe('POST /alerts', () => {
     it('stores each alert of a webhook notification with its status, labels and annotations', async () => {
-      const res = await post(webhookPayload([{ status: 'firing', alertname: 'HighErrorRate' }, { status: 'resolved', alertname: 'DatabaseDown' }]));
+      const res = await post(
+        webhookPayload([
+          { status: 'firing', alertname: 'HighErrorRate' },
+          { status: 'resolved', alertname: 'DatabaseDown' },
+        ]),
+      );
       expect(res.status).to.equal(200);
       const alerts = await list();
-      expect(alerts.map((a) => [a.status, a.labels['alertname'], a.annotations['summary'], a.fingerprint, a.receiver])).to.deep.equal([
+      expect(
+        alerts.map((a) => [a.status, a.labels['alertname'], a.annotations['summary'], a.fingerprint, a.receiver]),
+      ).to.deep.equal([
         ['firing', 'HighErrorRate', 'HighErrorRate summary', 'fp0', 'workshop-sink'],
         ['resolved', 'DatabaseDown', 'DatabaseDown summary', 'fp1', 'workshop-sink'],
       ]);
@@ -79,7 +90,10 @@ describe('alert sink', () => {
     });
 
     it('rejects a payload whose alert has no valid status with 400 and stores none of its alerts', async () => {
-      const payload = webhookPayload([{ status: 'firing', alertname: 'A' }, { status: 'burning', alertname: 'B' }]);
+      const payload = webhookPayload([
+        { status: 'firing', alertname: 'A' },
+        { status: 'burning', alertname: 'B' },
+      ]);
       const res = await post(payload);
       expect(res.status).to.equal(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).to.contain('alerts[1].status');
@@ -101,7 +115,8 @@ describe('alert sink', () => {
     it('keeps only the newest alerts beyond its cap, in memory and in its file', async () => {
       await stopSink();
       await startSink({ maxAlerts: 3 });
-      for (const name of ['A1', 'A2', 'A3', 'A4', 'A5']) await post(webhookPayload([{ status: 'firing', alertname: name }]));
+      for (const name of ['A1', 'A2', 'A3', 'A4', 'A5'])
+        await post(webhookPayload([{ status: 'firing', alertname: name }]));
       expect((await list()).map((a) => a.labels['alertname'])).to.deep.equal(['A3', 'A4', 'A5']);
       const lines = fs.readFileSync(path.join(dir, 'alerts.jsonl'), 'utf8').trim().split('\n');
       expect(lines).to.have.length(3);
@@ -110,7 +125,12 @@ describe('alert sink', () => {
 
   describe('GET /alerts', () => {
     it('filters by status and by alertname', async () => {
-      await post(webhookPayload([{ status: 'firing', alertname: 'A' }, { status: 'firing', alertname: 'B' }]));
+      await post(
+        webhookPayload([
+          { status: 'firing', alertname: 'A' },
+          { status: 'firing', alertname: 'B' },
+        ]),
+      );
       await post(webhookPayload([{ status: 'resolved', alertname: 'A' }]));
       expect((await list('?status=firing')).map((a) => a.labels['alertname'])).to.deep.equal(['A', 'B']);
       expect((await list('?alertname=A')).map((a) => a.status)).to.deep.equal(['firing', 'resolved']);

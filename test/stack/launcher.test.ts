@@ -12,7 +12,14 @@ import { waitFor } from '../../stack/wait';
 import { ensureTools, run } from './helpers';
 
 /** Far from the defaults, so the tests run beside a developer's `make up`. */
-const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
+const PORTS: Ports = {
+  api: 19400,
+  prometheus: 19490,
+  alertmanager: 19493,
+  postgres: 19442,
+  postgresExporter: 19487,
+  alertSink: 19499,
+};
 /** The API from source, so the test needs no build. */
 const API_COMMAND = [process.execPath, '--import', 'tsx', 'app/server.ts'];
 
@@ -76,7 +83,9 @@ describe('native stack launcher', function () {
 
     it('reports every started component healthy', async () => {
       const statuses = await stack.status();
-      expect(statuses.map((s) => [s.name, s.healthy, s.reason])).to.deep.equal(COMPONENT_NAMES.map((c) => [c, true, undefined]));
+      expect(statuses.map((s) => [s.name, s.healthy, s.reason])).to.deep.equal(
+        COMPONENT_NAMES.map((c) => [c, true, undefined]),
+      );
     });
 
     it('serves the fintech database, with the schema the API applied', async () => {
@@ -96,7 +105,9 @@ describe('native stack launcher', function () {
       const res = await fetch(`${stack.urls.alertmanager}/api/v2/alerts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify([{ labels: { alertname: 'LauncherTest', severity: 'page' }, annotations: { summary: 'from the test' } }]),
+        body: JSON.stringify([
+          { labels: { alertname: 'LauncherTest', severity: 'page' }, annotations: { summary: 'from the test' } },
+        ]),
       });
       expect(res.status).to.equal(200);
       await waitFor(
@@ -110,7 +121,9 @@ describe('native stack launcher', function () {
     });
 
     it('answers `status` on the command line with exit code 0', () => {
-      const { status, output } = run(process.execPath, ['--import', 'tsx', 'stack/cli.ts', 'status'], undefined, { STACK_DIR: stateDir });
+      const { status, output } = run(process.execPath, ['--import', 'tsx', 'stack/cli.ts', 'status'], undefined, {
+        STACK_DIR: stateDir,
+      });
       expect(status, output).to.equal(0);
       expect(output).to.contain(`✔ prometheus`);
     });
@@ -123,8 +136,14 @@ describe('native stack launcher', function () {
     it('refuses ports that are in use, naming each', async () => {
       const otherDir = tempStateDir();
       try {
-        const err = await startStack({ stateDir: otherDir, ports: PORTS, components: ['postgres', 'prometheus'] }).catch((e: unknown) => e);
-        expect(String(err)).to.contain(`127.0.0.1:${PORTS.postgres} (postgres)`).and.contain(`127.0.0.1:${PORTS.prometheus} (prometheus)`);
+        const err = await startStack({
+          stateDir: otherDir,
+          ports: PORTS,
+          components: ['postgres', 'prometheus'],
+        }).catch((e: unknown) => e);
+        expect(String(err))
+          .to.contain(`127.0.0.1:${PORTS.postgres} (postgres)`)
+          .and.contain(`127.0.0.1:${PORTS.prometheus} (prometheus)`);
         expect(recordedProcesses(otherDir)).to.deep.equal([]);
       } finally {
         fs.rmSync(otherDir, { recursive: true, force: true });
@@ -142,7 +161,10 @@ describe('native stack launcher', function () {
 
         expect(records.filter((r) => stillRuns(r.pid, r.argv)).map((r) => r.name)).to.deep.equal([]);
         expect(stillRuns(postmaster, postmasterCmdline)).to.equal(false);
-        expect(fs.existsSync(path.join(stateDir, 'postgres', 'data', 'postmaster.pid')), 'postmaster.pid after a clean shutdown').to.equal(false);
+        expect(
+          fs.existsSync(path.join(stateDir, 'postgres', 'data', 'postmaster.pid')),
+          'postmaster.pid after a clean shutdown',
+        ).to.equal(false);
         for (const [name, port] of Object.entries(PORTS)) {
           expect(await isPortFree(port), `port ${port} of ${name}`).to.equal(true);
         }
@@ -174,7 +196,11 @@ describe('native stack launcher', function () {
       const postmaster = postmasterPid(stateDir);
       const postmasterCmdline = readCmdline(postmaster);
       process.kill(supervisor.pid, 'SIGKILL');
-      await waitFor('supervisor gone', async () => (stillRuns(supervisor.pid, supervisor.argv) ? 'running' : undefined), { timeoutMs: 5_000 });
+      await waitFor(
+        'supervisor gone',
+        () => Promise.resolve(stillRuns(supervisor.pid, supervisor.argv) ? 'running' : undefined),
+        { timeoutMs: 5_000 },
+      );
       expect(stillRuns(postmaster, postmasterCmdline), 'orphaned server').to.equal(true);
 
       await stopStack(stateDir);
@@ -207,7 +233,10 @@ describe('native stack launcher', function () {
         onProgress: (line) => progress.push(line),
       }).catch((e: unknown) => e);
       expect(String(err)).to.match(/api did not start: exited with code 3[\s\S]*cannot reach the database/);
-      expect(progress.some((line) => line.startsWith('✔ postgres')), progress.join('\n')).to.equal(true);
+      expect(
+        progress.some((line) => line.startsWith('✔ postgres')),
+        progress.join('\n'),
+      ).to.equal(true);
       expect(await isPortFree(19642), 'PostgreSQL port').to.equal(true);
       expect(recordedProcesses(stateDir)).to.deep.equal([]);
     });

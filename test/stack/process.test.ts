@@ -18,7 +18,7 @@ describe('stack processes', () => {
 
   /** Gone for good: a killed child stays a zombie until this (parent) process reaps it. */
   const gone = (pid: number): Promise<void> =>
-    waitFor(`pid ${pid} gone`, async () => (isAlive(pid) ? 'still alive' : undefined), { timeoutMs: 5_000 });
+    waitFor(`pid ${pid} gone`, () => Promise.resolve(isAlive(pid) ? 'still alive' : undefined), { timeoutMs: 5_000 });
 
   function start(script: string): ProcessRecord {
     const { record } = spawnDetached('test', [process.execPath, '-e', script], {
@@ -44,9 +44,13 @@ describe('stack processes', () => {
   it('starts a process that writes to its log and records its command', async () => {
     const record = start('console.log("hello from the child"); setInterval(() => {}, 1000)');
     expect(isRecordedProcessRunning(record)).to.equal(true);
-    await waitFor('child output', async () => (tailLog(record.log).includes('hello from the child') ? undefined : 'no output yet'), {
-      timeoutMs: 5_000,
-    });
+    await waitFor(
+      'child output',
+      () => Promise.resolve(tailLog(record.log).includes('hello from the child') ? undefined : 'no output yet'),
+      {
+        timeoutMs: 5_000,
+      },
+    );
   });
 
   it('stops a recorded process with SIGTERM', async () => {
@@ -57,7 +61,13 @@ describe('stack processes', () => {
 
   it('kills a process that ignores SIGTERM once the deadline passes', async () => {
     const record = start('process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)');
-    await waitFor('handler installed', async () => (tailLog(record.log).includes('ready') ? undefined : 'not yet'), { timeoutMs: 5_000 });
+    await waitFor(
+      'handler installed',
+      () => Promise.resolve(tailLog(record.log).includes('ready') ? undefined : 'not yet'),
+      {
+        timeoutMs: 5_000,
+      },
+    );
     expect(await stopRecordedProcess(record, { timeoutMs: 300 })).to.equal('killed');
     await gone(record.pid);
   });
@@ -78,17 +88,25 @@ describe('stack processes', () => {
 
   it('reports a process that is already gone as not running', async () => {
     const record = start('process.exit(0)');
-    await waitFor('child exit', async () => (isRecordedProcessRunning(record) ? 'running' : undefined), { timeoutMs: 5_000 });
+    await waitFor('child exit', () => Promise.resolve(isRecordedProcessRunning(record) ? 'running' : undefined), {
+      timeoutMs: 5_000,
+    });
     expect(await stopRecordedProcess(record)).to.equal('not running');
   });
 
   it('shows only the latest run of a log that several runs appended to', async () => {
     const first = start('console.log("first run")');
-    await waitFor('first run', async () => (isRecordedProcessRunning(first) ? 'running' : undefined), { timeoutMs: 5_000 });
-    const second = start('console.log("second run")');
-    await waitFor('second run', async () => (tailLog(second.log).includes('second run') ? undefined : 'no output yet'), {
+    await waitFor('first run', () => Promise.resolve(isRecordedProcessRunning(first) ? 'running' : undefined), {
       timeoutMs: 5_000,
     });
+    const second = start('console.log("second run")');
+    await waitFor(
+      'second run',
+      () => Promise.resolve(tailLog(second.log).includes('second run') ? undefined : 'no output yet'),
+      {
+        timeoutMs: 5_000,
+      },
+    );
     expect(tailLog(second.log)).to.deep.equal(['second run']);
   });
 });

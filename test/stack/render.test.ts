@@ -8,8 +8,15 @@ import { DEFAULT_PORTS, type Ports } from '../../stack/options';
 import { renderAlertmanagerConfig, renderPrometheusConfig, substitutePorts } from '../../stack/render';
 import { ensureTools, ROOT, run } from './helpers';
 
-const PORTS: Ports = { api: 19400, prometheus: 19490, alertmanager: 19493, postgres: 19442, postgresExporter: 19487, alertSink: 19499 };
-const ALERTMANAGER_CONFIG = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.yml');
+const PORTS: Ports = {
+  api: 19400,
+  prometheus: 19490,
+  alertmanager: 19493,
+  postgres: 19442,
+  postgresExporter: 19487,
+  alertSink: 19499,
+};
+const ALERTMANAGER_CONFIG = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.yml');
 const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123, apiUrl: 'http://127.0.0.1:19698' };
 
 interface PrometheusConfig {
@@ -57,27 +64,29 @@ describe('config rendering', () => {
 
   for (const [profile, file] of Object.entries(PROMETHEUS_CONFIGS)) {
     describe(`Prometheus config of the ${profile} profile (${file})`, () => {
-      const source = path.join(ROOT, 'config', 'prometheus', file);
+      const source = path.join(ROOT, 'monitoring', 'prometheus', file);
 
       it('points every scrape target and Alertmanager at the ports of this stack', () => {
         const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
         const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
         const ours = new Set(Object.values(PORTS).map((p) => `127.0.0.1:${p}`));
-        expect(targets).to.not.be.empty;
+        expect(targets).to.not.have.lengthOf(0);
         expect(targets.filter((t) => !ours.has(t))).to.deep.equal([]);
-        expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).to.deep.equal([`127.0.0.1:${PORTS.alertmanager}`]);
+        expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).to.deep.equal([
+          `127.0.0.1:${PORTS.alertmanager}`,
+        ]);
       });
 
       it('names every rule file by an absolute path that exists', () => {
         const config = YAML.parse(renderPrometheusConfig(source, PORTS)) as PrometheusConfig;
-        expect(config.rule_files).to.not.be.empty;
+        expect(config.rule_files).to.not.have.lengthOf(0);
         for (const rules of config.rule_files) {
           expect(path.isAbsolute(rules), rules).to.equal(true);
           expect(fs.existsSync(rules), rules).to.equal(true);
         }
       });
 
-      it('passes promtool check config from outside config/prometheus', () => {
+      it('passes promtool check config from outside monitoring/prometheus', () => {
         const rendered = path.join(dir, 'prometheus.yml');
         fs.writeFileSync(rendered, renderPrometheusConfig(source, PORTS));
         const { status, output } = run('promtool', ['check', 'config', rendered], dir);
@@ -90,7 +99,7 @@ describe('config rendering', () => {
     it('sends every webhook to the alert sink of this stack', () => {
       const config = YAML.parse(renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS)) as AlertmanagerConfig;
       const urls = config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url));
-      expect(urls).to.not.be.empty;
+      expect(urls).to.not.have.lengthOf(0);
       expect(new Set(urls)).to.deep.equal(new Set([`http://127.0.0.1:${PORTS.alertSink}/alerts`]));
     });
 
@@ -103,7 +112,10 @@ describe('config rendering', () => {
       const config = YAML.parse(renderAlertmanagerConfig(ALERTMANAGER_CONFIG, PORTS, TELEGRAM)) as AlertmanagerConfig;
       const withTelegram = config.receivers.filter((r) => r.telegram_configs);
       expect(withTelegram.map((r) => r.name)).to.deep.equal([config.receivers.at(-1)?.name]);
-      expect(withTelegram[0]?.telegram_configs?.[0]).to.include({ bot_token: TELEGRAM.botToken, chat_id: TELEGRAM.chatId });
+      expect(withTelegram[0]?.telegram_configs?.[0]).to.include({
+        bot_token: TELEGRAM.botToken,
+        chat_id: TELEGRAM.chatId,
+      });
     });
 
     for (const telegram of [undefined, TELEGRAM]) {
@@ -118,8 +130,12 @@ describe('config rendering', () => {
 
   describe("Compose's alertmanager-config service (stack/alertmanager-config.ts)", () => {
     const script = path.join(ROOT, 'stack', 'alertmanager-config.ts');
-    const source = path.join(ROOT, 'config', 'alertmanager', 'alertmanager.docker.yml');
-    const telegramEnv = { TELEGRAM_BOT_TOKEN: TELEGRAM.botToken, TELEGRAM_CHAT_ID: String(TELEGRAM.chatId), TELEGRAM_API_URL: TELEGRAM.apiUrl };
+    const source = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.docker.yml');
+    const telegramEnv = {
+      TELEGRAM_BOT_TOKEN: TELEGRAM.botToken,
+      TELEGRAM_CHAT_ID: String(TELEGRAM.chatId),
+      TELEGRAM_API_URL: TELEGRAM.apiUrl,
+    };
 
     it('renders the Compose config with Telegram from TELEGRAM_*, keeping the service addresses, and amtool accepts it', function () {
       this.timeout(60_000);
@@ -127,15 +143,23 @@ describe('config rendering', () => {
       const { status, output } = run(process.execPath, ['--import', 'tsx', script, source, out], ROOT, telegramEnv);
       expect(status, output).to.equal(0);
       const config = YAML.parse(fs.readFileSync(out, 'utf8')) as AlertmanagerConfig;
-      expect(config.receivers.at(-1)?.telegram_configs?.[0]).to.include({ chat_id: TELEGRAM.chatId, api_url: TELEGRAM.apiUrl });
-      expect(new Set(config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url)))).to.deep.equal(new Set(['http://alert-sink:9099/alerts']));
+      expect(config.receivers.at(-1)?.telegram_configs?.[0]).to.include({
+        chat_id: TELEGRAM.chatId,
+        api_url: TELEGRAM.apiUrl,
+      });
+      expect(new Set(config.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => w.url)))).to.deep.equal(
+        new Set(['http://alert-sink:9099/alerts']),
+      );
       expect(run('amtool', ['check-config', out], dir).status).to.equal(0);
     });
 
     it('refuses invalid Telegram settings, naming them, and writes nothing', function () {
       this.timeout(60_000);
       const out = path.join(dir, 'refused.yml');
-      const { status, output } = run(process.execPath, ['--import', 'tsx', script, source, out], ROOT, { ...telegramEnv, TELEGRAM_CHAT_ID: '@channel' });
+      const { status, output } = run(process.execPath, ['--import', 'tsx', script, source, out], ROOT, {
+        ...telegramEnv,
+        TELEGRAM_CHAT_ID: '@channel',
+      });
       expect(status).to.equal(1);
       expect(output).to.include('TELEGRAM_CHAT_ID=@channel');
       expect(fs.existsSync(out)).to.equal(false);

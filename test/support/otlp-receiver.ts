@@ -23,7 +23,18 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Exporte
     req.on('end', () => {
       if (req.url === '/v1/traces' && (req.headers['content-type'] ?? '').includes('json')) {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as {
-          resourceSpans: { scopeSpans: { scope: { name: string }; spans: { traceId: string; spanId: string; name: string; attributes?: { key: string; value: Record<string, unknown> }[]; events?: { name: string }[] }[] }[] }[];
+          resourceSpans: {
+            scopeSpans: {
+              scope: { name: string };
+              spans: {
+                traceId: string;
+                spanId: string;
+                name: string;
+                attributes?: { key: string; value: Record<string, unknown> }[];
+                events?: { name: string }[];
+              }[];
+            }[];
+          }[];
         };
         for (const rs of body.resourceSpans) {
           for (const ss of rs.scopeSpans) {

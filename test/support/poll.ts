@@ -22,7 +22,9 @@ export async function pollUntil<T>(
     }
     await sleep(options.intervalMs ?? 100);
   }
-  const seen = lastError ? `error ${String(lastError)}` : JSON.stringify(last);
+  const seen = lastError
+    ? `error ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`
+    : JSON.stringify(last);
   throw new Error(`timed out waiting for ${description}; last seen: ${seen}`);
 }
 

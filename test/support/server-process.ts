@@ -17,11 +17,21 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnServer(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  options: { waitReady?: boolean } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')], {
     cwd: projectRoot(),
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -57,9 +67,14 @@ export async function spawnServer(env: Record<string, string>, options: { waitRe
     },
   };
   if (options.waitReady !== false) {
-    await pollUntil(`the server on ${baseUrl} to answer /livez`, () => fetch(`${baseUrl}/livez`).then((r) => r.status), (s) => s === 200, {
-      timeoutMs: 20_000,
-    }).catch(async (err) => {
+    await pollUntil(
+      `the server on ${baseUrl} to answer /livez`,
+      () => fetch(`${baseUrl}/livez`).then((r) => r.status),
+      (s) => s === 200,
+      {
+        timeoutMs: 20_000,
+      },
+    ).catch(async (err) => {
       await proc.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\nstderr: ${stderr.join('')}\nstdout: ${lines.slice(-10).join('\n')}`);
     });

@@ -40,14 +40,16 @@ const TEXTS: Record<string, string> = {
   'share of HTTP 500 answers at the injected 30%': 'доля ответов HTTP 500 на внесённых 30%',
   'share of HTTP 500 answers at the injected 10%': 'доля ответов HTTP 500 на внесённых 10%',
   'active transactions': 'открытые транзакции',
-  'PostgreSQL shows sessions sleeping in PgSleep (average over the fault window)': 'PostgreSQL показывает сессии, спящие в PgSleep (среднее за окно сбоя)',
+  'PostgreSQL shows sessions sleeping in PgSleep (average over the fault window)':
+    'PostgreSQL показывает сессии, спящие в PgSleep (среднее за окно сбоя)',
   'balance read median in the (1, 1.05] s bucket': 'медиана чтения баланса в бакете (1, 1.05] с',
   'more than 10 transactions in flight': 'больше 10 транзакций в обработке',
   '/livez stays fast': '/livez остаётся быстрым',
   'database query p95 back under 100 ms': 'p95 запросов к базе снова меньше 100 мс',
   'transactions no longer piling up': 'транзакции больше не копятся',
   'resident memory': 'резидентная память',
-  'RSS grows at the rate the load implies (observed / implied)': 'RSS растёт с темпом, который следует из нагрузки (наблюдаемый / ожидаемый)',
+  'RSS grows at the rate the load implies (observed / implied)':
+    'RSS растёт с темпом, который следует из нагрузки (наблюдаемый / ожидаемый)',
   'the leak reaches its cap and stops there': 'утечка доходит до лимита и на нём останавливается',
   'leaked bytes released': 'утёкшие байты освобождены',
   'RSS fell by at least half the cap': 'RSS упал как минимум на половину лимита',
@@ -87,18 +89,32 @@ const VALUE_WORDS: [RegExp, string][] = [
 
 /** The exact translation of a text, else the first pattern that matches it, else the text itself. */
 const translate = (text: string, exact: Record<string, string>, patterns: [RegExp, string][]): string =>
-  exact[text] ?? patterns.reduce<string | undefined>((found, [re, to]) => found ?? (re.test(text) ? text.replace(re, to) : undefined), undefined) ?? text;
+  exact[text] ??
+  patterns.reduce<string | undefined>(
+    (found, [re, to]) => found ?? (re.test(text) ? text.replace(re, to) : undefined),
+    undefined,
+  ) ??
+  text;
 
 /** Every sentence the scenario runner prints or writes into a report, in Russian (`--lang ru`). */
 export const ru: Messages = {
-  phases: { preflight: 'предпроверка', 'steady-state': 'норма', inject: 'инъекция', detect: 'обнаружение', rollback: 'откат', recovery: 'восстановление' },
+  phases: {
+    preflight: 'предпроверка',
+    'steady-state': 'норма',
+    inject: 'инъекция',
+    detect: 'обнаружение',
+    rollback: 'откат',
+    recovery: 'восстановление',
+  },
   text: (english) => translate(english, TEXTS, ALERT_PATTERNS),
   value: (english) => VALUE_WORDS.reduce((text, [re, to]) => text.replace(re, to).trimEnd(), english),
 
   expected: (value, expected) => `${value} (ожидалось ${expected})`,
   signalLine: (signal, value, held, total) => `${signal}: ${value}; выполнено ${held}/${total}`,
-  load: (connections, rate, baselineSeconds) => `нагрузка: ${connections} соединений${rate ? `, ${rate} запросов/с` : ''}; базовая линия ${baselineSeconds} с`,
-  injected: (faults, status, expirySeconds) => `${faults}${expirySeconds ? ` (истекает через ${expirySeconds} с)` : ''} -> HTTP ${status}`,
+  load: (connections, rate, baselineSeconds) =>
+    `нагрузка: ${connections} соединений${rate ? `, ${rate} запросов/с` : ''}; базовая линия ${baselineSeconds} с`,
+  injected: (faults, status, expirySeconds) =>
+    `${faults}${expirySeconds ? ` (истекает через ${expirySeconds} с)` : ''} -> HTTP ${status}`,
   holding: (seconds) => `держим сбой ещё ${seconds} с для дашбордов`,
   interrupted: 'прервано: откатываем',
   aborted: (reason) => `прервано: ${reason}`,
@@ -111,10 +127,12 @@ export const ru: Messages = {
   outcome: (id, title, verdict, seconds) => `Сценарий ${id}: ${title} — ${verdict} за ${seconds} с`,
   columns: ['фаза', 'итог', 'проба', 'значение', 'ожидалось', 'когда'],
   chartCaption: (signal) => `${signal} за весь прогон (i = сбой внесён, r = откат):`,
-  loadTotals: (requests, non2xx, errors, p99Ms) => `нагрузка: ${requests} запросов, не 2xx: ${non2xx}, ошибок: ${errors}, p99 ${p99Ms} мс`,
+  loadTotals: (requests, non2xx, errors, p99Ms) =>
+    `нагрузка: ${requests} запросов, не 2xx: ${non2xx}, ошибок: ${errors}, p99 ${p99Ms} мс`,
   report: {
     title: (id, title) => `# Сценарий ${id}: ${title}`,
-    verdict: (verdict, seconds, profile, startedAt) => `вердикт: **${verdict}** за ${seconds} с (профиль ${profile}, старт ${startedAt})`,
+    verdict: (verdict, seconds, profile, startedAt) =>
+      `вердикт: **${verdict}** за ${seconds} с (профиль ${profile}, старт ${startedAt})`,
     hypothesis: 'гипотеза',
     faults: 'сбои',
     aborted: 'прервано',
