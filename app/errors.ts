@@ -29,6 +29,10 @@ export const ERRORS = {
     message: 'No database connection became free in time: the database is slow, overloaded or not answering.',
   },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down.' },
+  FAULT_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The shared fault store (PostgreSQL) is unreachable: nothing was changed; try again shortly.',
+  },
   INTERNAL: { status: 500, message: 'Internal server error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

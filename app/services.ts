@@ -8,7 +8,9 @@ import { Database } from './db/database';
 import { createPool } from './db/pool';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics';
-import { FaultRegistry } from './faults/registry';
+import { FaultRegistry, initialFaultState } from './faults/registry';
+import { InMemoryFaultStore, type FaultStore } from './faults/store';
+import { PostgresFaultStore } from './faults/postgres-store';
 import { HealthChecks } from './health/checks';
 import { AccountRepository } from './accounts/repository';
 import { AccountService } from './accounts/service';
@@ -29,27 +31,54 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** The one setting that chooses where the fault state lives. */
+function createFaultStore(config: Config, logger: Logger): FaultStore {
+  if (config.FAULT_STORE === 'memory') return new InMemoryFaultStore(initialFaultState(), config.INSTANCE_ID);
+  return new PostgresFaultStore({
+    databaseUrl: config.DATABASE_URL,
+    instanceId: config.INSTANCE_ID,
+    refreshMs: config.FAULT_STORE_REFRESH_MS,
+    replicaTtlS: Math.max(10, (config.FAULT_STORE_REFRESH_MS * 5) / 1000),
+    logger,
+    initial: initialFaultState(),
+  });
+}
+
 /** Wires config into the app. The prom-client Registry and the fault registry are created here and passed in. */
 export function createServices(
   config: Config,
   options: { logger?: Logger; isShuttingDown?: () => boolean; instrumentation?: boolean } = {},
 ): Services {
   const version = readPackageVersion();
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME });
+  const logger =
+    options.logger ??
+    createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, instanceId: config.INSTANCE_ID });
   const pool = createPool(config, logger);
+  const store = createFaultStore(config, logger);
   const promRegistry = new Registry();
   const instrumented = options.instrumentation !== false;
   const exemplars = Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const metrics = instrumented
-    ? createMetrics(promRegistry, { service: config.SERVICE_NAME, version, exemplars }, () => ({
+    ? createMetrics(
+        promRegistry,
+        {
+          service: config.SERVICE_NAME,
+          version,
+          exemplars,
+          instanceId: config.INSTANCE_ID,
+          staleness: () => store.staleSeconds(),
+        },
+        () => ({
         total: pool.totalCount,
         idle: pool.idleCount,
         waiting: pool.waitingCount,
-      }))
+        }),
+      )
     : createNoopMetrics();
   const faults = new FaultRegistry(
-    { metrics, logger, enabled: config.CHAOS_ENABLED },
+    { metrics, logger, enabled: config.CHAOS_ENABLED, instanceId: config.INSTANCE_ID },
     { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
+    store,
   );
   const db = new Database(pool, metrics, instrumented ? faults.databaseHooks() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
@@ -77,7 +106,7 @@ export function createServices(
     faults,
     health,
     async close() {
-      faults.close();
+      await faults.close();
       health.stop();
       await pool.end();
     },

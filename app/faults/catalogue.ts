@@ -35,6 +35,15 @@ export const scopeSettings = {
     .describe(
       'Only requests whose path starts with one of these prefixes are affected (default: every business route and /health).',
     ),
+  instances: z
+    .array(z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'must be a replica id such as api-2'))
+    .min(1)
+    .max(16)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not name a replica twice')
+    .optional()
+    .describe(
+      'Only these replicas (INSTANCE_ID) apply the faults this request sets (default: every replica); an unknown id is a 400.',
+    ),
   duration_s: z
     .number()
     .int()

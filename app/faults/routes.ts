@@ -18,26 +18,30 @@ export function faultRoutes(registry: FaultRegistry, options: { token?: string; 
     if (!registry.enabled) throw new AppError('CHAOS_DISABLED');
   };
 
-  router.get('/api/failures', sameOrigin, auth, (_req, res) => {
+  router.get('/api/failures', sameOrigin, auth, async (_req, res) => {
     const state = registry.current();
+    const store = await registry.storeStatus();
     res.json({
       current_config: state.settings,
       enabled: registry.enabled,
       faults: registry.view(state),
       leaked_bytes: registry.leakedBytes(),
+      instance_id: registry.instanceId,
+      version: state.version,
+      store,
     });
   });
 
-  router.post('/api/failures', sameOrigin, auth, (req, res) => {
+  router.post('/api/failures', sameOrigin, auth, async (req, res) => {
     requireEnabled();
     const { body } = parseRequest({ body: [updateSchema, req.body] });
-    const state = registry.update(body, actor(req, res));
+    const state = await registry.update(body, actor(req, res));
     res.json({ status: 'updated', config: state.settings, faults: registry.view(state) });
   });
 
-  router.post('/api/reset', sameOrigin, auth, (req, res) => {
+  router.post('/api/reset', sameOrigin, auth, async (req, res) => {
     requireEnabled();
-    const { state, releasedBytes } = registry.reset(actor(req, res));
+    const { state, releasedBytes } = await registry.reset(actor(req, res));
     res.json({ status: 'reset complete', config: state.settings, released_bytes: releasedBytes });
   });
 

@@ -54,9 +54,11 @@ const GAUGES_NAMED_TOTAL = [
  */
 export function createMetrics(
   registry: Registry,
-  info: { service: string; version: string; exemplars: boolean },
+  info: { service: string; version: string; exemplars: boolean; instanceId?: string; staleness?: () => number },
   poolStats?: () => PoolStats,
 ) {
+  // Every series names its replica, so Prometheus tells replicas apart whichever way it discovered them.
+  if (info.instanceId) registry.setDefaultLabels({ instance_id: info.instanceId });
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // Gauges named like counters: promtool flags them, and nothing in the kit reads them.
   for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
@@ -85,6 +87,10 @@ export function createMetrics(
     faultAffectedRequests: counter(registry, METRICS.faultAffectedRequests),
     faultLeakedBytes: gauge(registry, METRICS.faultLeakedBytes),
     faultChangesTotal: counter(registry, METRICS.faultChangesTotal),
+    faultStateVersion: gauge(registry, METRICS.faultStateVersion),
+    faultStateStaleness: gauge(registry, METRICS.faultStateStaleness, function collect() {
+      this.set(info.staleness?.() ?? 0);
+    }),
   };
   anyFormat.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
   m.appInfo.set({ service: info.service, version: info.version, node_version: process.version }, 1);
