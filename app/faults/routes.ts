@@ -36,13 +36,18 @@ export function faultRoutes(registry: FaultRegistry, options: { token?: string; 
     requireEnabled();
     const { body } = parseRequest({ body: [updateSchema, req.body] });
     const state = await registry.update(body, actor(req, res));
-    res.json({ status: 'updated', config: state.settings, faults: registry.view(state) });
+    res.json({ status: 'updated', version: state.version, config: state.settings, faults: registry.view(state) });
   });
 
   router.post('/api/reset', sameOrigin, auth, async (req, res) => {
     requireEnabled();
     const { state, releasedBytes } = await registry.reset(actor(req, res));
-    res.json({ status: 'reset complete', config: state.settings, released_bytes: releasedBytes });
+    res.json({
+      status: 'reset complete',
+      version: state.version,
+      config: state.settings,
+      released_bytes: releasedBytes,
+    });
   });
 
   return router;
