@@ -43,7 +43,7 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9._-]{1,63}$/, 'letters, digits, ".", "_" or "-", at most 63')
       .optional()
       .describe(
-        'This replica\'s id: in the X-Instance-Id header, every log line, the instance_id label of every metric and fault targeting (default: host-pid).',
+        "This replica's id: in the X-Instance-Id header, every log line, the instance_id label of every metric and fault targeting (default: host-pid).",
       ),
     FAULT_STORE: z
       .enum(['memory', 'postgres'])

@@ -69,9 +69,9 @@ export function createServices(
           staleness: () => store.staleSeconds(),
         },
         () => ({
-        total: pool.totalCount,
-        idle: pool.idleCount,
-        waiting: pool.waitingCount,
+          total: pool.totalCount,
+          idle: pool.idleCount,
+          waiting: pool.waitingCount,
         }),
       )
     : createNoopMetrics();

@@ -141,17 +141,28 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           );
         }
       },
-      command: () => ({
-        argv: o.apiCommand,
-        env: withEnv({
+      command: (tools) => {
+        const env = withEnv({
           ...API_MALLOC_ENV,
           PORT: String(ports.api),
           HOST: '127.0.0.1',
           DATABASE_URL: databaseUrl,
           ...o.apiEnv,
-        }),
-        cwd: o.root,
-      }),
+        });
+        if (o.replicas === 1) return { argv: o.apiCommand, env, cwd: o.root };
+        // Replicas behind HAProxy, as one process group the launcher starts and stops (stack/api-replicas.ts).
+        return {
+          argv: nodeScript('api-replicas'),
+          env: {
+            ...env,
+            REPLICAS: String(o.replicas),
+            REPLICAS_DIR: paths.dir('api'),
+            API_COMMAND: JSON.stringify(o.apiCommand),
+            HAPROXY_BIN: tools.haproxy,
+          },
+          cwd: o.root,
+        };
+      },
     },
     prometheus: {
       name: 'prometheus',
@@ -160,7 +171,10 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
       probe: httpProbe(`http://127.0.0.1:${ports.prometheus}/-/ready`),
       prepare: () => {
         const source = path.join(o.root, 'monitoring', 'prometheus', PROMETHEUS_CONFIGS[o.profile]);
-        writeFile(path.join(paths.dir('prometheus'), 'prometheus.yml'), renderPrometheusConfig(source, ports));
+        writeFile(
+          path.join(paths.dir('prometheus'), 'prometheus.yml'),
+          renderPrometheusConfig(source, ports, o.replicas),
+        );
       },
       command: (tools) => ({
         argv: [

@@ -12,6 +12,9 @@ export const COMPONENT_NAMES = [
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
+/** Replicas `make up REPLICAS=N` accepts: each is a Node process of ~80 MB on a workshop laptop. */
+export const MAX_REPLICAS = 9;
+
 /** The database the stack creates and the credentials of its superuser (a local workshop, not a secret). */
 export const DATABASE = Object.freeze({ user: 'postgres', password: 'postgres', name: 'fintech' });
 
@@ -48,6 +51,8 @@ export interface StackOptions {
   apiCommand?: string[];
   /** Extra environment for the API (PORT, HOST and DATABASE_URL are set by the stack unless given here). */
   apiEnv?: Record<string, string>;
+  /** API processes; above 1 they share the fault state in PostgreSQL behind HAProxy on the API's port. Default 1. */
+  replicas?: number;
   /** Receives one line per progress step; default silent. */
   onProgress?: (line: string) => void;
   /** Aborting stops what was started and rejects. */
@@ -81,6 +86,7 @@ export interface ResolvedOptions {
   components: readonly ComponentName[];
   apiCommand: string[];
   apiEnv: Record<string, string>;
+  replicas: number;
   telegram: TelegramSettings | undefined;
   ensureTools: boolean;
   readyTimeoutMs: number;
@@ -100,6 +106,7 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
     components: COMPONENT_NAMES.filter((c) => (options.components ?? COMPONENT_NAMES).includes(c)),
     apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
     apiEnv: options.apiEnv ?? {},
+    replicas: options.replicas ?? 1,
     telegram: options.telegram,
     ensureTools: options.ensureTools ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
@@ -133,8 +140,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
   if (profile !== 'workshop' && profile !== 'fast')
     problems.push(`STACK_PROFILE=${profile} must be "workshop" or "fast"`);
   const telegram = telegramFromEnv(env, problems);
+  const replicas = Number(env['REPLICAS'] || '1');
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
+    problems.push(`REPLICAS=${env['REPLICAS']} must be a whole number from 1 to ${MAX_REPLICAS}`);
   if (problems.length > 0) throw new Error(`Invalid stack settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  const options: StackOptions = { ports, profile: profile as Profile };
+  const options: StackOptions = { ports, profile: profile as Profile, replicas };
   if (env['STACK_DIR']) options.stateDir = env['STACK_DIR'];
   if (telegram) options.telegram = telegram;
   return options;

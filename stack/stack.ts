@@ -12,7 +12,8 @@ import {
   type ResolvedOptions,
   type StackOptions,
 } from './options';
-import { isPortFree } from './probes';
+import { replicaLayout } from './haproxy';
+import { httpProbe, isPortFree } from './probes';
 import {
   isRecordedProcessRunning,
   ProcessRecords,
@@ -38,7 +39,8 @@ export interface StackUrls {
 
 /** Health of one component: `reason` says why it is not healthy. */
 export interface ComponentStatus {
-  name: ComponentName;
+  /** A component, or one API replica (api-1, ...) behind HAProxy. */
+  name: ComponentName | `api-${number}` | 'haproxy-metrics';
   url: string;
   healthy: boolean;
   reason?: string;
@@ -62,6 +64,7 @@ export interface StackState {
   profile: Profile;
   ports: Ports;
   components: ComponentName[];
+  replicas?: number;
   startedAt: string;
 }
 
@@ -119,6 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     profile: o.profile,
     ports: o.ports,
     components: [...o.components],
+    replicas: o.replicas,
     startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(paths.stackFile, JSON.stringify(state, null, 2) + '\n');
@@ -186,7 +190,7 @@ async function awaitTargets(
   progress: (line: string) => void,
 ): Promise<void> {
   const began = Date.now();
-  const own = new Set(o.components.map((c) => components[c].address));
+  const own = new Set([...o.components.map((c) => components[c].address), ...replicaAddresses(o)]);
   try {
     const { up, skipped } = await waitForTargetsUp(components.prometheus.url, own, {
       timeoutMs: o.targetsTimeoutMs,
@@ -234,10 +238,12 @@ export async function stopStack(
 export async function stackStatus(options: StackOptions = {}): Promise<ComponentStatus[]> {
   const o = resolveOptions(options);
   const state = readStackState(o.stateDir);
-  const resolved = state ? resolveOptions({ ...options, ports: state.ports, components: state.components }) : o;
+  const resolved = state
+    ? resolveOptions({ ...options, ports: state.ports, components: state.components, replicas: state.replicas ?? 1 })
+    : o;
   const components = defineComponents(resolved);
   const records = new ProcessRecords(statePaths(o.stateDir).pids);
-  return Promise.all(
+  const statuses = await Promise.all(
     resolved.components.map(async (name): Promise<ComponentStatus> => {
       const component = components[name];
       const record = records.read(name);
@@ -253,6 +259,32 @@ export async function stackStatus(options: StackOptions = {}): Promise<Component
       return reason === undefined ? { ...base, healthy: true } : { ...base, healthy: false, reason };
     }),
   );
+  if (resolved.replicas === 1 || !resolved.components.includes('api')) return statuses;
+  return [...statuses, ...(await replicaStatuses(resolved))];
+}
+
+/** Each replica's own health, and HAProxy's Prometheus endpoint, when the API runs as replicas. */
+async function replicaStatuses(o: ResolvedOptions): Promise<ComponentStatus[]> {
+  const layout = replicaLayout(o.ports.api, o.replicas);
+  const probes: [ComponentStatus['name'], string][] = [
+    ...layout.replicas.map((r): [ComponentStatus['name'], string] => [
+      r.id as `api-${number}`,
+      `http://127.0.0.1:${r.port}/livez`,
+    ]),
+    ['haproxy-metrics', `http://127.0.0.1:${layout.metricsPort}/metrics`],
+  ];
+  return Promise.all(
+    probes.map(async ([name, url]) => {
+      const reason = await httpProbe(url)().catch((err: unknown) => describeError(err));
+      return reason === undefined ? { name, url, healthy: true } : { name, url, healthy: false, reason };
+    }),
+  );
+}
+
+function replicaAddresses(o: ResolvedOptions): string[] {
+  if (o.replicas === 1 || !o.components.includes('api')) return [];
+  const layout = replicaLayout(o.ports.api, o.replicas);
+  return [...layout.replicas.map((r) => `127.0.0.1:${r.port}`), `127.0.0.1:${layout.metricsPort}`];
 }
 
 export function readStackState(stateDir: string): StackState | undefined {

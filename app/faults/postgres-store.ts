@@ -240,7 +240,11 @@ export class PostgresFaultStore implements FaultStore {
   }
 
   private fromRow(row: Row): FaultState {
-    return { version: Number(row.version), settings: { ...this.o.initial.settings, ...row.settings }, scopes: row.scopes };
+    return {
+      version: Number(row.version),
+      settings: { ...this.o.initial.settings, ...row.settings },
+      scopes: row.scopes,
+    };
   }
 
   private apply(next: FaultState): void {

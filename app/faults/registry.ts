@@ -31,7 +31,10 @@ function assertKnownInstances(requested: readonly string[] | undefined, known: r
   const unknown = (requested ?? []).flatMap((id, i) => (known.includes(id) ? [] : [{ id, i }]));
   if (unknown.length === 0) return;
   throw validationError(
-    unknown.map(({ id, i }) => ({ path: `body.instances.${i}`, message: `no replica "${id}" (known: ${known.join(', ')})` })),
+    unknown.map(({ id, i }) => ({
+      path: `body.instances.${i}`,
+      message: `no replica "${id}" (known: ${known.join(', ')})`,
+    })),
   );
 }
 
@@ -267,9 +270,7 @@ export class FaultRegistry {
 
   private appliesHere(name: FaultName, state: FaultState, path: string): boolean {
     const scope = state.scopes[name];
-    return (
-      this.faults[name].isActive(state.settings) && inScope(scope, path) && targets(scope, this.deps.instanceId)
-    );
+    return this.faults[name].isActive(state.settings) && inScope(scope, path) && targets(scope, this.deps.instanceId);
   }
 
   /** The store's view of this replica and the others (GET /api/failures). */

@@ -36,10 +36,15 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
   }
   const failures = async (t: TestApp) => (await t.request.get('/api/failures').expect(200)).body as Failures;
   const applied = (t: TestApp, version: number) =>
-    pollUntil(`${t.config.INSTANCE_ID} to apply version ${version}`, () => failures(t), (f) => f.version >= version, {
-      timeoutMs: 2_000,
-      intervalMs: 20,
-    });
+    pollUntil(
+      `${t.config.INSTANCE_ID} to apply version ${version}`,
+      () => failures(t),
+      (f) => f.version >= version,
+      {
+        timeoutMs: 2_000,
+        intervalMs: 20,
+      },
+    );
 
   it('keeps both of two concurrent updates of different keys, each with a higher version', async () => {
     const [one, two] = await Promise.all([
@@ -61,9 +66,14 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
   });
 
   it('applies a fault that targets one replica on that replica only, and names its targets', async () => {
-    const res = await a.request.post('/api/failures').send({ error_rate: 100, instances: ['api-b'] }).expect(200);
+    const res = await a.request
+      .post('/api/failures')
+      .send({ error_rate: 100, instances: ['api-b'] })
+      .expect(200);
     const onB = await applied(b, (res.body as { version: number }).version);
-    expect(onB.faults.error_rate).to.include({ active: true }).and.deep.include({ instances: ['api-b'] });
+    expect(onB.faults.error_rate)
+      .to.include({ active: true })
+      .and.deep.include({ instances: ['api-b'] });
     expect((await failures(a)).faults.error_rate?.active, 'on api-a').to.equal(false);
     await a.request.get('/api/balance').expect(200);
     const hit = await b.request.get('/api/balance');

@@ -330,6 +330,7 @@ describe('postgres_exporter flags per version', () => {
       postgresExporter: binary,
       prometheus: '',
       alertmanager: '',
+      haproxy: '',
     });
     expect(argv).to.include.members(flags);
     expect(run(binary, [...flags, '--version']).status, `${version} accepts ${flags.join(' ')}`).to.equal(0);

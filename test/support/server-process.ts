@@ -19,9 +19,9 @@ export interface ServerProcess {
 
 export async function spawnServer(
   env: Record<string, string>,
-  options: { waitReady?: boolean } = {},
+  options: { waitReady?: boolean; port?: number } = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')], {
     cwd: projectRoot(),
     env: {
