@@ -10,6 +10,7 @@ import { measureTransfers } from './transfers';
 import { measurePrecision } from './precision';
 import { measureScrape } from './scrape';
 import { measureDetection } from './detect';
+import { measureReplicas } from './replicas';
 import { renderMarkdown, type BenchReport } from './report';
 import { SECTION_IDS, SECTION_TITLES, type SectionId, type SectionResult } from './results';
 import { ServerProcesses } from './servers';
@@ -27,6 +28,7 @@ const PARTS: Record<SectionId, { run: Part; needsPostgres: boolean }> = {
   precision: { run: measurePrecision, needsPostgres: true },
   scrape: { run: measureScrape, needsPostgres: true },
   detect: { run: measureDetection, needsPostgres: false },
+  replicas: { run: measureReplicas, needsPostgres: true },
 };
 
 /** A safety net above the parts' own bounds: the whole run is meant to take about 5 minutes. */
