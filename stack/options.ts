@@ -144,7 +144,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
     problems.push(`REPLICAS=${env['REPLICAS']} must be a whole number from 1 to ${MAX_REPLICAS}`);
   if (problems.length > 0) throw new Error(`Invalid stack settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  const options: StackOptions = { ports, profile: profile as Profile, replicas };
+  const options: StackOptions = { ports, profile: profile as Profile };
+  if (env['REPLICAS']) options.replicas = replicas;
   if (env['STACK_DIR']) options.stateDir = env['STACK_DIR'];
   if (telegram) options.telegram = telegram;
   return options;
