@@ -14,6 +14,22 @@ async function appliedVersion(url: string): Promise<number> {
   return ((await (await fetch(`${url}/api/failures`)).json()) as { version: number }).version;
 }
 
+/** HAProxy answers as soon as one replica does: wait until each replica answers itself. */
+async function allAnswering(urls: string[], signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (const url of urls) {
+    while (
+      !(await appliedVersion(url).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (Date.now() > deadline || signal.aborted) throw new Error(`${url} did not answer within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /**
  * Part 6: three replicas behind HAProxy on one database (stack/api-replicas.ts, what `make up REPLICAS=3` runs).
  * Propagation: from POST /api/failures answered to every replica applying that version (each polled every 2 ms).
@@ -41,6 +57,7 @@ export async function measureReplicas(ctx: BenchContext): Promise<Omit<SectionRe
   );
   const propagation: number[] = [];
   try {
+    await allAnswering(replicas, ctx.signal);
     for (let i = 0; i < CHANGES && !ctx.signal.aborted; i++) {
       const res = await fetch(`${group.baseUrl}/api/failures`, {
         method: 'POST',
@@ -68,6 +85,7 @@ export async function measureReplicas(ctx: BenchContext): Promise<Omit<SectionRe
   const ratios: number[] = [];
   try {
     const direct = replicaLayout(Number(new URL(single.baseUrl).port), 1).replicas[0]!;
+    await allAnswering([`http://127.0.0.1:${direct.port}`], ctx.signal);
     const load = (url: string) =>
       runLoad({
         url: `${url}/api/balance`,
