@@ -81,6 +81,20 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
     expect(hit.headers['x-instance-id']).to.equal('api-b');
   });
 
+  it('releases the memory one replica leaked when the reset is made through another', async () => {
+    const res = await a.request
+      .post('/api/failures')
+      .send({ memory_leak_mb: 1, instances: ['api-b'] })
+      .expect(200);
+    await applied(b, (res.body as { version: number }).version);
+    await b.request.get('/api/balance').expect(200);
+    expect(b.faults.leakedBytes(), 'leaked on api-b').to.equal(1024 * 1024);
+    expect(a.faults.leakedBytes(), 'nothing on api-a').to.equal(0);
+    const reset = await a.request.post('/api/reset').expect(200);
+    await applied(b, (reset.body as { version: number }).version);
+    expect(b.faults.leakedBytes(), 'released on api-b').to.equal(0);
+  });
+
   it('rejects unknown replica ids with a 400 that lists each one, and changes nothing', async () => {
     const before = await failures(a);
     const res = await a.request
