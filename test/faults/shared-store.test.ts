@@ -81,6 +81,17 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
     expect(hit.headers['x-instance-id']).to.equal('api-b');
   });
 
+  it('names the replica in the X-Instance-Id header, GET /api/failures and the instance_id label of every metric', async () => {
+    const res = await b.request.get('/api/failures').expect(200);
+    expect(res.headers['x-instance-id']).to.equal('api-b');
+    expect((res.body as Failures).instance_id).to.equal('api-b');
+    const samples = (await b.request.get('/metrics').expect(200)).text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
+    expect(samples).to.not.deep.equal([]);
+    expect(samples.filter((l) => !l.includes('instance_id="api-b"'))).to.deep.equal([]);
+  });
+
   it('releases the memory one replica leaked when the reset is made through another', async () => {
     const res = await a.request
       .post('/api/failures')
