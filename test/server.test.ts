@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { adminUrl } from './support/app';
 import { createDatabase, freshDatabase } from './support/postgres';
 import { startOtlpReceiver } from './support/otlp-receiver';
+import { parseExposition, sampleSum } from './support/metrics';
 import { pollUntil } from './support/poll';
 import { spawnServer, type ServerProcess } from './support/server-process';
 
@@ -144,7 +145,7 @@ describe('the server process (app/server.ts)', () => {
       await pollUntil(
         'ten requests in flight',
         () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()),
-        (t) => /fintech_requests_in_progress 10\b/.test(t),
+        (t) => sampleSum(parseExposition(t), 'fintech_requests_in_progress') === 10,
       );
       s.child.kill('SIGTERM');
       await pollUntil(
