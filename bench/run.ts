@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { projectRoot } from '../app/paths';
-import { createTemplate, startEmbeddedPostgres, type TestPostgres } from '../test/support/postgres';
+import { createTemplate, startEmbeddedPostgres, type TestPostgres } from '../kit/postgres';
 import { Cleanup, FULL_SETTINGS, QUICK_SETTINGS, type BenchContext, type Settings } from './context';
 import { describeMachine } from './environment';
 import { measureOverhead } from './overhead';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../app/paths';
-import { freePort } from '../test/support/postgres';
+import { freePort } from '../kit/ports';
 
 /** A server under test, running as a process of its own (the load generator never shares its event loop). */
 export interface ServerHandle {

@@ -6,7 +6,7 @@ import { httpProbe, postgresProbe } from './probes';
 import { readCmdline } from './process';
 import { renderAlertmanagerConfig, renderPrometheusConfig } from './render';
 import type { Tool } from './tools';
-import type { Probe } from './wait';
+import type { HealthProbe } from '../kit/wait';
 
 /**
  * glibc raises its mmap threshold to the size of the largest block freed (up to 32 MB): after the first
@@ -30,7 +30,7 @@ export interface Component {
   /** What a person opens or connects to. */
   url: string;
   /** Health check, for readiness (polled) and `status` (once). */
-  probe: Probe;
+  probe: HealthProbe;
   /** Renders configs and checks what the process needs; runs before any component starts. */
   prepare?(): void;
   command(tools: Record<Tool, string>): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string };

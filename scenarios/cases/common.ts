@@ -1,4 +1,4 @@
-import { randomTransfer, type LoadRequest } from '../lib/load';
+import type { LoadRequest } from '../../kit/load';
 import type { ClientLatencyProbe, LevelProbe, Probe, ShareProbe, WindowMetricProbe } from '../lib/probes';
 import type { Profile } from '../lib/profiles';
 import { q } from '../lib/queries';
@@ -122,3 +122,13 @@ export const READS_AND_TRANSFERS: LoadRequest[] = [
   { method: 'GET', path: '/api/balance' },
   { method: 'POST', path: '/api/transfers', body: randomTransfer },
 ];
+
+const USD_ACCOUNTS = ['ACC-002', 'ACC-003', 'ACC-004', 'ACC-005', 'ACC-006', 'ACC-007', 'ACC-008', 'ACC-010'];
+
+/** A small transfer between two different random USD demo accounts. */
+export function randomTransfer(): Record<string, unknown> {
+  const from = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
+  let to = from;
+  while (to === from) to = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
+  return { from_account: from, to_account: to, amount: (1 + Math.floor(Math.random() * 99)) / 100 };
+}

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { projectRoot } from '../../app/paths';
+import { projectRoot } from '../app/paths';
+import { freePort } from './ports';
 
-/** A PostgreSQL server the tests may create databases on. */
+/** A PostgreSQL server that tests and the benchmark create databases on. */
 export interface TestPostgres {
   /** Connection URL of the maintenance database (postgres) with superuser rights. */
   adminUrl: string;
@@ -103,16 +103,4 @@ export async function freshDatabase(adminUrl: string): Promise<string> {
     await admin.end();
   }
   return databaseUrl(adminUrl, name);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
