@@ -25,7 +25,7 @@ export async function runCases(ids: number[], options: SessionOptions): Promise<
   const journals: Journal[] = [];
   for (const id of ids) {
     const factory = CASES[id];
-    if (!factory) throw new Error(`no scenario ${id}: choose 1-5`);
+    if (!factory) throw new Error(`no scenario ${id}`);
     const view = await new FaultClient(options.apiUrl, { token: options.chaosToken }).view().catch(() => undefined);
     const cap = view?.faults.memory_leak.cap_bytes;
     const scenario = factory(profile, { memoryCapBytes: typeof cap === 'number' ? cap : undefined });
