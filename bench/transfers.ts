@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { Client } from 'pg';
-import { databaseUrl, freshDatabase } from '../kit/postgres';
+import { databaseUrl, freshDatabase, withClient } from '../kit/postgres';
 import type { BenchContext } from './context';
 import { toolVersion } from './environment';
 import { countStatus, runLoad, type LoadOptions } from '../kit/load';
@@ -238,14 +237,10 @@ function transferLoad(
 
 /** A pgbench database of scale = clients (one branch row per client, as TPC-B intends), initialised once. */
 async function preparePgbench(ctx: BenchContext, bin: string, clients: number): Promise<string> {
-  const admin = new Client({ connectionString: ctx.adminUrl });
-  await admin.connect();
-  try {
+  await withClient(ctx.adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${PGBENCH_DB}`);
     await admin.query(`CREATE DATABASE ${PGBENCH_DB}`);
-  } finally {
-    await admin.end();
-  }
+  });
   const url = databaseUrl(ctx.adminUrl, PGBENCH_DB);
   ctx.progress(`pgbench -i -s ${clients}, then ${ctx.settings.warmupSeconds} s of warm-up`);
   await pgbench(bin, ['-i', '-q', '-s', String(clients)], url, 120_000, ctx.signal);

@@ -42,6 +42,7 @@ export class PrometheusClient {
     );
     const { resultType, result } = body.data;
     if (resultType === 'scalar') return [{ labels: {}, value: Number((result as [number, string])[1]) }];
+    if (resultType !== 'vector') throw new Error(`${expr} gives a ${resultType}, not an instant vector or scalar`);
     return (result as { metric: Record<string, string>; value: [number, string] }[]).map((r) => ({
       labels: r.metric,
       value: Number(r.value[1]),

@@ -7,6 +7,7 @@ import { projectRoot } from '../../app/paths';
 import { CASES } from '../../scenarios/cases';
 import { FaultClient } from '../../kit/faults';
 import { startLoad, type RunningLoad } from '../../kit/load';
+import { PrometheusClient } from '../../kit/prometheus';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { startStack, type Stack } from '../../stack/stack';
 import { SOURCE_API_COMMAND, startSourceStack, suiteDir } from '../support/native-stack';
@@ -293,18 +294,11 @@ async function runShell(
 }
 
 /** An instant query: the sample values, or Prometheus's error for an invalid query. */
-async function query(prometheus: string, expr: string): Promise<{ values: number[]; error?: string }> {
-  const res = await fetch(`${prometheus}/api/v1/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ query: expr }),
-  });
-  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: unknown } };
-  if (body.status !== 'success' || !body.data) return { values: [], error: body.error ?? `HTTP ${res.status}` };
-  const { resultType, result } = body.data;
-  if (resultType === 'scalar') return { values: [Number((result as [number, string])[1])] };
-  if (resultType !== 'vector') return { values: [], error: `a ${resultType}, not an instant vector or scalar` };
-  return { values: (result as { value: [number, string] }[]).map((r) => Number(r.value[1])) };
+function query(prometheus: string, expr: string): Promise<{ values: number[]; error?: string }> {
+  return new PrometheusClient(prometheus).query(expr).then(
+    (samples) => ({ values: samples.map((x) => x.value) }),
+    (err: Error) => ({ values: [], error: err.message }),
+  );
 }
 
 /** The HTTP calls a curl command makes to the API on port 5000: method and path. */

@@ -33,17 +33,15 @@ function startScenarioCli(stack: Stack, reportsDir: string) {
 export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () => string): void {
   describe('a scenario run that is interrupted or killed', () => {
     const latencyOn = async (api: FaultClient) => (await api.view()).faults.latency.active;
+    const latencyInjected = (api: FaultClient) =>
+      waitUntil('the scenario to inject its latency', () => latencyOn(api), { timeoutMs: 90_000 });
 
     it('rolls back on Ctrl-C even when Ctrl-C comes twice', async () => {
       const stack = getStack();
       const api = new FaultClient(stack.urls.api);
       const run = startScenarioCli(stack, reportsDir());
       try {
-        await waitUntil('the scenario to inject its latency', () => latencyOn(api), {
-          until: (on) => on,
-          timeoutMs: 90_000,
-          intervalMs: 200,
-        });
+        await latencyInjected(api);
         run.child.kill('SIGINT');
         // The second Ctrl-C once the first is being handled (signals sent together may merge into one).
         await waitUntil('the runner to start its rollback', () => run.output.join(''), {
@@ -68,11 +66,7 @@ export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () =>
       const stack = getStack();
       const api = new FaultClient(stack.urls.api);
       const run = startScenarioCli(stack, reportsDir());
-      await waitUntil('the scenario to inject its latency', () => latencyOn(api), {
-        until: (on) => on,
-        timeoutMs: 90_000,
-        intervalMs: 200,
-      });
+      await latencyInjected(api);
       const expiresAt = Date.parse((await api.view()).faults.latency.expires_at ?? '');
       run.child.kill('SIGKILL');
       await run.exited;
