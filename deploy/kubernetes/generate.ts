@@ -41,7 +41,10 @@ function prometheusRule(ruleFile: string, evaluationInterval: string): object {
   return {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
-    metadata: { name: `fintech-${path.basename(ruleFile, '.yml')}`, labels: { 'app.kubernetes.io/name': 'fintech-api' } },
+    metadata: {
+      name: `fintech-${path.basename(ruleFile, '.yml')}`,
+      labels: { 'app.kubernetes.io/name': 'fintech-api' },
+    },
     spec: { groups: groups.map((g) => ({ name: g.name, interval: g.interval ?? evaluationInterval, rules: g.rules })) },
   };
 }
@@ -110,8 +113,7 @@ export function generatedFiles(): Record<string, string> {
   const rules = ruleFiles.map((file) => stringify(prometheusRule(file, evaluationInterval), { lineWidth: 0 }));
   return {
     'prometheus-rules.yaml':
-      HEADER(`the rule files of monitoring/prometheus/prometheus.yml (${ruleFiles.join(', ')})`) +
-      rules.join('---\n'),
+      HEADER(`the rule files of monitoring/prometheus/prometheus.yml (${ruleFiles.join(', ')})`) + rules.join('---\n'),
     'alertmanager-config.yaml':
       HEADER('monitoring/alertmanager/alertmanager.yml') + stringify(alertmanagerConfig(), { lineWidth: 0 }),
   };

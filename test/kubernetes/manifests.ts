@@ -34,7 +34,7 @@ export async function loadModels(): Promise<Record<string, Model>> {
     import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1'),
     import('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1'),
   ]);
-  return {
+  const models: Record<string, Model> = {
     'v1/Namespace': core.Namespace,
     'v1/Service': core.Service,
     'v1/ConfigMap': core.ConfigMap,
@@ -47,7 +47,8 @@ export async function loadModels(): Promise<Record<string, Model>> {
     'monitoring.coreos.com/v1/ServiceMonitor': monitoring.ServiceMonitor,
     'monitoring.coreos.com/v1/PodMonitor': monitoring.PodMonitor,
     'monitoring.coreos.com/v1alpha1/AlertmanagerConfig': monitoringAlpha.AlertmanagerConfig,
-  } as Record<string, Model>;
+  };
+  return models;
 }
 
 /** The schema problems of one object ("no model" for a kind the kit does not expect), or undefined. */
@@ -89,7 +90,8 @@ export function kustomizeUnavailable(): string | undefined {
   if (r.error || r.status !== 0)
     return 'kubectl is not installed, and Debian 12 has none with kustomize v5 (its kubernetes-client is 1.20): install kubectl from pkgs.k8s.io to render the overlays';
   const version = /Kustomize Version: v(\d+)/.exec(r.stdout)?.[1];
-  if (Number(version) < 5) return `kubectl here ships kustomize ${version ?? '(unknown)'}, not v5: install kubectl 1.27 or later`;
+  if (Number(version) < 5)
+    return `kubectl here ships kustomize ${version ?? '(unknown)'}, not v5: install kubectl 1.27 or later`;
   return undefined;
 }
 
