@@ -78,7 +78,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   const openapi = buildOpenApi(deps.version, [...FAULT_OPERATIONS, ...(deps.risk ? POLICY_OPERATIONS : [])]);
-  const endpoints = [...ENDPOINTS, ...(deps.risk ? POLICY_OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`) : [])];
+  const endpoints = [
+    ...ENDPOINTS,
+    ...(deps.risk ? POLICY_OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`) : []),
+  ];
   // The kit is served over plain HTTP on workshop laptops: no upgrade to https for /docs assets.
   // Swagger UI also needs inline styles and data: images; the API gets helmet's strict policy otherwise.
   const plainHttp = { 'upgrade-insecure-requests': null };

@@ -61,7 +61,11 @@ export function createRiskApp(deps: RiskAppDeps): Express {
   app.get('/livez', (_req, res) => void res.json({ status: 'alive', uptime_s: Math.round(process.uptime()) }));
   app.get('/', (_req, res) => {
     const endpoints = [...OPERATIONS, ...FAULT_OPERATIONS].map((o) => `${o.method.toUpperCase()} ${o.path}`);
-    res.json({ service: deps.config.SERVICE_NAME, version: deps.version, endpoints: ['GET /openapi.json', ...endpoints] });
+    res.json({
+      service: deps.config.SERVICE_NAME,
+      version: deps.version,
+      endpoints: ['GET /openapi.json', ...endpoints],
+    });
   });
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));

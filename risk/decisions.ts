@@ -57,7 +57,9 @@ export class DecisionService {
    */
   async decide(command: ScoreCommand, key: string | undefined): Promise<Decision> {
     const hash = createHash('sha256')
-      .update(JSON.stringify([command.from_account, command.to_account, command.amount_cents, command.currency ?? null]))
+      .update(
+        JSON.stringify([command.from_account, command.to_account, command.amount_cents, command.currency ?? null]),
+      )
       .digest('hex');
     const verdict = score(command.amount_cents, this.declineAboveCents);
     const rows = await this.db.query<DecisionRow>(
@@ -80,9 +82,14 @@ export class DecisionService {
       ],
     );
     const row = rows[0] as DecisionRow;
-    if (row.request_hash !== hash)
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { decision_id: row.id } });
+    if (row.request_hash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { decision_id: row.id } });
     this.metrics.decisionsTotal.inc({ decision: row.decision, replayed: String(!row.inserted) });
-    return { decision_id: row.id, decision: row.decision, reason: row.reason, score: row.score, replayed: !row.inserted };
+    return {
+      decision_id: row.id,
+      decision: row.decision,
+      reason: row.reason,
+      score: row.score,
+      replayed: !row.inserted,
+    };
   }
 }

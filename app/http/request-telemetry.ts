@@ -16,7 +16,11 @@ const UNLOGGED = new Set(['/livez', '/health', '/healthz']);
  * injected-failure requests included. With `exemplars` (traces exported) the trace id of the
  * request's span becomes an exemplar of its latency bucket.
  */
-export function requestTelemetry(metrics: HttpMetrics, logger: Logger, options: { exemplars: boolean }): RequestHandler {
+export function requestTelemetry(
+  metrics: HttpMetrics,
+  logger: Logger,
+  options: { exemplars: boolean },
+): RequestHandler {
   const record = recorder(metrics, options.exemplars);
   return (req, res, next) => {
     if (UNOBSERVED.has(req.path)) return next();

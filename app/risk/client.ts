@@ -1,6 +1,12 @@
 import http from 'node:http';
 import { SpanKind, trace } from '@opentelemetry/api';
-import { CircuitState, isBrokenCircuitError, isBulkheadRejectedError, isTaskCancelledError, type IDisposable } from 'cockatiel';
+import {
+  CircuitState,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isTaskCancelledError,
+  type IDisposable,
+} from 'cockatiel';
 import { AppError, type ErrorCode } from '../errors';
 import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
@@ -9,7 +15,12 @@ import { DEFAULT_POLICIES, buildPolicies, type Policies, type PolicyChain, type 
 import { DependencyError, postDecision, type ScoreRequest } from './transport';
 
 const DEPENDENCY = 'risk';
-const BREAKER_STATES = { [CircuitState.Closed]: 'closed', [CircuitState.Open]: 'open', [CircuitState.HalfOpen]: 'half_open', [CircuitState.Isolated]: 'open' } as const;
+const BREAKER_STATES = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'open',
+} as const;
 type BreakerState = (typeof BREAKER_STATES)[CircuitState];
 
 /** What the transfer does next: approved (by a score, or by the fallback) or declined with a reason. */
@@ -59,7 +70,10 @@ export class RiskClient {
 
   /** Merges an already validated update. */
   configure(update: PolicyUpdate): Policies {
-    this.policies = { ...this.policies, ...Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) };
+    this.policies = {
+      ...this.policies,
+      ...Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)),
+    };
     this.rebuild();
     this.deps.logger.info('risk policies updated', { change: update });
     return this.policies;
@@ -98,7 +112,12 @@ export class RiskClient {
           return postDecision(this.agent, this.base, request, key, signal);
         });
         end({ outcome: answer.decision === 'approve' ? 'approved' : 'declined' });
-        return { approved: answer.decision === 'approve', reason: answer.reason, decisionId: answer.decision_id, fallback: false };
+        return {
+          approved: answer.decision === 'approve',
+          reason: answer.reason,
+          decisionId: answer.decision_id,
+          fallback: false,
+        };
       } catch (err) {
         const failure = classify(err);
         span.setAttribute('risk.failure', failure);
@@ -110,14 +129,22 @@ export class RiskClient {
           end({ outcome: 'fallback_approved' });
           metrics.dependencyFallbacks.inc({ dependency: DEPENDENCY, decision: 'approved' });
           addSpanEvent('risk.fallback', { 'risk.decision': 'approved', 'risk.failure': failure });
-          this.deps.logger.warn('risk service failed; transfer approved below the fallback limit', { failure, amount_cents: request.amount_cents });
+          this.deps.logger.warn('risk service failed; transfer approved below the fallback limit', {
+            failure,
+            amount_cents: request.amount_cents,
+          });
           return { approved: true, reason: 'fallback_below_limit', fallback: true };
         }
         end({ outcome: failure });
         metrics.dependencyFallbacks.inc({ dependency: DEPENDENCY, decision: 'refused' });
         addSpanEvent('risk.fallback', { 'risk.decision': 'refused', 'risk.failure': failure });
         throw new AppError(FAILURE_CODES[failure], {
-          details: { dependency: DEPENDENCY, failure, attempts, ...(err instanceof Error && { cause: err.message.slice(0, 200) }) },
+          details: {
+            dependency: DEPENDENCY,
+            failure,
+            attempts,
+            ...(err instanceof Error && { cause: err.message.slice(0, 200) }),
+          },
         });
       } finally {
         span.end();
@@ -148,7 +175,9 @@ export class RiskClient {
       );
     if (retry)
       this.listeners.push(
-        retry.onRetry(({ attempt, delay }) => addSpanEvent('risk.retry', { 'risk.attempt': attempt + 1, 'risk.delay_ms': delay })),
+        retry.onRetry(({ attempt, delay }) =>
+          addSpanEvent('risk.retry', { 'risk.attempt': attempt + 1, 'risk.delay_ms': delay }),
+        ),
       );
   }
 

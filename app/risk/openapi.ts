@@ -3,7 +3,12 @@ import { policyUpdateSchema } from './policies';
 
 /** The risk client's policy endpoints in the API's OpenAPI document (present when RISK_URL is set). */
 export const POLICY_OPERATIONS: Operation[] = [
-  { method: 'get', path: '/api/policies', summary: "The risk client's policies, breaker state and bulkhead", tag: 'resilience' },
+  {
+    method: 'get',
+    path: '/api/policies',
+    summary: "The risk client's policies, breaker state and bulkhead",
+    tag: 'resilience',
+  },
   {
     method: 'post',
     path: '/api/policies',

@@ -1,5 +1,4 @@
 import {
-  BulkheadPolicy,
   ConstantBackoff,
   ExponentialBackoff,
   SamplingBreaker,
@@ -13,6 +12,7 @@ import {
   retry,
   timeout,
   wrap,
+  type BulkheadPolicy,
   type CircuitBreakerPolicy,
   type IPolicy,
   type RetryPolicy,
@@ -152,7 +152,8 @@ export function buildPolicies(p: Policies): PolicyChain {
           maxDelay: p.retry_max_delay_ms,
           generator: p.retry_jitter ? fullJitterGenerator : noJitterGenerator,
         });
-  const retrying = p.retry_max_attempts > 1 ? retry(retryable, { maxAttempts: p.retry_max_attempts - 1, backoff }) : undefined;
+  const retrying =
+    p.retry_max_attempts > 1 ? retry(retryable, { maxAttempts: p.retry_max_attempts - 1, backoff }) : undefined;
   const limiter = p.bulkhead_limit > 0 ? bulkhead(p.bulkhead_limit, p.bulkhead_queue) : undefined;
   const inner: IPolicy[] = [breaker ?? noop, perAttempt];
   return {

@@ -19,7 +19,10 @@ export class DependencyError extends Error {
 
 /** Worth another attempt: the service was unreachable, too slow (cockatiel's timeout), or answered 5xx. Not: a garbled answer, a 4xx. */
 export function isRetryable(err: Error): boolean {
-  return isTaskCancelledError(err) || (err instanceof DependencyError && (err.kind === 'unavailable' || err.kind === 'timeout'));
+  return (
+    isTaskCancelledError(err) ||
+    (err instanceof DependencyError && (err.kind === 'unavailable' || err.kind === 'timeout'))
+  );
 }
 
 /** Counts towards the circuit breaker: whatever is retryable, and answers that cannot be read. A 409 is a real answer. */
@@ -82,7 +85,8 @@ export function postDecision(
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) return fail('bad_response', `answer longer than ${MAX_ANSWER_BYTES} bytes`, status);
+        if (size > MAX_ANSWER_BYTES)
+          return fail('bad_response', `answer longer than ${MAX_ANSWER_BYTES} bytes`, status);
         chunks.push(chunk);
       });
       res.on('aborted', () => fail('bad_response', 'the answer was cut off', status));
@@ -92,7 +96,8 @@ export function postDecision(
         if (status >= 500) return fail('unavailable', `answered ${status}`, status);
         if (status === 409) return fail('conflict', 'the idempotency key was used with another transfer', status);
         if (status !== 200 && status !== 201) return fail('bad_response', `unexpected status ${status}`, status);
-        if (!/^application\/json\b/i.test(type)) return fail('bad_response', `content type ${type.slice(0, 60)}`, status);
+        if (!/^application\/json\b/i.test(type))
+          return fail('bad_response', `content type ${type.slice(0, 60)}`, status);
         let parsed: unknown;
         try {
           parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));

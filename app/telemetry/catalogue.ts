@@ -195,18 +195,13 @@ export const RISK_METRICS = {
   dbQueryDuration: spec(
     'risk_db_query_duration_seconds',
     'histogram',
-    "Risk service database query duration in seconds, by logical operation.",
+    'Risk service database query duration in seconds, by logical operation.',
     ['operation'],
   ),
   dbQueryErrors: spec('risk_db_query_errors_total', 'counter', 'Risk service database queries that failed.', [
     'operation',
   ]),
-  activeTransactions: spec(
-    'risk_active_transactions',
-    'gauge',
-    'Risk service database transactions in flight.',
-    [],
-  ),
+  activeTransactions: spec('risk_active_transactions', 'gauge', 'Risk service database transactions in flight.', []),
 } as const;
 
 /** prom-client default metrics that the rules, dashboards and scenarios rely on. */

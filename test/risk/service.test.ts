@@ -20,9 +20,13 @@ describe('risk service', () => {
 
   describe('POST /api/decisions', () => {
     it('approves an amount within the limit and declines one above it, with a reason', async () => {
-      const ok = await score({ from_account: 'ACC-001', to_account: 'ACC-002', amount_cents: 100000 }, 'svc-1').expect(201);
+      const ok = await score({ from_account: 'ACC-001', to_account: 'ACC-002', amount_cents: 100000 }, 'svc-1').expect(
+        201,
+      );
       expect(ok.body).to.include({ decision: 'approve', reason: 'within_limit', replayed: false, score: 50 });
-      const no = await score({ from_account: 'ACC-001', to_account: 'ACC-002', amount_cents: 100001 }, 'svc-2').expect(201);
+      const no = await score({ from_account: 'ACC-001', to_account: 'ACC-002', amount_cents: 100001 }, 'svc-2').expect(
+        201,
+      );
       expect(no.body).to.include({ decision: 'decline', reason: 'amount_above_limit', replayed: false });
     });
 
@@ -39,7 +43,10 @@ describe('risk service', () => {
 
     it('answers 409 IDEMPOTENCY_KEY_REUSED when a key comes back with another transfer', async () => {
       await score({ from_account: 'ACC-003', to_account: 'ACC-004', amount_cents: 700 }, 'svc-reuse').expect(201);
-      const res = await score({ from_account: 'ACC-003', to_account: 'ACC-004', amount_cents: 701 }, 'svc-reuse').expect(409);
+      const res = await score(
+        { from_account: 'ACC-003', to_account: 'ACC-004', amount_cents: 701 },
+        'svc-reuse',
+      ).expect(409);
       expect(res.body.error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
     });
 
@@ -47,7 +54,13 @@ describe('risk service', () => {
       const before = (await readDecisions(url)).length;
       const res = await score({ from_account: 'nope', amount_cents: 1.5, extra: 1 }, 'bad key!').expect(400);
       const paths = (res.body.error.details.problems as { path: string }[]).map((p) => p.path);
-      expect(paths).to.include.members(['body.from_account', 'body.to_account', 'body.amount_cents', 'body.extra', 'headers.idempotency-key']);
+      expect(paths).to.include.members([
+        'body.from_account',
+        'body.to_account',
+        'body.amount_cents',
+        'body.extra',
+        'headers.idempotency-key',
+      ]);
       expect(await readDecisions(url)).to.have.lengthOf(before);
     });
   });

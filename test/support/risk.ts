@@ -36,14 +36,22 @@ export async function startRisk(databaseUrl: string, env: Record<string, string>
 }
 
 /** The stored decisions, read straight from PostgreSQL. */
-export async function readDecisions(
-  databaseUrl: string,
-): Promise<{ idempotency_key: string | null; decision: string; calls: number; amount_cents: string }[]> {
+export interface DecisionRow {
+  idempotency_key: string | null;
+  decision: string;
+  calls: number;
+  amount_cents: string;
+}
+
+export async function readDecisions(databaseUrl: string): Promise<DecisionRow[]> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   try {
-    return (await c.query('SELECT idempotency_key, decision, calls, amount_cents FROM risk.decisions ORDER BY created_at'))
-      .rows;
+    return (
+      await c.query<DecisionRow>(
+        'SELECT idempotency_key, decision, calls, amount_cents FROM risk.decisions ORDER BY created_at',
+      )
+    ).rows;
   } finally {
     await c.end();
   }
