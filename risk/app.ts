@@ -29,7 +29,7 @@ const OPERATIONS: Operation[] = [
 
 /** Everything the risk service's HTTP layer needs, built once by risk/services.ts. */
 export interface RiskAppDeps {
-  config: Pick<RiskConfig, 'SERVICE_NAME' | 'CHAOS_TOKEN' | 'CORS_ORIGINS'>;
+  config: Pick<RiskConfig, 'SERVICE_NAME' | 'CHAOS_TOKEN' | 'CORS_ORIGINS' | 'OTEL_EXPORTER_OTLP_ENDPOINT'>;
   version: string;
   logger: Logger;
   metrics: RiskMetrics;
@@ -45,7 +45,12 @@ export function createRiskApp(deps: RiskAppDeps): Express {
   app.set('query parser', 'simple');
   app.use(helmet());
   app.use(requestContext());
-  app.use(requestTelemetry(deps.metrics, deps.logger, { exemplars: false }));
+  app.use(
+    requestTelemetry(deps.metrics, deps.logger, {
+      exemplars: false,
+      traced: Boolean(deps.config.OTEL_EXPORTER_OTLP_ENDPOINT),
+    }),
+  );
   app.use(jsonBody(16));
 
   const openapi = buildOpenApi(deps.version, FAULT_OPERATIONS, {

@@ -14,19 +14,20 @@ const UNLOGGED = new Set(['/livez', '/health', '/healthz']);
 /**
  * Times, counts and logs every request once it is answered (or the client went away), failed and
  * injected-failure requests included. With `exemplars` (traces exported) the trace id of the
- * request's span becomes an exemplar of its latency bucket.
+ * request's span becomes an exemplar of its latency bucket; with `traced` (spans exported, no exemplars) the log
+ * line still carries the span's ids.
  */
 export function requestTelemetry(
   metrics: HttpMetrics,
   logger: Logger,
-  options: { exemplars: boolean },
+  options: { exemplars: boolean; traced?: boolean },
 ): RequestHandler {
   const record = recorder(metrics, options.exemplars);
   return (req, res, next) => {
     if (UNOBSERVED.has(req.path)) return next();
     const started = process.hrtime.bigint();
     // Taken now: the 'close' event does not run in the request's context.
-    const spanIds = options.exemplars ? currentSpanIds() : undefined;
+    const spanIds = options.exemplars || options.traced ? currentSpanIds() : undefined;
     const request = currentRequest();
     metrics.requestsInProgress.inc();
     res.once('close', () => {
