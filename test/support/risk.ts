@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import supertest from 'supertest';
+import type supertest from 'supertest';
 import { loadRiskConfig, type RiskConfig } from '../../risk/config';
 import { migrateRisk } from '../../risk/migrate';
 import { createRiskServices, type RiskServices } from '../../risk/services';
+import { serveOnFreePort } from './app';
 
 /** A real risk service (risk/) in this process, on the given database (its own schema), on a free port. */
 export interface TestRisk extends RiskServices {
@@ -18,21 +17,7 @@ export async function startRisk(databaseUrl: string, env: Record<string, string>
   const config = loadRiskConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env });
   const services = createRiskServices(config);
   await migrateRisk(services.pool);
-  const server = await new Promise<Server>((resolve) => {
-    const s = services.app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    ...services,
-    config,
-    baseUrl,
-    request: supertest(baseUrl),
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await services.close();
-    },
-  };
+  return { ...services, config, ...(await serveOnFreePort(services)) };
 }
 
 /** The stored decisions, read straight from PostgreSQL. */
