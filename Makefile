@@ -8,7 +8,7 @@ SCENARIO := node --import tsx scenarios/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
-        bench clean
+        bench clean k8s-generate k8s-test k8s-kind
 
 help: ## list the targets, and the workshop cases scenario-N runs
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{sub("%", "N", $$1); printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,16 @@ scenario-%: install ## run workshop case N against the running stack (the cases 
 
 bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)
 	scripts/ensure-tools.sh && node --import tsx bench/run.ts
+
+k8s-generate: install ## rewrite deploy/kubernetes/base/generated/ (PrometheusRules, AlertmanagerConfig) from monitoring/
+	node --import tsx deploy/kubernetes/generate.ts
+
+k8s-test: install ## render and validate the Kubernetes manifests offline (part of make test; needs kubectl for the render)
+	scripts/ensure-tools.sh
+	$(NODE_BIN)/mocha test/kubernetes/manifests.test.ts
+
+k8s-kind: ## the kit on a local kind cluster with kube-prometheus-stack (needs Docker, kind, kubectl, helm)
+	deploy/kubernetes/kind.sh up
 
 clean: ## remove build output and reports (not the running stack's state)
 	rm -rf dist reports bench-results

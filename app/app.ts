@@ -21,6 +21,9 @@ import { healthRoutes } from './health/routes';
 import { faultRoutes } from './faults/routes';
 import { buildOpenApi } from './openapi';
 import { FAULT_OPERATIONS } from './faults/openapi';
+import type { RiskClient } from './risk/client';
+import { policyRoutes } from './risk/routes';
+import { POLICY_OPERATIONS } from './risk/openapi';
 
 /** Everything the HTTP layer needs, built once by app/services.ts. */
 export interface AppDeps {
@@ -33,6 +36,8 @@ export interface AppDeps {
   health: HealthChecks;
   accounts: AccountService;
   transfers: TransferService;
+  /** The risk service's client (RISK_URL set): its policies are served on /api/policies. */
+  risk?: RiskClient;
   /** Set while the server drains on shutdown: new requests get 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
   /**
@@ -72,7 +77,11 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  const openapi = buildOpenApi(deps.version, FAULT_OPERATIONS);
+  const openapi = buildOpenApi(deps.version, [...FAULT_OPERATIONS, ...(deps.risk ? POLICY_OPERATIONS : [])]);
+  const endpoints = [
+    ...ENDPOINTS,
+    ...(deps.risk ? POLICY_OPERATIONS.map((o) => `${o.method.toUpperCase()} ${o.path}`) : []),
+  ];
   // The kit is served over plain HTTP on workshop laptops: no upgrade to https for /docs assets.
   // Swagger UI also needs inline styles and data: images; the API gets helmet's strict policy otherwise.
   const plainHttp = { 'upgrade-insecure-requests': null };
@@ -101,7 +110,7 @@ export function createApp(deps: AppDeps): Express {
   }
 
   app.get('/', (_req, res) => {
-    res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints: ENDPOINTS });
+    res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints });
   });
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' }));
@@ -109,6 +118,8 @@ export function createApp(deps: AppDeps): Express {
   const gate: RequestHandler = instrumented ? deps.faults.gate() : (_req, _res, next) => next();
   if (instrumented)
     app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  if (deps.risk)
+    app.use(policyRoutes(deps.risk, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
   app.use(healthRoutes(deps.health, gate));
   app.use(accountRoutes(deps.accounts, gate));
   app.use(transferRoutes(deps.transfers, gate));

@@ -116,8 +116,26 @@ function parameters(where: 'query' | 'path' | 'header', schema: z.ZodObject | un
   }));
 }
 
+/** Which service a document describes: its title, description and own operations. */
+export interface ApiDescription {
+  title: string;
+  description: string;
+  operations: Operation[];
+}
+
+const FINTECH_API: ApiDescription = {
+  title: 'Fintech Chaos Workshop API',
+  description:
+    'A small double-entry ledger API that can be made to fail on demand. Money is exact: amounts are decimals with at most 2 fraction digits.',
+  operations: BUSINESS,
+};
+
 /** Builds the OpenAPI 3.1 document from the validation schemas (plus any extra operations, e.g. the fault API). */
-export function buildOpenApi(version: string, extra: Operation[] = []): Record<string, unknown> {
+export function buildOpenApi(
+  version: string,
+  extra: Operation[] = [],
+  service: ApiDescription = FINTECH_API,
+): Record<string, unknown> {
   const components: Record<string, unknown> = {
     Error: {
       type: 'object',
@@ -138,7 +156,7 @@ export function buildOpenApi(version: string, extra: Operation[] = []): Record<s
     },
   };
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of [...BUSINESS, ...extra]) {
+  for (const op of [...service.operations, ...extra]) {
     const body = op.body && jsonSchema(op.body);
     const response = op.response && jsonSchema(op.response);
     for (const part of [body, response]) Object.assign(components, (part?.$defs as Record<string, unknown>) ?? {});
@@ -167,12 +185,7 @@ export function buildOpenApi(version: string, extra: Operation[] = []): Record<s
   }
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Fintech Chaos Workshop API',
-      version,
-      description:
-        'A small double-entry ledger API that can be made to fail on demand. Money is exact: amounts are decimals with at most 2 fraction digits.',
-    },
+    info: { title: service.title, version, description: service.description },
     servers: [{ url: '/' }],
     paths,
     components: { schemas: components },
