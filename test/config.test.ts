@@ -39,7 +39,7 @@ describe('configuration', () => {
     const lines = text.split('\n');
     const entries = lines.map((line, i) => ({ line, i })).filter(({ line }) => /^[A-Z_]+=/.test(line));
     expect(entries.map(({ line }) => line.split('=')[0])).to.have.members([...CONFIG_KEYS]);
-    const defaults = configSchema.parse({}) as Record<string, string | number | boolean | undefined>;
+    const defaults = configSchema.parse({}) as unknown as Record<string, string | number | boolean | undefined>;
     for (const { line, i } of entries) {
       const [key, value] = line.split(/=(.*)/s) as [string, string];
       expect(lines[i - 1], `comment above ${key}`).to.match(/^# /);

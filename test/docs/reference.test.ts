@@ -8,7 +8,7 @@ import {
   DEFAULT_SETTINGS,
   FAULT_NAMES,
   SETTING_KEYS,
-  createFaults,
+  catalogue,
   scopeSettings,
   settingsSchema,
 } from '../../app/faults/catalogue';
@@ -345,9 +345,8 @@ describe('docs/curl-guide.md', () => {
       .flatMap(commands)
       .filter((c) => c.text.includes('/api/failures') && c.text.includes(' -d '))
       .map((c) => c.text);
-    const faults = createFaultsForKeys();
     const missing = FAULT_NAMES.filter(
-      (name) => !bodies.some((body) => faults[name].keys.some((k) => body.includes(`"${k}"`))),
+      (name) => !bodies.some((body) => catalogue.keysOf(name).some((k) => body.includes(`"${k}"`))),
     );
     expect(missing).to.deep.equal([]);
   });
@@ -507,7 +506,7 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
 });
 
 function createFaultsForKeys() {
-  return createFaults({ memoryCapBytes: 1, dbSlowDefaultMs: 1, onLeakChange: () => undefined });
+  return catalogue.create({ memoryCapBytes: 1, dbSlowDefaultMs: 1, onLeakChange: () => undefined });
 }
 
 /* What the docs may name, read from the code and the configuration they describe. */
