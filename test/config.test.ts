@@ -30,6 +30,14 @@ describe('configuration', () => {
     });
   });
 
+  it('reads CORS_ORIGINS as a list, spaces and empty entries dropped', () => {
+    expect(loadConfig({ CORS_ORIGINS: ' http://a.example, ,http://b.example ' }).CORS_ORIGINS).to.deep.equal([
+      'http://a.example',
+      'http://b.example',
+    ]);
+    expect(loadConfig({}).CORS_ORIGINS).to.deep.equal([]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ CHAOS_TOKEN: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' }).CHAOS_TOKEN).to.equal(undefined);
   });

@@ -36,7 +36,7 @@ function causeText(cause: unknown): string {
 }
 
 /** The only place an error becomes a response: `{"error": {code, message, details?, request_id, trace_id?}}`. */
-export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
+export function errorHandler(logger: Logger, metrics: Pick<Metrics, 'errorsTotal'>): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = asAppError(err);
     const error = known ?? new AppError('INTERNAL');
