@@ -8,7 +8,8 @@ SCENARIO := node --import tsx scenarios/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
-        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean
+        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean \
+        k8s-generate k8s-test k8s-kind
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +66,16 @@ scenario-1 scenario-2 scenario-3 scenario-4 scenario-5: install ## run one works
 
 bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)
 	scripts/ensure-tools.sh && node --import tsx bench/run.ts
+
+k8s-generate: install ## rewrite deploy/kubernetes/base/generated/ (PrometheusRules, AlertmanagerConfig) from monitoring/
+	node --import tsx deploy/kubernetes/generate.ts
+
+k8s-test: install ## render and validate the Kubernetes manifests offline (part of make test; needs kubectl for the render)
+	scripts/ensure-tools.sh
+	$(NODE_BIN)/mocha test/kubernetes/manifests.test.ts
+
+k8s-kind: ## the kit on a local kind cluster with kube-prometheus-stack (needs Docker, kind, kubectl, helm)
+	deploy/kubernetes/kind.sh up
 
 clean: ## remove build output and reports (not the running stack's state)
 	rm -rf dist reports bench-results

@@ -20,7 +20,9 @@ import { transferHandlers } from './transfers/routes';
 import { healthHandlers } from './health/routes';
 import { faultRouter } from './faults/engine';
 import { buildOpenApi } from './openapi';
-import { DOCUMENTED_ROUTES, ENDPOINTS, apiRouter } from './routes';
+import { apiRouter, endpointList, routeTable } from './routes';
+import type { RiskClient } from './risk/client';
+import { policyRoutes } from './risk/routes';
 
 /** Everything the HTTP layer needs, built once by app/services.ts. */
 export interface AppDeps {
@@ -33,6 +35,8 @@ export interface AppDeps {
   health: HealthChecks;
   accounts: AccountService;
   transfers: TransferService;
+  /** The risk service's client (RISK_URL set): its policies are served on /api/policies. */
+  risk?: RiskClient;
   /** Set while the server drains on shutdown: new requests get 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
   /**
@@ -51,7 +55,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  const openapi = buildOpenApi(deps.version, DOCUMENTED_ROUTES);
+  const routes = routeTable({ risk: deps.risk !== undefined });
+  const openapi = buildOpenApi(
+    deps.version,
+    routes.filter((r) => !r.undocumented),
+  );
+  const endpoints = endpointList(routes);
   // The kit is served over plain HTTP on workshop laptops: no upgrade to https for /docs assets.
   // Swagger UI also needs inline styles and data: images; the API gets helmet's strict policy otherwise.
   const plainHttp = { 'upgrade-insecure-requests': null };
@@ -74,12 +83,14 @@ export function createApp(deps: AppDeps): Express {
   const render = createMetricsRenderer(deps.promRegistry);
   if (instrumented)
     app.use(faultRouter(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  if (deps.risk)
+    app.use(policyRoutes(deps.risk, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
   const gate: RequestHandler = instrumented ? deps.faults.gate() : (_req, _res, next) => next();
   app.use(
     apiRouter(
       {
         index: (_req, res) => {
-          res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints: ENDPOINTS });
+          res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints });
         },
         openapi: (_req, res) => void res.json(openapi),
         docs: [...swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' })],

@@ -75,6 +75,12 @@ export const configSchema = z
       .max(120000)
       .default(10000)
       .describe('How long SIGTERM waits for in-flight requests before closing connections.'),
+    RISK_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'Base URL of the risk service (e.g. http://127.0.0.1:5001); when set, every transfer is scored there before it commits. Unset: no risk check.',
+      ),
   })
   .strict();
 
@@ -92,12 +98,17 @@ export class ConfigError extends Error {
 
 /** Reads the known keys from an environment, validates them all at once and freezes the result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return parseEnvironment(configSchema, env);
+}
+
+/** Any service's settings: the schema's keys read from the environment (empty means unset), every problem at once, frozen. */
+export function parseEnvironment<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): Readonly<z.output<S>> {
   const input: Record<string, string> = {};
-  for (const key of CONFIG_KEYS) {
+  for (const key of Object.keys(schema.shape)) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const parsed = configSchema.safeParse(input);
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }

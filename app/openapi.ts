@@ -38,8 +38,24 @@ function parameters(where: 'query' | 'path' | 'header', schema: z.ZodObject | un
 /** Express's "/a/:id" as OpenAPI's "/a/{id}". */
 export const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
+/** Which service a document describes. */
+export interface ApiDescription {
+  title: string;
+  description: string;
+}
+
+const FINTECH_API: ApiDescription = {
+  title: 'Fintech Chaos Workshop API',
+  description:
+    'A small double-entry ledger API that can be made to fail on demand. Money is exact: amounts are decimals with at most 2 fraction digits.',
+};
+
 /** Builds the OpenAPI 3.1 document from the operations and their validation schemas. */
-export function buildOpenApi(version: string, operations: readonly Operation[]): Record<string, unknown> {
+export function buildOpenApi(
+  version: string,
+  operations: readonly Operation[],
+  service: ApiDescription = FINTECH_API,
+): Record<string, unknown> {
   const components: Record<string, unknown> = {
     Error: {
       type: 'object',
@@ -89,12 +105,7 @@ export function buildOpenApi(version: string, operations: readonly Operation[]):
   }
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Fintech Chaos Workshop API',
-      version,
-      description:
-        'A small double-entry ledger API that can be made to fail on demand. Money is exact: amounts are decimals with at most 2 fraction digits.',
-    },
+    info: { title: service.title, version, description: service.description },
     servers: [{ url: '/' }],
     paths,
     components: { schemas: components },

@@ -3,6 +3,7 @@ import { accountParams, accountSchema, openAccountBody, pageQuery } from './acco
 import { faultOperations } from './faults/engine';
 import { updateSchema } from './faults/catalogue';
 import type { Operation } from './openapi';
+import { POLICY_OPERATIONS } from './risk/openapi';
 import {
   legacyTransferBody,
   transactionParams,
@@ -141,16 +142,20 @@ export const ROUTES = {
 
 export type RouteId = keyof typeof ROUTES;
 
-/** Every route of the API, the fault API included: the one list behind the routers, GET / and the OpenAPI document. */
-export const ALL_ROUTES: readonly Route[] = [
-  ...Object.values(ROUTES),
-  ...faultOperations(updateSchema).map((op) => ({ ...op, plane: 'control' as const })),
-];
+/**
+ * Every route of the API: its own, the fault API's and, with a risk client, its policy endpoints. The one
+ * list behind the routers, GET /'s endpoint list and the OpenAPI document.
+ */
+export function routeTable(options: { risk: boolean }): Route[] {
+  return [
+    ...Object.values(ROUTES),
+    ...faultOperations(updateSchema).map((op) => ({ ...op, plane: 'control' as const })),
+    ...(options.risk ? POLICY_OPERATIONS.map((op) => ({ ...op, plane: 'control' as const })) : []),
+  ];
+}
 
 /** GET /'s endpoint list: "GET /api/accounts/:number". */
-export const ENDPOINTS = ALL_ROUTES.map((r) => `${r.method.toUpperCase()} ${r.path}`);
-
-export const DOCUMENTED_ROUTES = ALL_ROUTES.filter((r) => !r.undocumented);
+export const endpointList = (routes: readonly Route[]) => routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
 
 /** A handler (or a chain of them) for each of the API's own routes; undefined leaves a route unmounted. */
 export type Handlers = Record<RouteId, RequestHandler | RequestHandler[] | undefined>;

@@ -17,6 +17,7 @@ import { AccountService } from './accounts/service';
 import { TransactionRepository } from './transfers/repository';
 import { TransferService } from './transfers/service';
 import { projectRoot, readPackageVersion } from './paths';
+import { RiskClient } from './risk/client';
 
 /** The wired application: built once per process (or per test), closed once. */
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   promRegistry: Registry;
   faults: ApiFaultRegistry;
   health: HealthChecks;
+  /** The risk service's client, when RISK_URL is set. */
+  risk?: RiskClient;
   /** Stops timers, releases fault resources and ends the pool. */
   close(): Promise<void>;
 }
@@ -64,6 +67,7 @@ export function createServices(
   const db = new Database(pool, metrics, instrumented ? faults.databaseHooks() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
   const accountRepo = new AccountRepository(db);
+  const risk = config.RISK_URL ? new RiskClient(new URL(config.RISK_URL), { metrics, logger }) : undefined;
   const app = createApp({
     config,
     version,
@@ -73,7 +77,8 @@ export function createServices(
     faults,
     health,
     accounts: new AccountService(accountRepo),
-    transfers: new TransferService(db, new TransactionRepository(db), metrics),
+    transfers: new TransferService(db, new TransactionRepository(db), metrics, risk),
+    risk,
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,
     exemplars,
@@ -86,8 +91,10 @@ export function createServices(
     promRegistry,
     faults,
     health,
+    risk,
     async close() {
       faults.close();
+      risk?.close();
       health.stop();
       await pool.end();
     },

@@ -67,10 +67,14 @@ const CASE_QUERY_DEADLINE_MS = 60_000;
 const QUERY_DEADLINE_MS = 20_000;
 
 const DOCS = docFiles();
-const caseOf = (file: DocFile): number | undefined => {
-  const m = /^docs\/(?:ru\/)?cases\/0(\d)_/.exec(file.rel);
-  return m ? Number(m[1]) : undefined;
-};
+/** Each case's page (and its Russian twin under docs/ru/), from the scenario's own `doc` field. */
+const CASE_OF_PAGE = new Map(
+  Object.entries(CASES).flatMap(([id, factory]) => {
+    const doc = factory(PROFILES.fast, {}).doc;
+    return [doc, doc.replace(/^docs\//, 'docs/ru/')].map((page) => [page, Number(id)] as const);
+  }),
+);
+const caseOf = (file: DocFile): number | undefined => CASE_OF_PAGE.get(file.rel);
 const ORDERED = [
   ...DOCS.filter((f) => caseOf(f) !== undefined),
   ...DOCS.filter((f) => f.rel === 'README.md'),
@@ -118,6 +122,11 @@ describe('the docs, run against an isolated native stack', function () {
     console.log(
       `      ran ${counts.shellBlocks} shell blocks (${counts.curlCommands} curl commands) and ${counts.promqlBlocks} PromQL blocks in ${seconds} s`,
     );
+  });
+
+  it("finds every case page and its Russian twin, so each runs under its scenario's load", () => {
+    const found = [...CASE_OF_PAGE.keys()].filter((page) => DOCS.some((f) => f.rel === page));
+    expect(found).to.deep.equal([...CASE_OF_PAGE.keys()]);
   });
 
   const apiFor = (b: Block): string =>

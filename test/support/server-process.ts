@@ -4,7 +4,7 @@ import { projectRoot } from '../../app/paths';
 import { pollUntil } from './poll';
 import { freePort } from './postgres';
 
-/** The real server entry point (app/server.ts) running as its own process, with its log lines captured. */
+/** A real server entry point (app/server.ts, or risk/server.ts) running as its own process, with its log lines captured. */
 export interface ServerProcess {
   child: ChildProcess;
   baseUrl: string;
@@ -19,10 +19,11 @@ export interface ServerProcess {
 
 export async function spawnServer(
   env: Record<string, string>,
-  options: { waitReady?: boolean } = {},
+  options: { waitReady?: boolean; entry?: string } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')], {
+  const entry = path.join(projectRoot(), options.entry ?? 'app/server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: projectRoot(),
     env: {
       PATH: process.env.PATH,

@@ -7,6 +7,6 @@ export { defineFault, type FaultDefinition, type FaultHooks, type RequestScope, 
 export { createCatalogue, scopeSettings, type Catalogue } from './catalogue';
 export { FaultRegistry, type FaultView, type RegistryDeps } from './registry';
 export { InMemoryFaultStore, type FaultScope, type FaultState, type FaultStore } from './store';
-export { faultRouter, faultOperations } from './router';
+export { controlPlaneGuards, faultRouter, faultOperations } from './router';
 export { CONTROL_PLANE, CONTROL_PLANE_PATHS, NOT_CONTROL_PLANE } from './control-plane';
 export { createFaultMetrics, type FaultMetrics } from '../../telemetry/metrics';

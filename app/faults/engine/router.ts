@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '../../errors';
 import { parseRequest } from '../../http/validate';
 import type { Operation } from '../../openapi';
@@ -31,6 +31,11 @@ export function faultOperations(updateSchema: Operation['body']): Operation[] {
   ];
 }
 
+/** What guards a control-plane endpoint: the same-origin rule, then the bearer token when one is set. */
+export function controlPlaneGuards(options: { token?: string; corsOrigins: readonly string[] }): RequestHandler[] {
+  return [refuseForeignOrigins(options.corsOrigins), requireBearer(options.token)];
+}
+
 /**
  * The control plane: GET/POST /api/failures and POST /api/reset. Never subject to faults. An update is
  * validated whole (400 listing every problem) before anything changes.
@@ -40,7 +45,7 @@ export function faultRouter<Name extends string, Settings extends object, Contex
   options: { token?: string; corsOrigins: readonly string[] },
 ): Router {
   const router = Router();
-  const guards = [refuseForeignOrigins(options.corsOrigins), requireBearer(options.token)];
+  const guards = controlPlaneGuards(options);
   const actor = (req: Request, res: Response) => ({
     address: req.ip,
     requestId: res.locals.requestId as string | undefined,
