@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { parseRequest } from '../http/validate';
 import type { RouteId } from '../routes';
 import { legacyTransferBody, transactionParams, transactionsQuery, transferBody, transferHeaders } from './schemas';
@@ -8,25 +8,23 @@ import type { TransferService } from './service';
 export function transferHandlers(
   transfers: TransferService,
 ): Record<Extract<RouteId, 'transfer' | 'legacyTransfer' | 'listTransactions' | 'getTransaction'>, RequestHandler> {
+  /** Validates body and headers together, transfers once per Idempotency-Key and says whether it replayed. */
+  const transfer = async (schema: typeof transferBody | typeof legacyTransferBody, req: Request, res: Response) => {
+    const { body, headers } = parseRequest({ body: [schema, req.body], headers: [transferHeaders, req.headers] });
+    const result = await transfers.transfer(body, headers['idempotency-key']);
+    res.setHeader('Idempotent-Replayed', String(result.replayed));
+    return result;
+  };
+
   return {
     transfer: async (req, res) => {
-      const { body, headers } = parseRequest({
-        body: [transferBody, req.body],
-        headers: [transferHeaders, req.headers],
-      });
-      const { transaction, replayed } = await transfers.transfer(body, headers['idempotency-key']);
-      res.setHeader('Idempotent-Replayed', String(replayed));
+      const { transaction, replayed } = await transfer(transferBody, req, res);
       res.status(replayed ? 200 : 201).json(transaction);
     },
 
     // The original workshop endpoint: same rules, its answer shape kept for the curl commands.
     legacyTransfer: async (req, res) => {
-      const { body, headers } = parseRequest({
-        body: [legacyTransferBody, req.body],
-        headers: [transferHeaders, req.headers],
-      });
-      const { transaction, replayed } = await transfers.transfer(body, headers['idempotency-key']);
-      res.setHeader('Idempotent-Replayed', String(replayed));
+      const { transaction } = await transfer(legacyTransferBody, req, res);
       res.json({ status: 'success', ...transaction });
     },
 

@@ -13,9 +13,6 @@ describe('the route table', () => {
     t = await startApp();
   });
   after(async () => t?.stop());
-  afterEach(async () => {
-    await t.request.post('/api/reset').expect(200);
-  });
 
   it('is the endpoint list of GET /', async () => {
     const res = await t.request.get('/').expect(200);
@@ -31,6 +28,9 @@ describe('the route table', () => {
   });
 
   describe('with every request failing by fault (error_rate 100, status 599)', () => {
+    afterEach(async () => {
+      await t.request.post('/api/reset').expect(200);
+    });
     for (const route of ROUTES) {
       const faultable = route.plane === 'business';
       it(`${route.method.toUpperCase()} ${route.path} (${route.plane}) ${faultable ? 'fails' : 'is not affected'}`, async () => {
