@@ -432,6 +432,21 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
     expect(cmds[1]?.text).to.include('\\\n');
   });
 
+  it('reads a bare ... in an answer as "more keys follow" (objects) or "more elements" (arrays), never inside a string', () => {
+    const documented = parseAnswer('{"config": {"latency_ms": 0, ...}, "e": ["GET /", ...], "s": "a ... b"}');
+    expect(documented).to.deep.equal({ config: { latency_ms: 0, '...': '...' }, e: ['GET /', '...'], s: 'a ... b' });
+    expect(
+      answerProblems(documented, {
+        config: { latency_ms: 0, db_error_rate: 0 },
+        e: ['GET /', 'POST /x'],
+        s: 'a ... b',
+      }),
+    ).to.deep.equal([]);
+    expect(answerProblems(documented, { config: { latency_ms: 5 }, e: [], s: 'a ... b' })).to.deep.equal([
+      '$.config.latency_ms: 5 where the docs show 0',
+    ]);
+  });
+
   it('finds shape differences: a missing key, a key the docs lack, another type, an element of another shape', () => {
     expect(answerProblems({ a: 1, '...': '...' }, { a: 1, z: true })).to.deep.equal([]);
     expect(answerProblems({ a: 1, b: 2 }, { a: 1 })).to.deep.equal(['$.b: missing']);
