@@ -61,6 +61,12 @@ export const configSchema = z
     CORS_ORIGINS: z
       .string()
       .default('')
+      .transform((list) =>
+        list
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
       .describe('Comma-separated origins allowed by CORS; empty means CORS is closed.'),
     SHUTDOWN_TIMEOUT_MS: z.coerce
       .number()

@@ -8,7 +8,9 @@ import { Database } from './db/database';
 import { createPool } from './db/pool';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics';
-import { FaultRegistry } from './faults/registry';
+import { FaultRegistry } from './faults/engine';
+import { catalogue, type ApiFaultRegistry } from './faults/catalogue';
+import { ROUTES } from './routes';
 import { HealthChecks } from './health/checks';
 import { AccountRepository } from './accounts/repository';
 import { AccountService } from './accounts/service';
@@ -24,7 +26,7 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   promRegistry: Registry;
-  faults: FaultRegistry;
+  faults: ApiFaultRegistry;
   health: HealthChecks;
   /** The risk service's client, when RISK_URL is set. */
   risk?: RiskClient;
@@ -50,10 +52,18 @@ export function createServices(
         waiting: pool.waitingCount,
       }))
     : createNoopMetrics();
-  const faults = new FaultRegistry(
-    { metrics, logger, enabled: config.CHAOS_ENABLED },
-    { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
-  );
+  const faults = new FaultRegistry(catalogue, {
+    metrics,
+    logger,
+    enabled: config.CHAOS_ENABLED,
+    context: {
+      memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024,
+      dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS,
+      onLeakChange: (bytes) => metrics.faultLeakedBytes.set(bytes),
+    },
+    // Scrapes and liveness probes are never targeted (a running cpu_burn still stalls them: it blocks the event loop).
+    exempt: [ROUTES.metrics.path, ROUTES.livez.path],
+  });
   const db = new Database(pool, metrics, instrumented ? faults.databaseHooks() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
   const accountRepo = new AccountRepository(db);

@@ -12,7 +12,7 @@ import type { Logger } from '../app/telemetry/logger';
 import { createMetricsRenderer, type RiskMetrics } from '../app/telemetry/metrics';
 import type { RiskConfig } from './config';
 import { scoreBody, type DecisionService } from './decisions';
-import { FAULT_OPERATIONS, faultRoutes, type FaultRegistry } from './faults';
+import { FAULT_OPERATIONS, faultRouter, type FaultRegistry } from './faults';
 
 const OPERATIONS: Operation[] = [
   {
@@ -53,10 +53,9 @@ export function createRiskApp(deps: RiskAppDeps): Express {
   );
   app.use(jsonBody(16));
 
-  const openapi = buildOpenApi(deps.version, FAULT_OPERATIONS, {
+  const openapi = buildOpenApi(deps.version, [...OPERATIONS, ...FAULT_OPERATIONS], {
     title: 'Risk service',
     description: 'Scores each transfer of the Fintech Chaos Workshop API before it commits; faults break it on demand.',
-    operations: OPERATIONS,
   });
   const render = createMetricsRenderer(deps.promRegistry);
   app.get('/metrics', async (_req, res) => {
@@ -73,7 +72,7 @@ export function createRiskApp(deps: RiskAppDeps): Express {
     });
   });
   app.get('/openapi.json', (_req, res) => void res.json(openapi));
-  app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  app.use(faultRouter(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
 
   app.post('/api/decisions', deps.faults.gate(), async (req, res) => {
     const { body, headers } = parseRequest({ body: [scoreBody, req.body], headers: [transferHeaders, req.headers] });

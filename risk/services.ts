@@ -30,6 +30,7 @@ export function createRiskServices(config: RiskConfig, options: { logger?: Logge
   const faults = createRiskFaults(promRegistry, logger, {
     enabled: config.CHAOS_ENABLED,
     dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS,
+    exempt: ['/metrics', '/livez'],
   });
   const db = new Database(pool, metrics, faults.databaseHooks());
   const decisions = new DecisionService(db, metrics, config.RISK_DECLINE_ABOVE_CENTS);

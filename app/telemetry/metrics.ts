@@ -47,6 +47,18 @@ const GAUGES_NAMED_TOTAL = [
   'nodejs_active_resources_total',
 ];
 
+/** The metrics of the fault engine, on the given registry: any service that mounts the engine has them. */
+export function createFaultMetrics(registry: Registry) {
+  return {
+    faultActive: gauge(registry, METRICS.faultActive),
+    faultSetting: gauge(registry, METRICS.faultSetting),
+    faultAffectedRequests: counter(registry, METRICS.faultAffectedRequests),
+    faultChangesTotal: counter(registry, METRICS.faultChangesTotal),
+  };
+}
+
+export type FaultMetrics = ReturnType<typeof createFaultMetrics>;
+
 /**
  * Creates every application metric on the given registry (never the global one) plus the Node defaults.
  * `exemplars`: request latency buckets carry a trace id; only worth it when traces are exported
@@ -80,11 +92,8 @@ export function createMetrics(
       for (const state of ['total', 'idle', 'waiting'] as const) this.set({ state }, stats[state]);
     }),
     appInfo: gauge(registry, METRICS.appInfo),
-    faultActive: gauge(registry, METRICS.faultActive),
-    faultSetting: gauge(registry, METRICS.faultSetting),
-    faultAffectedRequests: counter(registry, METRICS.faultAffectedRequests),
+    ...createFaultMetrics(registry),
     faultLeakedBytes: gauge(registry, METRICS.faultLeakedBytes),
-    faultChangesTotal: counter(registry, METRICS.faultChangesTotal),
     dependencyCallDuration: histogram(registry, METRICS.dependencyCallDuration),
     dependencyAttempts: counter(registry, METRICS.dependencyAttempts),
     dependencyBreakerState: gauge(registry, METRICS.dependencyBreakerState),

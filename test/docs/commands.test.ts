@@ -16,6 +16,7 @@ import {
   SHELL_LANGS,
   answerProblems,
   blocks,
+  parseAnswer,
   commands,
   docFiles,
   expectations,
@@ -185,7 +186,7 @@ describe('the docs, run against an isolated native stack', function () {
                 () => (actual = JSON.parse(last.stdout)),
                 `${where}: the answer is not JSON: ${last.stdout.slice(0, 300)}`,
               ).not.to.throw();
-              const documented = JSON.parse(rewrite(apiFor(block), stack)(block.answer.body));
+              const documented = parseAnswer(rewrite(apiFor(block), stack)(block.answer.body));
               // A Russian twin reruns its English page's commands on the state that page left (accounts
               // numbered on, idempotency keys replayed); parity.test.ts holds its answers equal to the
               // English ones, whose values the English run checks: here keys and types are compared.

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { AppError } from '../errors';
+import { AppError } from '../../errors';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -21,13 +21,8 @@ export function requireBearer(token: string | undefined): RequestHandler {
  * from a page on another origin (even a body-less POST, which needs no CORS preflight) is refused
  * unless that origin is listed in CORS_ORIGINS.
  */
-export function refuseForeignOrigins(allowedOrigins: string): RequestHandler {
-  const allowed = new Set(
-    allowedOrigins
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-  );
+export function refuseForeignOrigins(allowedOrigins: readonly string[]): RequestHandler {
+  const allowed = new Set(allowedOrigins);
   return (req, _res, next) => {
     const origin = req.get('origin');
     if (origin === undefined || allowed.has(origin)) return next();
