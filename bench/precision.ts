@@ -169,22 +169,23 @@ async function memoryLeak(ctx: BenchContext, env: Record<string, string>): Promi
       parseExposition(await (await fetch(`${server.baseUrl}/metrics`)).text()),
       'fintech_fault_leaked_bytes',
     );
-    if (gauge !== before.leaked_bytes) consistent = false;
-    perRequestGauge.push(before.leaked_bytes / LEAK_REQUESTS / MB);
+    if (gauge !== Number(before.leaked_bytes)) consistent = false;
+    perRequestGauge.push(Number(before.leaked_bytes) / LEAK_REQUESTS / MB);
     perRequestRss.push((rss() - rss0) / LEAK_REQUESTS / MB);
 
     await send(LEAK_REQUESTS);
     const capped = await faults(server).view();
-    atCapGauge.push(capped.leaked_bytes / MB);
+    atCapGauge.push(Number(capped.leaked_bytes) / MB);
     const rssAtCap = rss();
     atCapRss.push((rssAtCap - rss0) / MB);
-    const { released_bytes } = await reset(server);
+    // The leak's summary and release are spread into the answers (the engine types them as unknown).
+    const released_bytes = Number((await reset(server)).released_bytes);
     const back = await rssGivenBack(() => rssAtCap - rss(), released_bytes);
     released.push(back.bytes / MB);
     releaseSeconds.push(back.seconds);
     ctx.progress(
-      `run ${run + 1}/${ctx.settings.runs} memory_leak_mb ${LEAK_MB}: ${(before.leaked_bytes / MB).toFixed(1)} MB after ${LEAK_REQUESTS} requests ` +
-        `(RSS +${((perRequestRss.at(-1) as number) * LEAK_REQUESTS).toFixed(1)} MB); after ${2 * LEAK_REQUESTS}: ${(capped.leaked_bytes / MB).toFixed(1)} MB, ` +
+      `run ${run + 1}/${ctx.settings.runs} memory_leak_mb ${LEAK_MB}: ${(Number(before.leaked_bytes) / MB).toFixed(1)} MB after ${LEAK_REQUESTS} requests ` +
+        `(RSS +${((perRequestRss.at(-1) as number) * LEAK_REQUESTS).toFixed(1)} MB); after ${2 * LEAK_REQUESTS}: ${(Number(capped.leaked_bytes) / MB).toFixed(1)} MB, ` +
         `${Number(capped.faults.memory_leak.capped_requests ?? NaN)} capped; reset released ${(released_bytes / MB).toFixed(0)} MB, ` +
         `RSS ${(released.at(-1) as number).toFixed(0)} MB lower after ${(releaseSeconds.at(-1) as number).toFixed(1)} s`,
     );

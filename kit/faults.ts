@@ -1,29 +1,41 @@
 import type { FaultName, FaultSettings, FaultUpdate } from '../app/faults/catalogue';
-import type { FaultView } from '../app/faults/registry';
+import { CONTROL_PLANE, type FaultView } from '../app/faults/engine';
 
-/** The fault settings a tool sets: the app's own update type (a renamed setting breaks the build), without the expiry. */
-export type FaultChange = Omit<FaultUpdate, 'duration_s'>;
+/** A service's fault types: the names, settings and update body of its catalogue (default: the API's). */
+export interface FaultTypes {
+  name: string;
+  settings: object;
+  update: { duration_s?: number };
+}
+export interface ApiFaultTypes {
+  name: FaultName;
+  settings: FaultSettings;
+  update: FaultUpdate;
+}
 
-/** GET /api/failures. */
-export interface FaultsView {
-  current_config: FaultSettings;
+/** The fault settings a tool sets: the service's own update type (a renamed setting breaks the build), without the expiry. */
+export type FaultChange<T extends FaultTypes = ApiFaultTypes> = Omit<T['update'], 'duration_s'>;
+
+/** GET /api/failures; the faults' summaries (e.g. leaked_bytes) are spread into it. */
+export interface FaultsView<T extends FaultTypes = ApiFaultTypes> {
+  current_config: T['settings'];
   enabled: boolean;
-  faults: Record<FaultName, FaultView>;
-  leaked_bytes: number;
+  faults: Record<T['name'], FaultView>;
+  [summary: string]: unknown;
 }
 
 /** POST /api/failures. */
-export interface UpdateAnswer {
+export interface UpdateAnswer<T extends FaultTypes = ApiFaultTypes> {
   status: 'updated';
-  config: FaultSettings;
-  faults: Record<FaultName, FaultView>;
+  config: T['settings'];
+  faults: Record<T['name'], FaultView>;
 }
 
-/** POST /api/reset. */
-export interface ResetAnswer {
+/** POST /api/reset; what the faults released (e.g. released_bytes) is spread into it. */
+export interface ResetAnswer<T extends FaultTypes = ApiFaultTypes> {
   status: 'reset complete';
-  config: FaultSettings;
-  released_bytes: number;
+  config: T['settings'];
+  [released: string]: unknown;
 }
 
 /** An answer of the control plane: its body typed when it succeeded, as received otherwise. */
@@ -39,25 +51,25 @@ export function succeeded<T>(answer: Answer<T>, call: string): T {
  * The kit's client of the API's fault control plane. Every fault it sets carries an expiry, so a tool
  * that dies before its reset leaves nothing switched on for long.
  */
-export class FaultClient {
+export class FaultClient<T extends FaultTypes = ApiFaultTypes> {
   constructor(
     readonly apiUrl: string,
     private readonly options: { token?: string | undefined; timeoutMs?: number } = {},
   ) {}
 
   /** POST /api/failures with the given settings, switching themselves off after expirySeconds. */
-  inject(change: FaultChange, expirySeconds: number): Promise<Answer<UpdateAnswer>> {
-    return this.call<UpdateAnswer>('POST', '/api/failures', { ...change, duration_s: expirySeconds });
+  inject(change: FaultChange<T>, expirySeconds: number): Promise<Answer<UpdateAnswer<T>>> {
+    return this.call<UpdateAnswer<T>>('POST', CONTROL_PLANE.failures, { ...change, duration_s: expirySeconds });
   }
 
   /** POST /api/reset: every fault off, what they hold released. */
-  reset(): Promise<Answer<ResetAnswer>> {
-    return this.call<ResetAnswer>('POST', '/api/reset');
+  reset(): Promise<Answer<ResetAnswer<T>>> {
+    return this.call<ResetAnswer<T>>('POST', CONTROL_PLANE.reset);
   }
 
   /** GET /api/failures; throws when the API refuses. */
-  async view(): Promise<FaultsView> {
-    return succeeded(await this.call<FaultsView>('GET', '/api/failures'), 'GET /api/failures');
+  async view(): Promise<FaultsView<T>> {
+    return succeeded(await this.call<FaultsView<T>>('GET', CONTROL_PLANE.failures), `GET ${CONTROL_PLANE.failures}`);
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<Answer<T>> {
