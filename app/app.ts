@@ -6,7 +6,7 @@ import type { Config } from './config';
 import { AppError } from './errors';
 import type { Logger } from './telemetry/logger';
 import { createMetricsRenderer, type Metrics } from './telemetry/metrics';
-import type { FaultRegistry } from './faults/registry';
+import type { ApiFaultRegistry } from './faults/catalogue';
 import type { HealthChecks } from './health/checks';
 import type { AccountService } from './accounts/service';
 import type { TransferService } from './transfers/service';
@@ -15,12 +15,14 @@ import { requestTelemetry } from './http/request-telemetry';
 import { jsonBody } from './http/body';
 import { cors } from './http/cors';
 import { errorHandler, notFound } from './http/error-handler';
-import { accountRoutes } from './accounts/routes';
-import { transferRoutes } from './transfers/routes';
-import { healthRoutes } from './health/routes';
-import { faultRoutes } from './faults/routes';
+import { accountHandlers } from './accounts/routes';
+import { transferHandlers } from './transfers/routes';
+import { healthHandlers } from './health/routes';
+import { faultRouter } from './faults/engine';
 import { buildOpenApi } from './openapi';
-import { FAULT_OPERATIONS } from './faults/openapi';
+import { apiRouter, endpointList, routeTable } from './routes';
+import type { RiskClient } from './risk/client';
+import { policyRoutes } from './risk/routes';
 
 /** Everything the HTTP layer needs, built once by app/services.ts. */
 export interface AppDeps {
@@ -29,10 +31,12 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   promRegistry: Registry;
-  faults: FaultRegistry;
+  faults: ApiFaultRegistry;
   health: HealthChecks;
   accounts: AccountService;
   transfers: TransferService;
+  /** The risk service's client (RISK_URL set): its policies are served on /api/policies. */
+  risk?: RiskClient;
   /** Set while the server drains on shutdown: new requests get 503 SHUTTING_DOWN. */
   isShuttingDown?: () => boolean;
   /**
@@ -43,27 +47,6 @@ export interface AppDeps {
   /** Request latency exemplars carry trace ids (only when traces are exported). */
   exemplars?: boolean;
 }
-
-const ENDPOINTS = [
-  'GET /',
-  'GET /health',
-  'GET /healthz',
-  'GET /livez',
-  'GET /metrics',
-  'GET /docs',
-  'GET /openapi.json',
-  'GET /api/balance',
-  'POST /api/transfer',
-  'GET /api/accounts',
-  'POST /api/accounts',
-  'GET /api/accounts/:number',
-  'POST /api/transfers',
-  'GET /api/transactions',
-  'GET /api/transactions/:id',
-  'GET /api/failures',
-  'POST /api/failures',
-  'POST /api/reset',
-];
 
 /** Builds the Express app; it never listens and reads no environment (tests drive it directly). */
 export function createApp(deps: AppDeps): Express {
@@ -77,7 +60,12 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  const openapi = buildOpenApi(deps.version, FAULT_OPERATIONS);
+  const routes = routeTable({ risk: deps.risk !== undefined });
+  const openapi = buildOpenApi(
+    deps.version,
+    routes.filter((r) => !r.undocumented),
+  );
+  const endpoints = endpointList(routes);
   // The kit is served over plain HTTP on workshop laptops: no upgrade to https for /docs assets.
   // Swagger UI also needs inline styles and data: images; the API gets helmet's strict policy otherwise.
   const plainHttp = { 'upgrade-insecure-requests': null };
@@ -97,26 +85,34 @@ export function createApp(deps: AppDeps): Express {
   if (deps.isShuttingDown) app.use(refuseWhile(deps.isShuttingDown));
   app.use(jsonBody(deps.config.BODY_LIMIT_KB));
 
-  if (instrumented) {
-    const render = createMetricsRenderer(deps.promRegistry);
-    app.get('/metrics', async (req, res) => {
-      const { contentType, body } = await render((req.get('accept') ?? '').includes('application/openmetrics-text'));
-      res.type(contentType).send(body);
-    });
-  }
-
-  app.get('/', (_req, res) => {
-    res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints: ENDPOINTS });
-  });
-  app.get('/openapi.json', (_req, res) => void res.json(openapi));
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' }));
-
-  const gate: RequestHandler = instrumented ? deps.faults.gate() : (_req, _res, next) => next();
+  const render = createMetricsRenderer(deps.promRegistry);
   if (instrumented)
-    app.use(faultRoutes(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
-  app.use(healthRoutes(deps.health, gate));
-  app.use(accountRoutes(deps.accounts, gate));
-  app.use(transferRoutes(deps.transfers, gate));
+    app.use(faultRouter(deps.faults, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  if (deps.risk)
+    app.use(policyRoutes(deps.risk, { token: deps.config.CHAOS_TOKEN, corsOrigins: deps.config.CORS_ORIGINS }));
+  const gate: RequestHandler = instrumented ? deps.faults.gate() : (_req, _res, next) => next();
+  app.use(
+    apiRouter(
+      {
+        index: (_req, res) => {
+          res.json({ service: deps.config.SERVICE_NAME, version: deps.version, docs: '/docs', endpoints });
+        },
+        openapi: (_req, res) => void res.json(openapi),
+        docs: [...swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'Fintech Chaos Workshop API' })],
+        metrics: instrumented
+          ? async (req, res) => {
+              const accept = req.get('accept') ?? '';
+              const { contentType, body } = await render(accept.includes('application/openmetrics-text'));
+              res.type(contentType).send(body);
+            }
+          : undefined,
+        ...healthHandlers(deps.health),
+        ...accountHandlers(deps.accounts),
+        ...transferHandlers(deps.transfers),
+      },
+      gate,
+    ),
+  );
 
   app.use(notFound());
   app.use(errorHandler(deps.logger, deps.metrics));

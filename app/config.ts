@@ -82,6 +82,12 @@ export const configSchema = z
     CORS_ORIGINS: z
       .string()
       .default('')
+      .transform((list) =>
+        list
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean),
+      )
       .describe('Comma-separated origins allowed by CORS; empty means CORS is closed.'),
     SHUTDOWN_TIMEOUT_MS: z.coerce
       .number()
@@ -90,13 +96,20 @@ export const configSchema = z
       .max(120000)
       .default(10000)
       .describe('How long SIGTERM waits for in-flight requests before closing connections.'),
+    RISK_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'Base URL of the risk service (e.g. http://127.0.0.1:5001); when set, every transfer is scored there before it commits. Unset: no risk check.',
+      ),
   })
   .strict();
 
 /** INSTANCE_ID is always set once loaded: unset, it is this host and process. */
 export type Config = Readonly<z.infer<typeof configSchema> & { INSTANCE_ID: string }>;
 
-function defaultInstanceId(): string {
+/** A readable id unique to this process: host-pid. */
+export function defaultInstanceId(): string {
   return `${os.hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
 }
 
@@ -112,14 +125,20 @@ export class ConfigError extends Error {
 
 /** Reads the known keys from an environment, validates them all at once and freezes the result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = parseEnvironment(configSchema, env);
+  return Object.freeze({ ...config, INSTANCE_ID: config.INSTANCE_ID ?? defaultInstanceId() });
+}
+
+/** Any service's settings: the schema's keys read from the environment (empty means unset), every problem at once, frozen. */
+export function parseEnvironment<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): Readonly<z.output<S>> {
   const input: Record<string, string> = {};
-  for (const key of CONFIG_KEYS) {
+  for (const key of Object.keys(schema.shape)) {
     const value = env[key];
     if (value !== undefined && value !== '') input[key] = value;
   }
-  const parsed = configSchema.safeParse(input);
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  return Object.freeze({ ...parsed.data, INSTANCE_ID: parsed.data.INSTANCE_ID ?? defaultInstanceId() });
+  return Object.freeze(parsed.data);
 }

@@ -20,6 +20,7 @@ export const ERRORS = {
   },
   INSUFFICIENT_FUNDS: { status: 422, message: 'The source account balance is too low for this transfer.' },
   CURRENCY_MISMATCH: { status: 422, message: 'The accounts and the transfer must use the same currency.' },
+  RISK_DECLINED: { status: 422, message: 'The risk service declined this transfer; nothing was moved.' },
   CHAOS_DISABLED: { status: 403, message: 'Fault injection is disabled on this instance (CHAOS_ENABLED=false).' },
   FAULT_INJECTED: { status: 500, message: 'Injected failure (chaos fault error_rate).' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again shortly.' },
@@ -27,6 +28,15 @@ export const ERRORS = {
   DATABASE_BUSY: {
     status: 503,
     message: 'No database connection became free in time: the database is slow, overloaded or not answering.',
+  },
+  DEPENDENCY_UNAVAILABLE: {
+    status: 503,
+    message: 'The risk service is unavailable (or its circuit breaker is open); nothing was moved. Try again shortly.',
+  },
+  DEPENDENCY_TIMEOUT: { status: 504, message: 'The risk service did not answer in time; nothing was moved.' },
+  DEPENDENCY_BAD_RESPONSE: {
+    status: 502,
+    message: 'The risk service sent an answer that could not be read; nothing was moved.',
   },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down.' },
   FAULT_STORE_UNAVAILABLE: {

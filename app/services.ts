@@ -8,15 +8,17 @@ import { Database } from './db/database';
 import { createPool } from './db/pool';
 import { createLogger, type Logger } from './telemetry/logger';
 import { createMetrics, createNoopMetrics, type Metrics } from './telemetry/metrics';
-import { FaultRegistry, initialFaultState } from './faults/registry';
-import { InMemoryFaultStore, type FaultStore } from './faults/store';
+import { FaultRegistry, initialFaultState } from './faults/engine';
+import { catalogue, type ApiFaultRegistry, type FaultName, type FaultSettings } from './faults/catalogue';
 import { PostgresFaultStore } from './faults/postgres-store';
+import { ROUTES } from './routes';
 import { HealthChecks } from './health/checks';
 import { AccountRepository } from './accounts/repository';
 import { AccountService } from './accounts/service';
 import { TransactionRepository } from './transfers/repository';
 import { TransferService } from './transfers/service';
 import { projectRoot, readPackageVersion } from './paths';
+import { RiskClient } from './risk/client';
 
 /** The wired application: built once per process (or per test), closed once. */
 export interface Services {
@@ -25,22 +27,24 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   promRegistry: Registry;
-  faults: FaultRegistry;
+  faults: ApiFaultRegistry;
   health: HealthChecks;
+  /** The risk service's client, when RISK_URL is set. */
+  risk?: RiskClient;
   /** Stops timers, releases fault resources and ends the pool. */
   close(): Promise<void>;
 }
 
-/** The one setting that chooses where the fault state lives. */
-function createFaultStore(config: Config, logger: Logger): FaultStore {
-  if (config.FAULT_STORE === 'memory') return new InMemoryFaultStore(initialFaultState(), config.INSTANCE_ID);
-  return new PostgresFaultStore({
+/** The one setting that chooses where the fault state lives (memory: the registry's own, in this process). */
+function createFaultStore(config: Config, logger: Logger) {
+  if (config.FAULT_STORE === 'memory') return undefined;
+  return new PostgresFaultStore<FaultName, FaultSettings>({
     databaseUrl: config.DATABASE_URL,
     instanceId: config.INSTANCE_ID,
     refreshMs: config.FAULT_STORE_REFRESH_MS,
     replicaTtlS: Math.max(10, (config.FAULT_STORE_REFRESH_MS * 5) / 1000),
     logger,
-    initial: initialFaultState(),
+    initial: initialFaultState(catalogue),
   });
 }
 
@@ -66,7 +70,7 @@ export function createServices(
           version,
           exemplars,
           instanceId: config.INSTANCE_ID,
-          staleness: () => store.staleSeconds(),
+          staleness: () => store?.staleSeconds() ?? 0,
         },
         () => ({
           total: pool.totalCount,
@@ -76,13 +80,26 @@ export function createServices(
       )
     : createNoopMetrics();
   const faults = new FaultRegistry(
-    { metrics, logger, enabled: config.CHAOS_ENABLED, instanceId: config.INSTANCE_ID },
-    { memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024, dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS },
+    catalogue,
+    {
+      metrics,
+      logger,
+      enabled: config.CHAOS_ENABLED,
+      instanceId: config.INSTANCE_ID,
+      context: {
+        memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024,
+        dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS,
+        onLeakChange: (bytes) => metrics.faultLeakedBytes.set(bytes),
+      },
+      // Scrapes and liveness probes are never targeted (a running cpu_burn still stalls them: it blocks the event loop).
+      exempt: [ROUTES.metrics.path, ROUTES.livez.path],
+    },
     store,
   );
   const db = new Database(pool, metrics, instrumented ? faults.databaseHooks() : undefined);
   const health = new HealthChecks(db, path.resolve(projectRoot()));
   const accountRepo = new AccountRepository(db);
+  const risk = config.RISK_URL ? new RiskClient(new URL(config.RISK_URL), { metrics, logger }) : undefined;
   const app = createApp({
     config,
     version,
@@ -92,7 +109,8 @@ export function createServices(
     faults,
     health,
     accounts: new AccountService(accountRepo),
-    transfers: new TransferService(db, new TransactionRepository(db), metrics),
+    transfers: new TransferService(db, new TransactionRepository(db), metrics, risk),
+    risk,
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,
     exemplars,
@@ -105,8 +123,10 @@ export function createServices(
     promRegistry,
     faults,
     health,
+    risk,
     async close() {
       await faults.close();
+      risk?.close();
       health.stop();
       await pool.end();
     },

@@ -1,11 +1,11 @@
-import { freshDatabase } from '../test/support/postgres';
+import { runLoad, percentile } from '../kit/load';
+import { freshDatabase } from '../kit/postgres';
+import { waitUntil } from '../kit/wait';
 import { replicaLayout } from '../stack/haproxy';
 import { findExecutable, TOOLS } from '../stack/tools';
 import type { BenchContext } from './context';
-import { runLoad } from './load';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
 import { compiled } from './servers';
-import { percentile } from './stats';
 
 const CHANGES = 100;
 const REPLICAS = 3;
@@ -16,18 +16,8 @@ async function appliedVersion(url: string): Promise<number> {
 
 /** HAProxy answers as soon as one replica does: wait until each replica answers itself. */
 async function allAnswering(urls: string[], signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (const url of urls) {
-    while (
-      !(await appliedVersion(url).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      if (Date.now() > deadline || signal.aborted) throw new Error(`${url} did not answer within 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  for (const url of urls)
+    await waitUntil(`${url} to answer`, () => appliedVersion(url), { until: () => true, timeoutMs: 30_000, signal });
 }
 
 /**
@@ -67,12 +57,13 @@ export async function measureReplicas(ctx: BenchContext): Promise<Omit<SectionRe
       const { version } = (await res.json()) as { version: number };
       const answered = performance.now();
       await Promise.all(
-        replicas.map(async (url) => {
-          while ((await appliedVersion(url)) < version) {
-            if (performance.now() - answered > 5_000) throw new Error(`${url} did not apply version ${version}`);
-            await new Promise((resolve) => setTimeout(resolve, 2));
-          }
-        }),
+        replicas.map((url) =>
+          waitUntil(`${url} to apply version ${version}`, () => appliedVersion(url), {
+            until: (applied) => applied >= version,
+            timeoutMs: 5_000,
+            intervalMs: 2,
+          }),
+        ),
       );
       propagation.push(performance.now() - answered);
     }

@@ -30,6 +30,14 @@ describe('configuration', () => {
     });
   });
 
+  it('reads CORS_ORIGINS as a list, spaces and empty entries dropped', () => {
+    expect(loadConfig({ CORS_ORIGINS: ' http://a.example, ,http://b.example ' }).CORS_ORIGINS).to.deep.equal([
+      'http://a.example',
+      'http://b.example',
+    ]);
+    expect(loadConfig({}).CORS_ORIGINS).to.deep.equal([]);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ CHAOS_TOKEN: '', OTEL_EXPORTER_OTLP_ENDPOINT: '' }).CHAOS_TOKEN).to.equal(undefined);
   });
@@ -39,7 +47,7 @@ describe('configuration', () => {
     const lines = text.split('\n');
     const entries = lines.map((line, i) => ({ line, i })).filter(({ line }) => /^[A-Z_]+=/.test(line));
     expect(entries.map(({ line }) => line.split('=')[0])).to.have.members([...CONFIG_KEYS]);
-    const defaults = configSchema.parse({}) as Record<string, string | number | boolean | undefined>;
+    const defaults = configSchema.parse({}) as unknown as Record<string, string | number | boolean | undefined>;
     for (const { line, i } of entries) {
       const [key, value] = line.split(/=(.*)/s) as [string, string];
       expect(lines[i - 1], `comment above ${key}`).to.match(/^# /);

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { Metrics } from '../telemetry/metrics';
+import type { DatabaseMetrics } from '../telemetry/metrics';
 import { AppError } from '../errors';
 import { toDatabaseError } from './errors';
 
@@ -42,7 +42,7 @@ export interface Tx {
 export class Database {
   constructor(
     private readonly pool: Pool,
-    private readonly metrics: Metrics,
+    private readonly metrics: DatabaseMetrics,
     private readonly hooks: DatabaseHooks = {},
   ) {}
 

@@ -1,80 +1,28 @@
-import { z } from 'zod';
-import type { Fault } from './fault';
-import { latencyFault, latencySettings } from './latency';
-import { errorRateFault, errorRateSettings } from './error-rate';
-import { dbSlowFault, dbSlowSettings } from './db-slow';
-import { dbFailFault, dbFailSettings } from './db-fail';
-import { memoryLeakFault, memoryLeakSettings } from './memory-leak';
-import { cpuBurnFault, cpuBurnSettings } from './cpu-burn';
+import type { z } from 'zod';
+import { createCatalogue, type FaultRegistry } from './engine';
+import type { FaultContext } from './context';
+import { latency } from './latency';
+import { cpuBurn } from './cpu-burn';
+import { memoryLeak } from './memory-leak';
+import { errorRate } from './error-rate';
+import { dbSlow } from './db-slow';
+import { dbFail } from './db-fail';
 
-/** Every fault the kit knows, in the order their request hooks run. */
-export const FAULT_NAMES = ['latency', 'cpu_burn', 'memory_leak', 'error_rate', 'db_slow', 'db_fail'] as const;
+/** Every fault the API knows, in the order their hooks run: the one list that composes them. */
+export const catalogue = createCatalogue([latency, cpuBurn, memoryLeak, errorRate, dbSlow, dbFail]);
+
+export { scopeSettings } from './engine';
+export const {
+  settingsSchema,
+  updateSchema,
+  names: FAULT_NAMES,
+  keys: SETTING_KEYS,
+  defaults: DEFAULT_SETTINGS,
+} = catalogue;
 export type FaultName = (typeof FAULT_NAMES)[number];
-
-/** The flat settings object of the workshop API ({"latency_ms": 2000, "error_rate": 30, ...}). */
-export const settingsSchema = z.strictObject({
-  ...latencySettings,
-  ...errorRateSettings,
-  ...dbSlowSettings,
-  ...dbFailSettings,
-  ...memoryLeakSettings,
-  ...cpuBurnSettings,
-});
 export type FaultSettings = z.output<typeof settingsSchema>;
 export type SettingKey = keyof FaultSettings;
-export const SETTING_KEYS = Object.keys(settingsSchema.shape) as SettingKey[];
-export const DEFAULT_SETTINGS: Readonly<FaultSettings> = Object.freeze(settingsSchema.parse({}));
-
-/** Generic settings applied by the registry to the faults a request sets (toxiproxy's ToxicWrapper). */
-export const scopeSettings = {
-  routes: z
-    .array(z.string().regex(/^\/[A-Za-z0-9/_:.-]{0,100}$/, 'must be a path prefix such as /api/transfers'))
-    .min(1)
-    .max(20)
-    .optional()
-    .describe(
-      'Only requests whose path starts with one of these prefixes are affected (default: every business route and /health).',
-    ),
-  instances: z
-    .array(z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'must be a replica id such as api-2'))
-    .min(1)
-    .max(16)
-    .refine((ids) => new Set(ids).size === ids.length, 'must not name a replica twice')
-    .optional()
-    .describe(
-      'Only these replicas (INSTANCE_ID) apply the faults this request sets (default: every replica); an unknown id is a 400.',
-    ),
-  duration_s: z
-    .number()
-    .int()
-    .min(1)
-    .max(86_400)
-    .optional()
-    .describe('The faults set by this request switch themselves off after this many seconds.'),
-};
-
-/** The body of POST /api/failures: any subset of the settings plus the generic scope. */
-const optionalSettings = Object.fromEntries(
-  SETTING_KEYS.map((k) => [k, settingsSchema.shape[k].unwrap().optional()]),
-) as unknown as { [K in SettingKey]: z.ZodOptional<z.ZodType<FaultSettings[K]>> };
-
-export const updateSchema = z.strictObject({ ...optionalSettings, ...scopeSettings }).meta({ id: 'FaultUpdate' });
 export type FaultUpdate = z.output<typeof updateSchema>;
 
-export interface FaultOptions {
-  memoryCapBytes: number;
-  dbSlowDefaultMs: number;
-  onLeakChange: (bytes: number) => void;
-}
-
-/** Builds one instance of every fault: the explicit list that composes them. */
-export function createFaults(options: FaultOptions): Record<FaultName, Fault> {
-  return {
-    latency: latencyFault(),
-    cpu_burn: cpuBurnFault(),
-    memory_leak: memoryLeakFault(options.memoryCapBytes, options.onLeakChange),
-    error_rate: errorRateFault(),
-    db_slow: dbSlowFault(options.dbSlowDefaultMs),
-    db_fail: dbFailFault(),
-  };
-}
+/** The API's fault registry: the engine's registry over this catalogue. */
+export type ApiFaultRegistry = FaultRegistry<FaultName, FaultSettings, FaultContext>;

@@ -1,22 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import type { Fault } from './fault';
-
-export const cpuBurnSettings = {
-  cpu_burn_ms: z
-    .number()
-    .int()
-    .min(0)
-    .max(5_000)
-    .default(0)
-    .describe('Synchronous CPU burn per affected request, ms (blocks the event loop).'),
-};
+import { defineFault } from './engine';
 
 /** Each affected request spins the CPU synchronously, so the whole event loop stalls, as a hot loop in Node would. */
-export function cpuBurnFault(): Fault {
-  return {
-    name: 'cpu_burn',
-    keys: ['cpu_burn_ms'],
+export const cpuBurn = defineFault({
+  name: 'cpu_burn',
+  settings: {
+    cpu_burn_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(5_000)
+      .default(0)
+      .describe('Synchronous CPU burn per affected request, ms (blocks the event loop).'),
+  },
+  create: () => ({
     isActive: (s) => s.cpu_burn_ms > 0,
     beforeRequest(s) {
       const until = performance.now() + s.cpu_burn_ms;
@@ -24,5 +22,5 @@ export function cpuBurnFault(): Fault {
       while (performance.now() < until) x = (x * 31 + 7) % 1_000_003;
       return x >= 0;
     },
-  };
-}
+  }),
+});

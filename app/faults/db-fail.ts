@@ -1,22 +1,20 @@
 import { z } from 'zod';
 import { AppError } from '../errors';
-import type { Fault } from './fault';
-
-export const dbFailSettings = {
-  db_fail: z
-    .boolean()
-    .default(false)
-    .describe('Every database operation fails at once with 503 DATABASE_UNAVAILABLE, before it takes a connection.'),
-};
+import { defineFault } from './engine';
 
 /**
  * Database operations fail as if PostgreSQL were unreachable, before a pool connection is taken: nothing
  * reaches PostgreSQL (no BEGIN/ROLLBACK), a full pool does not delay the failure, and db_slow never runs.
  */
-export function dbFailFault(): Fault {
-  return {
-    name: 'db_fail',
-    keys: ['db_fail'],
+export const dbFail = defineFault({
+  name: 'db_fail',
+  settings: {
+    db_fail: z
+      .boolean()
+      .default(false)
+      .describe('Every database operation fails at once with 503 DATABASE_UNAVAILABLE, before it takes a connection.'),
+  },
+  create: () => ({
     isActive: (s) => s.db_fail,
     beforeConnect() {
       throw new AppError('DATABASE_UNAVAILABLE', {
@@ -24,5 +22,5 @@ export function dbFailFault(): Fault {
         details: { fault: 'db_fail', injected: true },
       });
     },
-  };
-}
+  }),
+});

@@ -1,16 +1,8 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { z } from 'zod';
-import type { Fault } from './fault';
-
-export const memoryLeakSettings = {
-  memory_leak_mb: z
-    .number()
-    .min(0)
-    .max(100)
-    .default(0)
-    .describe('Memory retained per affected request, MB (up to MEMORY_LEAK_CAP_MB in total).'),
-};
+import type { FaultContext } from './context';
+import { defineFault } from './engine';
 
 const MB = 1024 * 1024;
 
@@ -22,36 +14,48 @@ function collectGarbage(): void {
 
 /**
  * Each affected request retains memory_leak_mb of real, touched memory (RSS grows), never more
- * than capBytes in total. stop() drops every reference and collects, so memory falls back.
+ * than memoryCapBytes in total. stop() drops every reference and collects, so memory falls back.
  */
-export function memoryLeakFault(capBytes: number, onChange: (bytes: number) => void): Fault {
-  const chunks: Buffer[] = [];
-  let leaked = 0;
-  let capped = 0;
-  return {
-    name: 'memory_leak',
-    keys: ['memory_leak_mb'],
-    isActive: (s) => s.memory_leak_mb > 0,
-    beforeRequest(s) {
-      const size = Math.round(s.memory_leak_mb * MB);
-      if (size === 0) return false;
-      if (leaked + size > capBytes) {
-        capped += 1;
-        return false;
-      }
-      chunks.push(Buffer.alloc(size, 0xa5));
-      leaked += size;
-      onChange(leaked);
-      return true;
-    },
-    stop() {
-      if (leaked === 0) return;
-      chunks.length = 0;
-      leaked = 0;
-      capped = 0;
-      onChange(0);
-      collectGarbage();
-    },
-    status: () => ({ leaked_bytes: leaked, cap_bytes: capBytes, capped_requests: capped }),
-  };
-}
+export const memoryLeak = defineFault({
+  name: 'memory_leak',
+  settings: {
+    memory_leak_mb: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(0)
+      .describe('Memory retained per affected request, MB (up to MEMORY_LEAK_CAP_MB in total).'),
+  },
+  create: ({ memoryCapBytes, onLeakChange }: FaultContext) => {
+    const chunks: Buffer[] = [];
+    let leaked = 0;
+    let capped = 0;
+    return {
+      isActive: (s) => s.memory_leak_mb > 0,
+      beforeRequest(s) {
+        const size = Math.round(s.memory_leak_mb * MB);
+        if (size === 0) return false;
+        if (leaked + size > memoryCapBytes) {
+          capped += 1;
+          return false;
+        }
+        chunks.push(Buffer.alloc(size, 0xa5));
+        leaked += size;
+        onLeakChange(leaked);
+        return true;
+      },
+      stop() {
+        const released = leaked;
+        if (released === 0) return { released_bytes: 0 };
+        chunks.length = 0;
+        leaked = 0;
+        capped = 0;
+        onLeakChange(0);
+        collectGarbage();
+        return { released_bytes: released };
+      },
+      status: () => ({ leaked_bytes: leaked, cap_bytes: memoryCapBytes, capped_requests: capped }),
+      summary: () => ({ leaked_bytes: leaked }),
+    };
+  },
+});

@@ -1,7 +1,7 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import { AppError } from '../errors';
 import type { Logger } from '../telemetry/logger';
-import type { ChangeContext, FaultState, FaultStore, ReplicaView, StoreStatus } from './store';
+import type { ChangeContext, FaultState, FaultStore, ReplicaView, StoreStatus } from './engine';
 
 const CHANNEL = 'chaos_fault_state';
 // Replicas start together: one of them creates the tables, the others wait on this lock.
@@ -25,14 +25,14 @@ COMMIT;`;
 const READ = `SELECT version, settings, scopes, extract(epoch FROM clock_timestamp()) * 1000 AS now
   FROM chaos_fault_state WHERE id = 1`;
 
-interface Row {
+interface Row<N extends string, S extends object> {
   version: string;
-  settings: FaultState['settings'];
-  scopes: FaultState['scopes'];
+  settings: S;
+  scopes: FaultState<N, S>['scopes'];
   now: string;
 }
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions<N extends string, S extends object> {
   databaseUrl: string;
   instanceId: string;
   /** Re-read period, the safety net for a lost notification. */
@@ -40,7 +40,7 @@ export interface PostgresStoreOptions {
   /** A replica not seen for this long is no longer a valid target. */
   replicaTtlS: number;
   logger: Logger;
-  initial: FaultState;
+  initial: FaultState<N, S>;
 }
 
 /**
@@ -49,8 +49,8 @@ export interface PostgresStoreOptions {
  * notification was lost. Its connections are its own (not the app's pool): db_fail and db_slow fake the
  * database's failure for business queries only, and the control plane keeps working under them.
  */
-export class PostgresFaultStore implements FaultStore {
-  private state: FaultState;
+export class PostgresFaultStore<N extends string, S extends object> implements FaultStore<N, S> {
+  private state: FaultState<N, S>;
   private offsetMs = 0;
   private syncedAt: number | undefined;
   private readonly createdAt = Date.now();
@@ -59,12 +59,12 @@ export class PostgresFaultStore implements FaultStore {
   private listener: Client | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private readonly timer: NodeJS.Timeout;
-  private readonly listeners: ((next: FaultState, before: FaultState) => void)[] = [];
+  private readonly listeners: ((next: FaultState<N, S>, before: FaultState<N, S>) => void)[] = [];
   private readonly pool: Pool;
   private ready: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly o: PostgresStoreOptions) {
+  constructor(private readonly o: PostgresStoreOptions<N, S>) {
     this.state = o.initial;
     this.pool = new Pool({ ...this.connection(), max: 3 });
     this.pool.on('error', () => undefined);
@@ -84,7 +84,7 @@ export class PostgresFaultStore implements FaultStore {
     };
   }
 
-  read(): FaultState {
+  read(): FaultState<N, S> {
     return this.state;
   }
 
@@ -96,11 +96,13 @@ export class PostgresFaultStore implements FaultStore {
     return (Date.now() - (this.syncedAt ?? this.createdAt)) / 1000;
   }
 
-  onChange(listener: (next: FaultState, before: FaultState) => void): void {
+  onChange(listener: (next: FaultState<N, S>, before: FaultState<N, S>) => void): void {
     this.listeners.push(listener);
   }
 
-  async change(fn: (before: FaultState, ctx: ChangeContext) => FaultState | undefined): Promise<FaultState> {
+  async change(
+    fn: (before: FaultState<N, S>, ctx: ChangeContext) => FaultState<N, S> | undefined,
+  ): Promise<FaultState<N, S>> {
     let client: PoolClient;
     try {
       await this.schema();
@@ -111,7 +113,7 @@ export class PostgresFaultStore implements FaultStore {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const [row] = (await client.query<Row>(`${READ} FOR UPDATE`)).rows;
+      const [row] = (await client.query<Row<N, S>>(`${READ} FOR UPDATE`)).rows;
       const live = await client.query<{ instance_id: string }>(
         `SELECT instance_id FROM chaos_fault_replicas
           WHERE seen_at > clock_timestamp() - make_interval(secs => $1) ORDER BY instance_id`,
@@ -205,7 +207,7 @@ export class PostgresFaultStore implements FaultStore {
   private async refresh(): Promise<void> {
     await this.schema();
     const sent = Date.now();
-    const [row] = (await this.pool.query<Row>(READ)).rows;
+    const [row] = (await this.pool.query<Row<N, S>>(READ)).rows;
     // The database clock, seen from here: the midpoint of the round trip.
     this.offsetMs = Number(row!.now) - (sent + Date.now()) / 2;
     this.syncedAt = Date.now();
@@ -239,7 +241,7 @@ export class PostgresFaultStore implements FaultStore {
       .catch(lost);
   }
 
-  private fromRow(row: Row): FaultState {
+  private fromRow(row: Row<N, S>): FaultState<N, S> {
     return {
       version: Number(row.version),
       settings: { ...this.o.initial.settings, ...row.settings },
@@ -247,7 +249,7 @@ export class PostgresFaultStore implements FaultStore {
     };
   }
 
-  private apply(next: FaultState): void {
+  private apply(next: FaultState<N, S>): void {
     if (next.version <= this.state.version) return;
     const before = this.state;
     this.state = next;

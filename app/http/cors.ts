@@ -1,13 +1,8 @@
 import type { RequestHandler } from 'express';
 
-/** CORS is closed unless origins are listed (comma-separated); only listed origins get the headers. */
-export function cors(originsList: string): RequestHandler {
-  const allowed = new Set(
-    originsList
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-  );
+/** CORS is closed unless origins are listed; only listed origins get the headers. */
+export function cors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
   return (req, res, next) => {
     const origin = req.get('origin');
     if (!origin || !allowed.has(origin)) return next();

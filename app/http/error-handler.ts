@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type ErrorCode } from '../errors';
 import type { Logger } from '../telemetry/logger';
-import type { Metrics } from '../telemetry/metrics';
+import type { HttpMetrics } from '../telemetry/metrics';
 import { currentTraceId } from '../telemetry/trace-context';
 
 /** body-parser's error types, mapped to catalogue codes. */
@@ -36,7 +36,7 @@ function causeText(cause: unknown): string {
 }
 
 /** The only place an error becomes a response: `{"error": {code, message, details?, request_id, trace_id?}}`. */
-export function errorHandler(logger: Logger, metrics: Metrics): ErrorRequestHandler {
+export function errorHandler(logger: Logger, metrics: HttpMetrics): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const known = asAppError(err);
     const error = known ?? new AppError('INTERNAL');

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Counter, Histogram } from 'prom-client';
-import type { Metrics } from '../telemetry/metrics';
+import type { HttpMetrics } from '../telemetry/metrics';
 import type { Logger } from '../telemetry/logger';
 import { currentSpanIds, requestTraceIds, type TraceIds } from '../telemetry/trace-context';
 import { currentRequest } from './request-context';
@@ -14,15 +14,20 @@ const UNLOGGED = new Set(['/livez', '/health', '/healthz']);
 /**
  * Times, counts and logs every request once it is answered (or the client went away), failed and
  * injected-failure requests included. With `exemplars` (traces exported) the trace id of the
- * request's span becomes an exemplar of its latency bucket.
+ * request's span becomes an exemplar of its latency bucket; with `traced` (spans exported, no exemplars) the log
+ * line still carries the span's ids.
  */
-export function requestTelemetry(metrics: Metrics, logger: Logger, options: { exemplars: boolean }): RequestHandler {
+export function requestTelemetry(
+  metrics: HttpMetrics,
+  logger: Logger,
+  options: { exemplars: boolean; traced?: boolean },
+): RequestHandler {
   const record = recorder(metrics, options.exemplars);
   return (req, res, next) => {
     if (UNOBSERVED.has(req.path)) return next();
     const started = process.hrtime.bigint();
     // Taken now: the 'close' event does not run in the request's context.
-    const spanIds = options.exemplars ? currentSpanIds() : undefined;
+    const spanIds = options.exemplars || options.traced ? currentSpanIds() : undefined;
     const request = currentRequest();
     metrics.requestsInProgress.inc();
     res.once('close', () => {
@@ -53,7 +58,7 @@ export function requestTelemetry(metrics: Metrics, logger: Logger, options: { ex
 }
 
 /** Counts and times a request through label children made once per label set (method and route are bounded). */
-function recorder(metrics: Metrics, exemplars: boolean) {
+function recorder(metrics: HttpMetrics, exemplars: boolean) {
   const counts = new Map<string, Counter.Internal>();
   const latencies = new Map<string, Histogram.Internal<string>>();
   return (method: string, endpoint: string, status: number, seconds: number, ids: TraceIds | undefined) => {

@@ -136,6 +136,84 @@ export const METRICS = {
     'Seconds since this replica last confirmed its fault state against the shared store (0 for the in-memory store).',
     [],
   ),
+  dependencyCallDuration: spec(
+    'fintech_dependency_call_duration_seconds',
+    'histogram',
+    'Calls to a dependency (the risk service), retries and waits included, by outcome: approved, declined, fallback_approved, unavailable, timeout, bad_response, breaker_open, bulkhead_full, conflict.',
+    ['dependency', 'outcome'],
+  ),
+  dependencyAttempts: spec(
+    'fintech_dependency_attempts_total',
+    'counter',
+    'HTTP requests sent to a dependency, by kind: first (one per call) or retry.',
+    ['dependency', 'kind'],
+  ),
+  dependencyBreakerState: spec(
+    'fintech_dependency_breaker_state',
+    'gauge',
+    "1 for the circuit breaker's current state (closed, open, half_open), 0 for the others; all 0 while the breaker is off.",
+    ['dependency', 'state'],
+  ),
+  dependencyBreakerTransitions: spec(
+    'fintech_dependency_breaker_transitions_total',
+    'counter',
+    'Circuit breaker state changes, by the state entered.',
+    ['dependency', 'state'],
+  ),
+  dependencyBulkheadRejections: spec(
+    'fintech_dependency_bulkhead_rejections_total',
+    'counter',
+    'Calls refused at once because the bulkhead and its queue were full.',
+    ['dependency'],
+  ),
+  dependencyFallbacks: spec(
+    'fintech_dependency_fallbacks_total',
+    'counter',
+    'Failed dependency calls answered by the fallback, by decision: approved (below the limit) or refused (fail closed).',
+    ['dependency', 'decision'],
+  ),
+} as const;
+
+/** The risk service's own metrics (risk/); its fault engine adds the fintech_fault_* series. */
+export const RISK_METRICS = {
+  requestsTotal: spec(
+    'risk_requests_total',
+    'counter',
+    'HTTP requests the risk service answered, by method, route template and status code (scrapes excluded).',
+    ['method', 'endpoint', 'status'],
+  ),
+  requestLatency: spec(
+    'risk_request_latency_seconds',
+    'histogram',
+    'HTTP request duration in the risk service, seconds, injected latency included.',
+    ['method', 'endpoint'],
+  ),
+  requestsInProgress: spec(
+    'risk_requests_in_progress',
+    'gauge',
+    'HTTP requests the risk service is handling now (scrapes excluded).',
+    [],
+  ),
+  errorsTotal: spec('risk_errors_total', 'counter', 'Risk service error responses by catalogue code and status.', [
+    'code',
+    'status',
+  ]),
+  decisionsTotal: spec(
+    'risk_decisions_total',
+    'counter',
+    'Scoring answers by decision (approve, decline) and whether the key already had one (replayed true/false).',
+    ['decision', 'replayed'],
+  ),
+  dbQueryDuration: spec(
+    'risk_db_query_duration_seconds',
+    'histogram',
+    'Risk service database query duration in seconds, by logical operation.',
+    ['operation'],
+  ),
+  dbQueryErrors: spec('risk_db_query_errors_total', 'counter', 'Risk service database queries that failed.', [
+    'operation',
+  ]),
+  activeTransactions: spec('risk_active_transactions', 'gauge', 'Risk service database transactions in flight.', []),
 } as const;
 
 /** prom-client default metrics that the rules, dashboards and scenarios rely on. */

@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 import { formatCents } from '../money';
 import type { Database } from '../db/database';
 import type { Metrics } from '../telemetry/metrics';
+import type { RiskClient } from '../risk/client';
 import type { EntryRow, TransactionRepository, TransactionRow, TransferResultRow } from './repository';
 
 export interface TransferRequest {
@@ -60,6 +61,8 @@ export class TransferService {
     private readonly db: Database,
     private readonly transactions: TransactionRepository,
     private readonly metrics: Metrics,
+    /** When set, every transfer is scored before it commits (RISK_URL); a decline moves nothing. */
+    private readonly risk?: Pick<RiskClient, 'assess'>,
   ) {}
 
   async transfer(
@@ -68,6 +71,8 @@ export class TransferService {
   ): Promise<{ transaction: TransactionView; replayed: boolean }> {
     const hash = requestHash(request);
     try {
+      // Before the transaction: a slow risk service then holds no pool connection and no row lock.
+      if (this.risk) await this.score(request, idempotencyKey);
       // One statement, in a transaction of its own so it counts as one in flight (fintech_active_transactions).
       const result = await this.db.transaction('transfer', (tx) =>
         this.transactions.transfer(tx, {
@@ -98,6 +103,16 @@ export class TransferService {
 
   async list(account: string | undefined, limit: number, offset: number): Promise<TransactionView[]> {
     return (await this.transactions.list(account, limit, offset)).map((row) => toTransactionView(row));
+  }
+
+  private async score(request: TransferRequest, idempotencyKey: string | undefined): Promise<void> {
+    const { from_account, to_account, amount, currency } = request;
+    const verdict = await this.risk!.assess(
+      { from_account, to_account, amount_cents: amount, ...(currency && { currency }) },
+      idempotencyKey,
+    );
+    if (!verdict.approved)
+      throw new AppError('RISK_DECLINED', { details: { reason: verdict.reason, decision_id: verdict.decisionId } });
   }
 
   private replay(earlier: TransactionRow, hash: string): { transaction: TransactionView; replayed: boolean } {

@@ -1,11 +1,12 @@
 import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
+import { NOT_CONTROL_PLANE } from '../../app/faults/engine';
 
 /**
  * PromQL built from the metric catalogue, so a renamed metric breaks the build, not the workshop.
  * Windows are short because the scenarios run on the fast (1 s scrape) profile; the recording
  * rules and dashboards use 30 s windows for the same expressions.
  */
-const CONTROL_PLANE = 'endpoint!~"/api/failures|/api/reset"';
+const CONTROL_PLANE = NOT_CONTROL_PLANE;
 const API_JOB = 'job="fintech-api"';
 /** From monitoring/postgres-exporter/queries.yml: PostgreSQL's own count of active sessions in pg_sleep. */
 const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';

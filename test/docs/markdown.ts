@@ -312,9 +312,38 @@ export const VARYING: readonly string[] = [
 ];
 
 /**
+ * Reads a documented answer: JSON in which a bare `...` elides the rest: more keys of an object
+ * (`{"latency_ms": 300, ...}`, read as a "..." key) or more elements of an array (read as "...").
+ */
+export function parseAnswer(text: string): unknown {
+  const open: string[] = [];
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i] as string;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (text.startsWith('...', i)) {
+      out += open.at(-1) === '{' ? '"...": "..."' : '"..."';
+      i += 2;
+    } else {
+      if (c === '{' || c === '[') open.push(c);
+      if (c === '}' || c === ']') open.pop();
+      out += c;
+    }
+  }
+  return JSON.parse(out);
+}
+
+/**
  * Where an answer differs from the documented one: the same keys and JSON types at every level, and the
  * same values except where they vary (VARYING, or the block's `varies` paths, whose subtrees are free).
- * A documented object with a "..." key may have other keys; each element of an answer's array must match
+ * A documented object with a "..." key (a bare `...` in the page) may have other keys; each element of an answer's array must match
  * one documented element, and a documented "..." element matches any.
  */
 export function answerProblems(

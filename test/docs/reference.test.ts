@@ -8,7 +8,7 @@ import {
   DEFAULT_SETTINGS,
   FAULT_NAMES,
   SETTING_KEYS,
-  createFaults,
+  catalogue,
   scopeSettings,
   settingsSchema,
 } from '../../app/faults/catalogue';
@@ -29,6 +29,7 @@ import {
   plain,
   prose,
   answerProblems,
+  parseAnswer,
   tables,
   type DocFile,
 } from './markdown';
@@ -195,9 +196,10 @@ describe('the docs (README.md and docs/)', () => {
   });
 
   it('quote configuration defaults as app/config.ts has them', () => {
-    const defaults = loadConfig({}) as unknown as Record<string, string | number | boolean | undefined>;
-    const shown = (v: string | number | boolean | undefined, file: DocFile) =>
-      v === undefined ? wordsOf(file).unset : v === '' ? wordsOf(file).empty : String(v);
+    const defaults = loadConfig({}) as unknown as Record<string, string | number | boolean | string[] | undefined>;
+    // A list (CORS_ORIGINS) is configured as comma-separated text.
+    const shown = (v: string | number | boolean | string[] | undefined, file: DocFile) =>
+      v === undefined ? wordsOf(file).unset : String(v) === '' ? wordsOf(file).empty : String(v);
     const wrong: string[] = [];
     let checked = 0;
     for (const file of DOCS) {
@@ -251,7 +253,7 @@ describe('the docs (README.md and docs/)', () => {
   it('give answers (json blocks) that are valid JSON, and PromQL expectations that parse', () => {
     const all = DOCS.flatMap(blocks);
     for (const b of all.filter((x) => x.lang === 'json')) {
-      expect(() => JSON.parse(b.body), `${b.file.rel}:${b.line}`).not.to.throw();
+      expect(() => parseAnswer(b.body), `${b.file.rel}:${b.line}`).not.to.throw();
     }
     const promql = all.filter((b) => b.lang === 'promql');
     expect(promql.length).to.be.greaterThan(30);
@@ -345,9 +347,8 @@ describe('docs/curl-guide.md', () => {
       .flatMap(commands)
       .filter((c) => c.text.includes('/api/failures') && c.text.includes(' -d '))
       .map((c) => c.text);
-    const faults = createFaultsForKeys();
     const missing = FAULT_NAMES.filter(
-      (name) => !bodies.some((body) => faults[name].keys.some((k) => body.includes(`"${k}"`))),
+      (name) => !bodies.some((body) => catalogue.keysOf(name).some((k) => body.includes(`"${k}"`))),
     );
     expect(missing).to.deep.equal([]);
   });
@@ -431,6 +432,21 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
     expect(cmds[1]?.text).to.include('\\\n');
   });
 
+  it('reads a bare ... in an answer as "more keys follow" (objects) or "more elements" (arrays), never inside a string', () => {
+    const documented = parseAnswer('{"config": {"latency_ms": 0, ...}, "e": ["GET /", ...], "s": "a ... b"}');
+    expect(documented).to.deep.equal({ config: { latency_ms: 0, '...': '...' }, e: ['GET /', '...'], s: 'a ... b' });
+    expect(
+      answerProblems(documented, {
+        config: { latency_ms: 0, db_error_rate: 0 },
+        e: ['GET /', 'POST /x'],
+        s: 'a ... b',
+      }),
+    ).to.deep.equal([]);
+    expect(answerProblems(documented, { config: { latency_ms: 5 }, e: [], s: 'a ... b' })).to.deep.equal([
+      '$.config.latency_ms: 5 where the docs show 0',
+    ]);
+  });
+
   it('finds shape differences: a missing key, a key the docs lack, another type, an element of another shape', () => {
     expect(answerProblems({ a: 1, '...': '...' }, { a: 1, z: true })).to.deep.equal([]);
     expect(answerProblems({ a: 1, b: 2 }, { a: 1 })).to.deep.equal(['$.b: missing']);
@@ -507,7 +523,7 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
 });
 
 function createFaultsForKeys() {
-  return createFaults({ memoryCapBytes: 1, dbSlowDefaultMs: 1, onLeakChange: () => undefined });
+  return catalogue.create({ memoryCapBytes: 1, dbSlowDefaultMs: 1, onLeakChange: () => undefined });
 }
 
 /* What the docs may name, read from the code and the configuration they describe. */
@@ -583,6 +599,8 @@ function makeTargets(root = projectRoot()): Set<string> {
   for (const line of fs.readFileSync(path.join(root, 'Makefile'), 'utf8').split('\n')) {
     const m = /^([a-z0-9][a-z0-9 .-]*?)\s*:(?!=)/.exec(line);
     if (m) for (const t of (m[1] as string).split(/\s+/)) out.add(t);
+    // The pattern rule runs any case of scenarios/cases, so scenario-N exists exactly for those N.
+    if (line.startsWith('scenario-%:')) for (const id of Object.keys(CASES)) out.add(`scenario-${id}`);
   }
   return out;
 }

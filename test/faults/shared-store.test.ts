@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { startApp, adminUrl, type TestApp } from '../support/app';
-import { pollUntil } from '../support/poll';
-import { freePort, freshDatabase } from '../support/postgres';
+import { waitUntil } from '../../kit/wait';
+import { freshDatabase } from '../../kit/postgres';
+import { freePort } from '../../kit/ports';
 
 const SHARED = { FAULT_STORE: 'postgres', FAULT_STORE_REFRESH_MS: '200' };
 
@@ -13,10 +14,10 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
     a = await startApp({ ...SHARED, INSTANCE_ID: 'api-a' }, { databaseUrl });
     b = await startApp({ ...SHARED, INSTANCE_ID: 'api-b' }, { databaseUrl });
     // Both replicas have reported themselves: each is a valid target.
-    await pollUntil(
+    await waitUntil(
       'both replicas to be listed',
       async () => ((await a.request.get('/api/failures')).body as Failures).store.replicas.length,
-      (n) => n === 2,
+      { until: (n) => n === 2, timeoutMs: 10_000, intervalMs: 100 },
     );
   });
   after(async () => {
@@ -36,15 +37,11 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
   }
   const failures = async (t: TestApp) => (await t.request.get('/api/failures').expect(200)).body as Failures;
   const applied = (t: TestApp, version: number) =>
-    pollUntil(
-      `${t.config.INSTANCE_ID} to apply version ${version}`,
-      () => failures(t),
-      (f) => f.version >= version,
-      {
-        timeoutMs: 2_000,
-        intervalMs: 20,
-      },
-    );
+    waitUntil(`${t.config.INSTANCE_ID} to apply version ${version}`, () => failures(t), {
+      until: (f) => f.version >= version,
+      timeoutMs: 2_000,
+      intervalMs: 20,
+    });
 
   it('keeps both of two concurrent updates of different keys, each with a higher version', async () => {
     const [one, two] = await Promise.all([
@@ -99,11 +96,11 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
       .expect(200);
     await applied(b, (res.body as { version: number }).version);
     await b.request.get('/api/balance').expect(200);
-    expect(b.faults.leakedBytes(), 'leaked on api-b').to.equal(1024 * 1024);
-    expect(a.faults.leakedBytes(), 'nothing on api-a').to.equal(0);
+    expect(b.faults.summary().leaked_bytes, 'leaked on api-b').to.equal(1024 * 1024);
+    expect(a.faults.summary().leaked_bytes, 'nothing on api-a').to.equal(0);
     const reset = await a.request.post('/api/reset').expect(200);
     await applied(b, (reset.body as { version: number }).version);
-    expect(b.faults.leakedBytes(), 'released on api-b').to.equal(0);
+    expect(b.faults.summary().leaked_bytes, 'released on api-b').to.equal(0);
   });
 
   it('rejects unknown replica ids with a 400 that lists each one, and changes nothing', async () => {

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../../app/config';
 import { projectRoot } from '../../app/paths';
 import { adminUrl, startApp, type TestApp } from '../support/app';
-import { freshDatabase } from '../support/postgres';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 import { hostileCases, sendRaw, SQL_TEXT, STACK_TRACE, type RawResponse } from './hostile-inputs';
 
@@ -197,7 +197,7 @@ describe('security', function () {
     after(async () => t?.stop());
 
     it('is compared as two SHA-256 digests through crypto.timingSafeEqual: constant time whatever the length sent', () => {
-      const source = fs.readFileSync(path.join(ROOT, 'app/faults/auth.ts'), 'utf8');
+      const source = fs.readFileSync(path.join(ROOT, 'app/faults/engine/auth.ts'), 'utf8');
       expect(source).to.match(/createHash\('sha256'\)/);
       expect(source).to.match(/timingSafeEqual\(digest\([^)]*\), expected\)/);
       expect(source).to.match(/const expected = token === undefined \? undefined : digest\(token\)/);

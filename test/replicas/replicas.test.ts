@@ -10,8 +10,8 @@ import { renderHaproxyConfig, type Replica } from '../../stack/haproxy';
 import { findExecutable, TOOLS } from '../../stack/tools';
 import { adminUrl } from '../support/app';
 import { auditLedger } from '../support/ledger';
-import { pollUntil } from '../support/poll';
-import { freshDatabase } from '../support/postgres';
+import { waitUntil } from '../../kit/wait';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
@@ -61,15 +61,11 @@ function sumOf(exposition: string, names: string[]): number {
 async function propagation(urls: string[], version: number, since: number): Promise<number> {
   await Promise.all(
     urls.map((url) =>
-      pollUntil(
-        `${url} to apply version ${version}`,
-        () => failures(url),
-        (f) => f.version >= version,
-        {
-          timeoutMs: 3_000,
-          intervalMs: 10,
-        },
-      ),
+      waitUntil(`${url} to apply version ${version}`, () => failures(url), {
+        until: (f) => f.version >= version,
+        timeoutMs: 3_000,
+        intervalMs: 10,
+      }),
     ),
   );
   return performance.now() - since;
@@ -117,21 +113,23 @@ describe('three API replicas behind HAProxy, one fault state in PostgreSQL', fun
       }),
     );
     haproxy = spawn(haproxyBin, ['-db', '-f', config], { stdio: 'ignore' });
-    await pollUntil(
+    await waitUntil(
       'HAProxy to see every replica UP',
       async () => (await fetch(`http://127.0.0.1:${PORTS.haproxyMetrics}/metrics`)).text(),
-      (text) =>
-        servers.every((s) =>
-          new RegExp(`haproxy_server_status\\{[^}]*server="${s.id}"[^}]*state="UP"[^}]*\\} 1`).test(text),
-        ),
-      { timeoutMs: 15_000 },
+      {
+        until: (text) =>
+          servers.every((s) =>
+            new RegExp(`haproxy_server_status\\{[^}]*server="${s.id}"[^}]*state="UP"[^}]*\\} 1`).test(text),
+          ),
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      },
     );
-    await pollUntil(
-      'every replica to be known to the store',
-      () => failures(lb),
-      (f) => f.store.replicas.length === 3,
-      { timeoutMs: 10_000 },
-    );
+    await waitUntil('every replica to be known to the store', () => failures(lb), {
+      until: (f) => f.store.replicas.length === 3,
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
   });
 
   after(async () => {
@@ -176,15 +174,11 @@ describe('three API replicas behind HAProxy, one fault state in PostgreSQL', fun
     const expiresAt = Date.parse(body.faults.error_rate?.expires_at ?? '');
     const endedAt = await Promise.all(
       urls().map(async (url) => {
-        await pollUntil(
-          `${url} to end the fault`,
-          () => failures(url),
-          (f) => !f.faults.error_rate?.active,
-          {
-            timeoutMs: 5_000,
-            intervalMs: 20,
-          },
-        );
+        await waitUntil(`${url} to end the fault`, () => failures(url), {
+          until: (f) => !f.faults.error_rate?.active,
+          timeoutMs: 5_000,
+          intervalMs: 20,
+        });
         return Date.now();
       }),
     );
@@ -196,11 +190,11 @@ describe('three API replicas behind HAProxy, one fault state in PostgreSQL', fun
     const { body } = await post(lb, '/api/failures', { latency_ms: 7, instances: ['api-2'] });
     const late = await spawnServer(env('api-late'), { port: PORTS.late });
     try {
-      const seen = await pollUntil(
-        'the late replica to apply the state',
-        () => failures(late.baseUrl),
-        (f) => f.version >= body.version,
-      );
+      const seen = await waitUntil('the late replica to apply the state', () => failures(late.baseUrl), {
+        until: (f) => f.version >= body.version,
+        timeoutMs: 10_000,
+        intervalMs: 100,
+      });
       expect(seen.current_config).to.include({ latency_ms: 7 });
       expect(seen.faults.latency?.active, 'targets api-2 only').to.equal(false);
     } finally {
@@ -213,12 +207,11 @@ describe('three API replicas behind HAProxy, one fault state in PostgreSQL', fun
     try {
       const { body } = await post(replicas[0]!.baseUrl, '/api/failures', { latency_ms: 5 });
       await propagation(urls().slice(0, 2), body.version, performance.now());
-      const cut = await pollUntil(
-        'api-3 to report a stale copy',
-        () => failures(replicas[2]!.baseUrl),
-        (f) => f.store.stale_seconds > 2,
-        { timeoutMs: 6_000 },
-      );
+      const cut = await waitUntil('api-3 to report a stale copy', () => failures(replicas[2]!.baseUrl), {
+        until: (f) => f.store.stale_seconds > 2,
+        timeoutMs: 6_000,
+        intervalMs: 100,
+      });
       expect(cut.version, 'api-3 still applies the old state').to.be.below(body.version);
       expect((await post(replicas[2]!.baseUrl, '/api/failures', { latency_ms: 9 })).body.error.code).to.equal(
         'FAULT_STORE_UNAVAILABLE',

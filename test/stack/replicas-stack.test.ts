@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { PrometheusClient } from '../../kit/prometheus';
 import { replicaLayout } from '../../stack/haproxy';
 import type { Ports } from '../../stack/options';
 import { startStack, stackStatus, stopStack, type Stack } from '../../stack/stack';
-import { fetchTargets } from '../../stack/targets';
 import { ensureTools } from './helpers';
 
 /** This suite's ports (20200-20399): HAProxy's metrics at API + 100 and the replicas after it fall in the range too. */
@@ -18,15 +18,6 @@ const PORTS: Ports = {
   alertSink: 20299,
 };
 const LAYOUT = replicaLayout(PORTS.api, 3);
-
-async function query(
-  prometheus: string,
-  promql: string,
-): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  return ((await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } })
-    .data.result;
-}
 
 describe('native stack with REPLICAS=3: replicas behind HAProxy on the API port', function () {
   this.timeout(90_000);
@@ -55,13 +46,14 @@ describe('native stack with REPLICAS=3: replicas behind HAProxy on the API port'
   });
 
   it('has Prometheus scrape every replica itself and HAProxy, each up', async () => {
-    const health = Object.fromEntries((await fetchTargets(stack.urls.prometheus)).map((t) => [t.address, t.health]));
+    const prometheus = new PrometheusClient(stack.urls.prometheus);
+    const health = Object.fromEntries((await prometheus.targets()).map((t) => [t.address, t.health]));
     for (const r of LAYOUT.replicas) expect(health[`127.0.0.1:${r.port}`], r.id).to.equal('up');
     expect(health[`127.0.0.1:${LAYOUT.metricsPort}`], 'haproxy').to.equal('up');
-    const ids = (await query(stack.urls.prometheus, 'app_info')).map((s) => s.metric['instance_id']).sort();
+    const ids = (await prometheus.query('app_info')).map((s) => s.labels['instance_id']).sort();
     expect(ids).to.deep.equal(['api-1', 'api-2', 'api-3']);
-    const servers = await query(stack.urls.prometheus, 'haproxy_server_status{state="UP"} == 1');
-    expect(servers.map((s) => s.metric['server']).sort()).to.deep.equal(['api-1', 'api-2', 'api-3']);
+    const servers = await prometheus.query('haproxy_server_status{state="UP"} == 1');
+    expect(servers.map((s) => s.labels['server']).sort()).to.deep.equal(['api-1', 'api-2', 'api-3']);
   });
 
   it('answers on the API port from every replica in turn', async () => {

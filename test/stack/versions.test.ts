@@ -73,3 +73,32 @@ describe('docs/versions.md', () => {
     }
   });
 });
+
+describe('docs/versions.md, Kubernetes', () => {
+  const table = tables(doc).find((t) => t.header[0] === 'Kubernetes piece') ?? expect.fail('no Kubernetes piece table');
+  const pin = (piece: string): string =>
+    /`([^`]+)`/.exec(table.rows.find((row) => row[0] === piece)?.[1] ?? '')?.[1] ?? expect.fail(`no ${piece} row`);
+  const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), 'utf8');
+  const kindScript = read('deploy/kubernetes/kind.sh');
+  const workflow = read('.github/workflows/kubernetes.yml');
+  const values = read('deploy/kubernetes/kube-prometheus-stack.values.yaml');
+
+  it('names the chart and operator versions that kind.sh installs and the values file is written for', () => {
+    expect(/^CHART_VERSION=(\S+)$/m.exec(kindScript)?.[1]).to.equal(pin('kube-prometheus-stack chart'));
+    expect(values).to.include(
+      `kube-prometheus-stack ${pin('kube-prometheus-stack chart')} (Prometheus Operator ${pin('Prometheus Operator')})`,
+    );
+  });
+
+  it('names the kind, node image and kind-action versions of the workflow', () => {
+    expect(/^\s+version: (\S+)$/m.exec(workflow)?.[1]).to.equal(pin('kind'));
+    expect(/node_image: (\S+)@sha256:/.exec(workflow)?.[1]).to.equal(pin('kind node image'));
+    expect(/KIND_NODE_IMAGE:-([^}]+)\}/.exec(kindScript)?.[1]).to.equal(pin('kind node image'));
+    expect(/helm\/kind-action@[0-9a-f]{40} # (\S+)/.exec(workflow)?.[1]).to.equal(pin('helm/kind-action'));
+  });
+
+  it('names the validators package.json pins', () => {
+    for (const name of ['kubernetes-models', '@kubernetes-models/prometheus-operator'])
+      expect(pkg.devDependencies[name], name).to.equal(pin(name));
+  });
+});

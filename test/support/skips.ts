@@ -28,3 +28,9 @@ export function describeWhereDockerRuns(title: string, body: (this: Mocha.Suite)
   if (reason === undefined) describe(title, body);
   else skippedSuites().push({ title, reason });
 }
+
+/** describe() unless `reason` says why its component cannot exist here; then it is reported as skipped. */
+export function describeUnless(reason: string | undefined, title: string, body: (this: Mocha.Suite) => void): void {
+  if (reason === undefined) describe(title, body);
+  else skippedSuites().push({ title, reason });
+}
