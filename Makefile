@@ -8,7 +8,7 @@ SCENARIO := node --import tsx scenarios/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
-        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean
+        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,7 +46,7 @@ alerts: install ## alert notifications received from Alertmanager
 	@$(STACK) alerts
 
 test: build lint ## lint, then run every test (installs and starts what the tests need; the container test only where Docker runs)
-	scripts/ensure-tools.sh --compose
+	scripts/ensure-tools.sh --compose --browser
 	$(NODE_BIN)/mocha 'test/**/*.test.ts'
 
 test-compose: install ## the container test alone: build, run and check the Compose stack, then remove it (needs Docker)
@@ -65,6 +65,10 @@ scenario-1 scenario-2 scenario-3 scenario-4 scenario-5: install ## run one works
 
 bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)
 	scripts/ensure-tools.sh && node --import tsx bench/run.ts
+
+screenshots: install ## save the control room's main states as docs/images/control-room-*.png (starts its own stack)
+	scripts/ensure-tools.sh --browser
+	SCREENSHOTS_DIR=docs/images $(NODE_BIN)/mocha test/control-room/page.test.ts
 
 clean: ## remove build output and reports (not the running stack's state)
 	rm -rf dist reports bench-results

@@ -46,7 +46,12 @@ export const scopeSettings = {
 
 /** The body of POST /api/failures: any subset of the settings plus the generic scope. */
 const optionalSettings = Object.fromEntries(
-  SETTING_KEYS.map((k) => [k, settingsSchema.shape[k].unwrap().optional()]),
+  SETTING_KEYS.map((k) => {
+    // the description (with its unit) sits on the default wrapper: the OpenAPI document and the control room show it
+    const setting = settingsSchema.shape[k];
+    const optional = setting.unwrap().optional();
+    return [k, optional.describe(setting.description ?? k)];
+  }),
 ) as unknown as { [K in SettingKey]: z.ZodOptional<z.ZodType<FaultSettings[K]>> };
 
 export const updateSchema = z.strictObject({ ...optionalSettings, ...scopeSettings }).meta({ id: 'FaultUpdate' });

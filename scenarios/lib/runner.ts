@@ -22,6 +22,8 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** The language of the progress lines (default English); the journal itself is the same in every language. */
   messages?: Messages;
+  /** Receives the journal so far at every progress line (the control room shows it live). */
+  onProgress?: (journal: Journal) => void;
 }
 
 export type Phase = 'preflight' | 'steady-state' | 'inject' | 'detect' | 'rollback' | 'recovery';
@@ -82,8 +84,10 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   };
   const m = options.messages ?? en;
   const phaseWidth = Math.max(...Object.values(m.phases).map((p) => p.length));
-  const say = (phase: Phase, text: string) =>
+  const say = (phase: Phase, text: string) => {
     log(`[${elapsed().toFixed(1).padStart(5)}s] ${m.phases[phase].padEnd(phaseWidth)} ${text}`);
+    options.onProgress?.(journal);
+  };
   const result = (r: ProbeResult) =>
     `${r.ok ? '✔' : '✘'} ${m.text(r.name)}: ${m.expected(m.value(r.value), m.value(r.expected))}`;
 
