@@ -141,6 +141,10 @@ export function createCharts(catalogue) {
     if (series.length === 0) chart.latest.replaceChildren(el('tr', {}, el('td', {}, 'no data yet')));
   };
 
+  window.addEventListener('resize', () => {
+    for (const chart of charts) chart.plot?.setSize({ width: Math.max(chart.plotBox.clientWidth, 300), height: 220 });
+  });
+
   /** Queries every signal and the fault windows once; throws when Prometheus does not answer. */
   return async function update() {
     faultWindows = windowsOf(await queryRange(catalogue.faultWindows, WINDOW_S, STEP_S));
