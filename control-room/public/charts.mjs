@@ -96,7 +96,8 @@ export function createCharts(catalogue) {
     const instances = new Set(ranges.flatMap((r) => r.result.map((s) => s.metric.instance)).filter(Boolean));
     const series = ranges.flatMap((r) =>
       r.result.map((s) => {
-        const byTime = new Map(s.values.map(([t, v]) => [t, Number(v)]));
+        // Prometheus answers "NaN" for a quantile or ratio without traffic: a gap, not a value uPlot could scale
+        const byTime = new Map(s.values.map(([t, v]) => [t, Number.isFinite(Number(v)) ? Number(v) : null]));
         return {
           name: seriesName(s.metric, signal.title, instances.size > 1),
           values: xs.map((t) => byTime.get(t) ?? null),
