@@ -16,6 +16,7 @@ const PORTS: Ports = {
   postgres: 20242,
   postgresExporter: 20287,
   alertSink: 20299,
+  controlRoom: 20296,
 };
 const LAYOUT = replicaLayout(PORTS.api, 3);
 
