@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The kit's two images, from one build stage: `api` (the last stage; Compose's alert-sink and
+# The kit's two images, from one build stage: `api` (the last stage; Compose's risk, alert-sink and
 # alertmanager-config services run from it too) and `scenarios` (the workshop scenarios, for Docker
 # users without Node). Versions of every component on each path: docs/versions.md.
 # Node 24 is an LTS line maintained until 2028-04; the native path runs on Node 20.19 and later.
@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY app ./app
+COPY risk ./risk
 COPY stack ./stack
 COPY scenarios ./scenarios
 RUN npm run build
@@ -39,6 +40,8 @@ COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # package.json marks the project root; the API applies init.sql itself when the schema is missing
 COPY package.json init.sql ./
+# the risk service (same image, `node dist/risk/server.js`) applies its schema at every start
+COPY risk/schema.sql ./risk/schema.sql
 # alertmanager-config writes here; a new named volume mounted here starts owned by node, like this folder
 RUN mkdir /rendered && chown node:node /rendered
 USER node

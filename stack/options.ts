@@ -7,6 +7,7 @@ export const COMPONENT_NAMES = [
   'postgres-exporter',
   'alert-sink',
   'alertmanager',
+  'risk',
   'api',
   'prometheus',
 ] as const;
@@ -25,6 +26,7 @@ export interface Ports {
   postgres: number;
   postgresExporter: number;
   alertSink: number;
+  risk: number;
 }
 
 export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
@@ -34,6 +36,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   postgres: 5432,
   postgresExporter: 9187,
   alertSink: 9099,
+  risk: 5001,
 });
 
 /** Options of startStack; every field has a default, so `startStack()` starts the workshop stack in `.run/`. */
@@ -48,6 +51,8 @@ export interface StackOptions {
   apiCommand?: string[];
   /** Extra environment for the API (PORT, HOST and DATABASE_URL are set by the stack unless given here). */
   apiEnv?: Record<string, string>;
+  /** argv of the risk service; default `node dist/risk/server.js`. With it, the API gets RISK_URL. */
+  riskCommand?: string[];
   /** Receives one line per progress step; default silent. */
   onProgress?: (line: string) => void;
   /** Aborting stops what was started and rejects. */
@@ -81,6 +86,7 @@ export interface ResolvedOptions {
   components: readonly ComponentName[];
   apiCommand: string[];
   apiEnv: Record<string, string>;
+  riskCommand: string[];
   telegram: TelegramSettings | undefined;
   ensureTools: boolean;
   readyTimeoutMs: number;
@@ -100,6 +106,7 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
     components: COMPONENT_NAMES.filter((c) => (options.components ?? COMPONENT_NAMES).includes(c)),
     apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
     apiEnv: options.apiEnv ?? {},
+    riskCommand: options.riskCommand ?? [process.execPath, path.join(root, 'dist', 'risk', 'server.js')],
     telegram: options.telegram,
     ensureTools: options.ensureTools ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
@@ -115,6 +122,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = 
   postgres: ['PG_PORT'],
   postgresExporter: ['PG_EXPORTER_PORT'],
   alertSink: ['ALERT_SINK_PORT'],
+  risk: ['RISK_PORT'],
 };
 
 /** The launcher's environment variables, all problems reported at once. */

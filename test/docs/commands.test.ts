@@ -59,6 +59,7 @@ const PORTS = {
   postgres: 18732,
   postgresExporter: 18787,
   alertSink: 18799,
+  risk: 18751,
 };
 /** Extra APIs for run-with blocks listen from here on. */
 const EXTRA_API_PORT = 18701;

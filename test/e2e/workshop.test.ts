@@ -21,6 +21,7 @@ const PORTS = {
   postgres: 18532,
   postgresExporter: 18587,
   alertSink: 18599,
+  risk: 18510,
 };
 
 /**
