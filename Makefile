@@ -8,7 +8,7 @@ SCENARIO := node --import tsx scenarios/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
-        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean \
+        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 scenario-7 scenario-8 bench clean \
         k8s-generate k8s-test k8s-kind
 
 help: ## list the targets
@@ -58,10 +58,10 @@ test-quick: install ## the API, fault and config tests: no stack started (instal
 	scripts/ensure-tools.sh
 	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' test/config.test.ts
 
-scenarios: install ## run the five workshop scenarios against the running stack
+scenarios: install ## run every workshop scenario against the running stack
 	$(SCENARIO) all
 
-scenario-1 scenario-2 scenario-3 scenario-4 scenario-5: install ## run one workshop scenario against the running stack
+scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 scenario-7 scenario-8: install ## run one workshop scenario against the running stack
 	$(SCENARIO) $(subst scenario-,,$@)
 
 bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)

@@ -1,16 +1,18 @@
 import path from 'node:path';
 import { projectRoot } from '../app/paths';
+import { CASES } from './cases';
 import { PROFILES } from './lib/profiles';
 import { runCases } from './lib/session';
 import { LANGUAGES, pickLanguage } from './lib/lang';
 
-const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all> [--lang en|ru]
+const CASE_IDS = Object.keys(CASES).map(Number);
+const USAGE = `Usage: node --import tsx scenarios/cli.ts <${CASE_IDS.join('|')}|all> [--lang en|ru]
 
 Runs workshop scenarios against a running stack (make up): injects the fault, drives load,
 checks the effect in Prometheus and Alertmanager, always rolls back (Ctrl-C too), and writes
 reports/. Faults are injected with a safety expiry, so even a killed run leaves none on for long.
 
-Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090),
+Environment: API_URL (http://127.0.0.1:5000), RISK_URL (http://127.0.0.1:5001, cases 7 and 8), PROMETHEUS_URL (http://127.0.0.1:9090),
 ALERTMANAGER_URL (http://127.0.0.1:9093), SCENARIO_PROFILE (fast|workshop; default: from the
 Prometheus scrape interval), CHAOS_TOKEN (when the API requires one), REPORTS_DIR (reports),
 WORKSHOP_LANG (en|ru: the language of the output and the reports; default: Russian under a ru_* locale,
@@ -28,8 +30,8 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return arg ? 0 : 2;
   }
-  const ids = arg === 'all' ? [1, 2, 3, 4, 5] : [Number(arg)];
-  if (ids.some((id) => !Number.isInteger(id) || id < 1 || id > 5)) {
+  const ids = arg === 'all' ? CASE_IDS : [Number(arg)];
+  if (ids.some((id) => !CASE_IDS.includes(id))) {
     console.error(`unknown scenario "${arg}"\n\n${USAGE}`);
     return 2;
   }
@@ -50,6 +52,7 @@ async function main(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const journals = await runCases(ids, {
     apiUrl: process.env.API_URL ?? 'http://127.0.0.1:5000',
+    riskUrl: process.env.RISK_URL ?? 'http://127.0.0.1:5001',
     prometheusUrl: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
     alertmanagerUrl: process.env.ALERTMANAGER_URL ?? 'http://127.0.0.1:9093',
     chaosToken: process.env.CHAOS_TOKEN || undefined,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { randomTransfer, type LoadRequest } from '../lib/load';
 import type { ClientLatencyProbe, LevelProbe, Probe, ShareProbe, WindowMetricProbe } from '../lib/probes';
 import type { Profile } from '../lib/profiles';
@@ -121,4 +122,28 @@ export function windowSeconds(profile: Profile): number {
 export const READS_AND_TRANSFERS: LoadRequest[] = [
   { method: 'GET', path: '/api/balance' },
   { method: 'POST', path: '/api/transfers', body: randomTransfer },
+];
+
+/** The API's probes, and the risk service scraped: the cases that break the dependency start from here. */
+export function healthyApiAndRisk(profile: Profile): Probe[] {
+  return [
+    ...healthyApi(profile),
+    {
+      kind: 'metric',
+      name: 'risk service target up',
+      expr: q.riskUp(),
+      unit: 'count',
+      tolerance: { kind: 'range', min: 1, max: 1 },
+    },
+  ];
+}
+
+/** Small transfers, each with a fresh Idempotency-Key: the API retries only calls that carry one. */
+export const KEYED_TRANSFERS: LoadRequest[] = [
+  {
+    method: 'POST',
+    path: '/api/transfers',
+    body: randomTransfer,
+    headers: () => ({ 'idempotency-key': randomUUID() }),
+  },
 ];

@@ -5,6 +5,8 @@ export interface LoadRequest {
   method: 'GET' | 'POST';
   path: string;
   body?: () => unknown;
+  /** Headers made per request (e.g. a fresh Idempotency-Key, so the API may retry its risk call). */
+  headers?: () => Record<string, string>;
 }
 
 /** Load for one scenario: always bounded by maxSeconds (autocannon duration) and a timer. */
@@ -56,8 +58,12 @@ export function startLoad(apiUrl: string, spec: LoadSpec, maxSeconds: number): R
     method: r.method,
     path: r.path,
     headers: { 'content-type': 'application/json' },
-    ...(r.body && {
-      setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify(r.body?.()) }),
+    ...((r.body ?? r.headers) && {
+      setupRequest: (req: autocannon.Request) => ({
+        ...req,
+        ...(r.body && { body: JSON.stringify(r.body()) }),
+        ...(r.headers && { headers: { ...req.headers, ...r.headers() } }),
+      }),
     }),
   }));
   let settle: (result: LoadTotals) => void = () => {};

@@ -12,6 +12,8 @@ import { en, type Messages } from './lang/en';
 
 export interface RunnerOptions {
   apiUrl: string;
+  /** The risk service, for cases that inject into it (default http://127.0.0.1:5001). */
+  riskUrl?: string;
   prometheusUrl: string;
   alertmanagerUrl: string;
   profile: Profile;
@@ -55,7 +57,10 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   const log = options.log ?? (() => {});
   const prometheus = new PrometheusClient(options.prometheusUrl);
   const alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
-  const faults = new FaultsApi(options.apiUrl, options.chaosToken);
+  const api = new FaultsApi(options.apiUrl, options.chaosToken);
+  const riskUrl = options.riskUrl ?? 'http://127.0.0.1:5001';
+  const faults = scenario.target === 'risk' ? new FaultsApi(riskUrl, options.chaosToken) : api;
+  const halves = scenario.halves ?? [];
   let load: RunningLoad | undefined;
   const ctx: ProbeContext = {
     prometheus,
@@ -151,7 +156,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     // 1. Preflight: everything reachable, the API scraped.
     const pre: PhaseRecord = { phase: 'preflight', ok: false, startedAt: 0, seconds: 0, probes: [] };
     journal.phases.push(pre);
-    pre.probes = await preflight(ctx, options);
+    pre.probes = await preflight(ctx, options, scenario.target === 'risk' ? riskUrl : undefined);
     pre.ok = pre.probes.every((p) => p.ok);
     pre.seconds = elapsed();
     for (const p of pre.probes) say('preflight', `${p.ok ? '✔' : '✘'} ${m.text(p.name)}: ${m.value(p.value)}`);
@@ -165,10 +170,11 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
 
     // 2. Reset and steady state under baseline load.
     await faults.reset();
+    if (halves.length > 0) await api.resetPolicies();
     const maxSeconds = Math.ceil(
       options.profile.baselineSeconds +
         options.profile.steadyDeadlineSeconds +
-        options.profile.detectDeadlineSeconds +
+        options.profile.detectDeadlineSeconds * Math.max(1, halves.length) +
         options.profile.holdSeconds +
         options.profile.recoveryDeadlineSeconds +
         10,
@@ -195,7 +201,7 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     const inject: PhaseRecord = { phase: 'inject', ok: false, startedAt: elapsed(), seconds: 0, probes: [] };
     journal.phases.push(inject);
     // The safety expiry: if this process dies without its rollback, the faults switch themselves off.
-    const expiry = safetyExpirySeconds(options.profile);
+    const expiry = safetyExpirySeconds(options.profile, halves.length);
     const injectedAt = Date.now();
     const answer = await faults.inject({ ...scenario.faults, duration_s: expiry });
     injected = true;
@@ -207,13 +213,35 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
     say('inject', m.injected(JSON.stringify(scenario.faults), answer.status, expiry));
     // A refused injection is recorded and the run goes on: the detection phase then shows what did not happen.
 
-    // 4. Detect.
-    const windowFrom = injectedAt + options.profile.settleSeconds * 1000;
-    const detect = await pollPhase('detect', scenario.expectations, options.profile.detectDeadlineSeconds, {
-      fromMs: windowFrom,
-      closesAtMs: windowFrom + options.profile.faultWindowSeconds * 1000,
-    });
-    if (detect.ok && options.profile.holdSeconds > 0) {
+    // 4. Detect: once, or once per half, each half under its own policies and in its own fault window.
+    const windowAfter = (from: number): FaultWindow => {
+      const fromMs = from + options.profile.settleSeconds * 1000;
+      return { fromMs, closesAtMs: fromMs + options.profile.faultWindowSeconds * 1000 };
+    };
+    let detect: PhaseRecord | undefined;
+    if (halves.length === 0) {
+      detect = await pollPhase(
+        'detect',
+        scenario.expectations,
+        options.profile.detectDeadlineSeconds,
+        windowAfter(injectedAt),
+      );
+    }
+    for (const half of halves) {
+      const answer = await api.setPolicies(half.policies);
+      const setAt = Date.now();
+      journal.signal.marks.push({ t: elapsed(), label: 'p' });
+      say('detect', m.half(m.text(half.name), JSON.stringify(half.policies), answer.status));
+      detect = await pollPhase('detect', half.expectations, options.profile.detectDeadlineSeconds, windowAfter(setAt));
+      detect.note = half.name;
+      if (!answer.ok) {
+        detect.ok = false;
+        detect.note = `${half.name}: POST /api/policies -> HTTP ${answer.status}`;
+      }
+      // the verdict is lost already: the next half would only spend its deadline
+      if (!detect.ok) break;
+    }
+    if (detect?.ok && options.profile.holdSeconds > 0) {
       say('detect', m.holding(options.profile.holdSeconds));
       const holdEnd = Date.now() + options.profile.holdSeconds * 1000;
       while (Date.now() < holdEnd) {
@@ -233,8 +261,17 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
       journal.phases.push(rb);
       const res = await faults.reset().catch((e: Error) => ({ ok: false, status: 0, error: e.message }));
       journal.signal.marks.push({ t: elapsed(), label: 'r' });
-      rb.ok = res.ok;
       rb.probes = [{ name: 'POST /api/reset', ok: res.ok, value: `HTTP ${res.status}`, expected: 'HTTP 200' }];
+      if (halves.length > 0) {
+        const policies = await api.resetPolicies().catch(() => ({ ok: false, status: 0 }));
+        rb.probes.push({
+          name: 'POST /api/policies/reset',
+          ok: policies.ok,
+          value: `HTTP ${policies.status}`,
+          expected: 'HTTP 200',
+        });
+      }
+      rb.ok = rb.probes.every((p) => p.ok);
       rb.seconds = elapsed() - rb.startedAt;
       say('rollback', `POST /api/reset -> HTTP ${res.status}`);
     }
@@ -251,14 +288,20 @@ export async function runScenario(scenario: Scenario, options: RunnerOptions): P
   }
   journal.seconds = elapsed();
   const required: Phase[] = ['preflight', 'steady-state', 'inject', 'detect', 'rollback', 'recovery'];
-  journal.verdict =
-    !journal.aborted && required.every((p) => journal.phases.find((r) => r.phase === p)?.ok) ? 'pass' : 'fail';
+  // every record of every required phase (a case in halves has one detect record per half)
+  const held = (phase: Phase) => {
+    const records = journal.phases.filter((r) => r.phase === phase);
+    return records.length > 0 && records.every((r) => r.ok);
+  };
+  journal.verdict = !journal.aborted && required.every(held) ? 'pass' : 'fail';
   return journal;
 }
 
-/** Longer than the fault phase (detection and hold) can last, so only a dead runner ever relies on it. */
-export function safetyExpirySeconds(profile: Profile): number {
-  return Math.ceil(profile.detectDeadlineSeconds + profile.holdSeconds + profile.expiryMarginSeconds);
+/** Longer than the fault phase (detection of each half, and hold) can last, so only a dead runner ever relies on it. */
+export function safetyExpirySeconds(profile: Profile, halves = 0): number {
+  return Math.ceil(
+    profile.detectDeadlineSeconds * Math.max(1, halves) + profile.holdSeconds + profile.expiryMarginSeconds,
+  );
 }
 
 /** Part of every hypothesis: the alerts the case expects are not firing before the fault. */
@@ -271,7 +314,7 @@ function quietAlerts(scenario: Scenario): Probe[] {
   return [...names].map((alert) => ({ kind: 'alert', name: `${alert} not firing`, alert, firing: false }));
 }
 
-async function preflight(ctx: ProbeContext, options: RunnerOptions): Promise<ProbeResult[]> {
+async function preflight(ctx: ProbeContext, options: RunnerOptions, riskUrl?: string): Promise<ProbeResult[]> {
   const reach = async (name: string, url: string): Promise<ProbeResult> => {
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
@@ -286,6 +329,7 @@ async function preflight(ctx: ProbeContext, options: RunnerOptions): Promise<Pro
     reach('Prometheus', `${options.prometheusUrl}/-/ready`),
     reach('Alertmanager', `${options.alertmanagerUrl}/-/ready`),
   ]);
+  if (riskUrl !== undefined) results.push(await reach('risk service', `${riskUrl}/livez`));
   if (results[1]?.ok) {
     const up = await ctx.prometheus.value(q.apiUp()).catch(() => undefined);
     results.push({

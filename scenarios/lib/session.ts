@@ -31,7 +31,7 @@ export async function runCases(ids: number[], options: SessionOptions): Promise<
   const journals: Journal[] = [];
   for (const id of ids) {
     const factory = CASES[id];
-    if (!factory) throw new Error(`no scenario ${id}: choose 1-5`);
+    if (!factory) throw new Error(`no scenario ${id}: choose ${Object.keys(CASES).join(', ')}`);
     const state = await new FaultsApi(options.apiUrl, options.chaosToken).state().catch(() => ({ faults: undefined }));
     const scenario = factory(profile, { memoryCapBytes: state.faults?.memory_leak?.cap_bytes });
     log(
