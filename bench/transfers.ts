@@ -200,7 +200,8 @@ function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / clockTicks();
 }
 
-async function openAccounts(server: ServerHandle): Promise<string[]> {
+/** Opens the accounts the transfer loads move money between. */
+export async function openAccounts(server: ServerHandle): Promise<string[]> {
   const accounts: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
     const opened = await postJson<{ account: string }>(`${server.baseUrl}/api/accounts`, {
@@ -214,7 +215,7 @@ async function openAccounts(server: ServerHandle): Promise<string[]> {
 }
 
 /** POST /api/transfers between two distinct random accounts, 0.01 to 1.00 each. */
-function transferLoad(
+export function transferLoad(
   server: ServerHandle,
   accounts: string[],
   connections: number,
