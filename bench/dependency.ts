@@ -6,7 +6,7 @@ import { countStatus, runLoad, startLoad } from './load';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
 import type { ServerHandle } from './servers';
 import { summarize } from './stats';
-import { openAccounts, transferLoad } from './transfers';
+import { withTransferLoads } from './transfers';
 
 /** The breaker's settings while it is timed: the defaults of app/risk/policies.ts, restated for the setup text. */
 const HALF_OPEN_MS = 5_000;
@@ -48,18 +48,7 @@ export async function measureDependency(ctx: BenchContext): Promise<Omit<Section
       },
     ];
     servers.push(...contenders.map((c) => c.server));
-    const loads = await Promise.all(
-      contenders.map(async (c) => ({
-        ...c,
-        load: transferLoad(
-          c.server,
-          await openAccounts(c.server),
-          settings.connections,
-          settings.loadSeconds,
-          ctx.signal,
-        ),
-      })),
-    );
+    const loads = await withTransferLoads(ctx, contenders);
     for (const c of loads) await runLoad({ ...c.load, seconds: settings.warmupSeconds * 4 });
 
     const rate = new Map<string, number[]>(loads.map((c) => [c.label, []]));

@@ -1,6 +1,14 @@
 import { q } from '../lib/queries';
 import { inHalves, type ScenarioFactory } from '../lib/scenario';
-import { READS_AND_TRANSFERS, clientLatency, healthyApiAndRisk, memoryGuard, recovered, windowSeconds } from './common';
+import {
+  READS_AND_TRANSFERS,
+  clientLatency,
+  errorRatioBelow1,
+  healthyApiAndRisk,
+  memoryGuard,
+  recovered,
+  windowSeconds,
+} from './common';
 
 const LATENCY_MS = 3000;
 /** Half B's timeout: far below the injected 3 s, far above a healthy call (a few ms). */
@@ -80,14 +88,7 @@ export const slowDependency: ScenarioFactory = (profile) => ({
           unit: 'count',
           tolerance: { kind: 'range', min: 0.5 },
         },
-        {
-          kind: 'metric',
-          name: 'error ratio below 1%',
-          expr: q.errorRatio(profile.window),
-          unit: 'ratio',
-          tolerance: { kind: 'range', max: 0.01 },
-          afterSeconds: windowSeconds(profile),
-        },
+        errorRatioBelow1(profile, windowSeconds(profile)),
       ],
     },
   ]),

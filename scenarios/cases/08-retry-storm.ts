@@ -1,3 +1,4 @@
+import type { WindowMetricProbe } from '../lib/probes';
 import { q } from '../lib/queries';
 import { inHalves, type ScenarioFactory } from '../lib/scenario';
 import { KEYED_TRANSFERS, healthyApiAndRisk, memoryGuard, recovered } from './common';
@@ -11,6 +12,17 @@ const AGGRESSIVE_ATTEMPTS = 5;
  */
 export function expectedAmplification(p: number, attempts: number): number {
   return (1 - p ** attempts) / (1 - p);
+}
+
+/** Judged once over the half's fault window: requests the risk service received per call the API made. */
+function amplification(name: string, bounds: { min?: number; max?: number }): WindowMetricProbe {
+  return {
+    kind: 'window-metric',
+    name,
+    expr: (range) => q.dependencyAmplification(range),
+    unit: 'count',
+    tolerance: { kind: 'range', ...bounds },
+  };
 }
 
 /** docs/cases/08-retry-storm.md: a risk service failing half its calls, first under aggressive retries, then under backoff, jitter and a breaker. */
@@ -30,14 +42,7 @@ export const retryStorm: ScenarioFactory = (profile) => ({
       name: 'aggressive retries, no backoff, no breaker',
       policies: { retry_max_attempts: AGGRESSIVE_ATTEMPTS, retry_backoff: 'none', breaker_enabled: false },
       expectations: [
-        {
-          kind: 'window-metric',
-          name: 'risk requests per transfer at least 1.75',
-          proves: 'error_rate',
-          expr: (range) => q.dependencyAmplification(range),
-          unit: 'count',
-          tolerance: { kind: 'range', min: 1.75 },
-        },
+        { ...amplification('risk requests per transfer at least 1.75', { min: 1.75 }), proves: 'error_rate' },
         {
           kind: 'alert',
           name: 'FintechDependencyRetryRatio fires',
@@ -51,13 +56,7 @@ export const retryStorm: ScenarioFactory = (profile) => ({
       // The default breaker opens above 50% failed attempts: exactly the injected share, a coin toss. 30% opens it.
       policies: { retry_backoff: 'exponential', retry_jitter: true, breaker_enabled: true, breaker_failure_ratio: 0.3 },
       expectations: [
-        {
-          kind: 'window-metric',
-          name: 'risk requests per transfer at most 1.5',
-          expr: (range) => q.dependencyAmplification(range),
-          unit: 'count',
-          tolerance: { kind: 'range', max: 1.5 },
-        },
+        amplification('risk requests per transfer at most 1.5', { max: 1.5 }),
         {
           kind: 'metric',
           name: 'the breaker opened',

@@ -24,13 +24,7 @@ export function healthyApi(profile: Profile): Probe[] {
       unit: 'count',
       tolerance: { kind: 'range', min: 1 },
     },
-    {
-      kind: 'metric',
-      name: 'error ratio below 1%',
-      expr: q.errorRatio(profile.window),
-      unit: 'ratio',
-      tolerance: { kind: 'range', max: 0.01 },
-    },
+    errorRatioBelow1(profile),
     {
       kind: 'metric',
       name: 'p99 latency under the SLO',
@@ -39,6 +33,18 @@ export function healthyApi(profile: Profile): Probe[] {
       tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
     },
   ];
+}
+
+/** The 5xx share of user requests under 1%. */
+export function errorRatioBelow1(profile: Profile, afterSeconds?: number): LevelProbe {
+  return {
+    kind: 'metric',
+    name: 'error ratio below 1%',
+    expr: q.errorRatio(profile.window),
+    unit: 'ratio',
+    tolerance: { kind: 'range', max: 0.01 },
+    ...(afterSeconds !== undefined && { afterSeconds }),
+  };
 }
 
 /** After rollback: latency and errors back to normal (windows must flush the faulty traffic). */
