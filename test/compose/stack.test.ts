@@ -107,6 +107,7 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     }[];
     const expected = [
       'api',
+      'risk',
       'alert-sink',
       'postgres',
       'postgres-exporter',
