@@ -93,7 +93,7 @@ describe('native stack launcher', function () {
     });
 
     it('gives the API the risk service: a transfer is scored, and its decision stored under its key', async () => {
-      const res = await fetch(`${stack.urls.api}/api/transfer`, {
+      const res = await fetch(`${stack.urls.api}/api/transfers`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': 'launcher-risk-1' },
         body: JSON.stringify({ from_account: 'ACC-001', to_account: 'ACC-002', amount: '1.00' }),
