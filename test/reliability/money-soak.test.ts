@@ -51,7 +51,7 @@ const PHASES: {
     ms: 3_000,
   },
   { name: 'reset', settings: 'reset', ms: 1_000 },
-  // the API's risk call times out after 1000 ms (its default), while the risk service still stores its decision
+  // the API's risk call times out (300 ms, set below), while the risk service still stores its decision
   { name: 'risk service slow (1500 ms)', target: 'risk', settings: { latency_ms: 1_500 }, ms: 3_000 },
   { name: 'risk service fails half its calls', target: 'risk', settings: { error_rate: 50 }, ms: 2_500 },
   { name: 'risk service down, then restarted', settings: 'risk down', ms: 2_000 },
@@ -221,6 +221,8 @@ describe('money under chaos (soak), every transfer scored by the risk service', 
       { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000', RISK_URL: risk.baseUrl },
       { databaseUrl: url },
     );
+    // 300 ms per attempt, 2 attempts: a slow risk service answers 504 within the clients' 1 s attempt timeout
+    await t.request.post('/api/policies').send({ timeout_ms: 300, retry_max_attempts: 2 }).expect(200);
     initial = await auditLedger(t.config.DATABASE_URL);
     const deadline = Date.now() + SOAK_MS;
     const riskPort = Number(new URL(risk.baseUrl).port);
