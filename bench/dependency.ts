@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freshDatabase } from '../test/support/postgres';
-import { getJson, postJson, resetFaults, setFaults } from './api';
+import { FaultClient, succeeded } from '../kit/faults';
+import { countStatus, runLoad, startLoad, type LoadOptions } from '../kit/load';
+import { freshDatabase } from '../kit/postgres';
 import type { BenchContext } from './context';
-import { countStatus, runLoad, startLoad } from './load';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
 import type { ServerHandle } from './servers';
 import { summarize } from './stats';
@@ -105,30 +105,32 @@ export async function measureDependency(ctx: BenchContext): Promise<Omit<Section
 async function timeBreaker(
   api: ServerHandle,
   risk: ServerHandle,
-  load: Parameters<typeof startLoad>[0],
+  load: LoadOptions,
 ): Promise<{ openMs: number; closeMs: number }> {
-  await postJson(`${api.baseUrl}/api/policies/reset`, {});
+  const faults = new FaultClient(risk.baseUrl);
+  succeeded(await new FaultClient(api.baseUrl).setPolicies(), 'POST /api/policies/reset');
   const running = startLoad({ ...load, seconds: 60 });
   try {
     await sleep(500);
     const injected = Date.now();
-    await setFaults(risk.baseUrl, { error_rate: 100, duration_s: 60 });
+    succeeded(await faults.inject({ error_rate: 100 }, 60), 'POST /api/failures');
     await waitForBreaker(api, 'open', 20_000);
     const openMs = Date.now() - injected;
     const removed = Date.now();
-    await resetFaults(risk.baseUrl);
+    succeeded(await faults.reset(), 'POST /api/reset');
     await waitForBreaker(api, 'closed', 30_000);
     return { openMs, closeMs: Date.now() - removed };
   } finally {
-    running.stop();
-    await running.done.catch(() => undefined);
-    await resetFaults(risk.baseUrl).catch(() => undefined);
+    await running.stop().catch(() => undefined);
+    await faults.reset().catch(() => undefined);
   }
 }
 
 async function waitForBreaker(api: ServerHandle, state: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await getJson<PoliciesView>(`${api.baseUrl}/api/policies`)).breaker.state !== state) {
+  const current = async () =>
+    ((await (await fetch(`${api.baseUrl}/api/policies`)).json()) as PoliciesView).breaker.state;
+  while ((await current()) !== state) {
     if (Date.now() > deadline) throw new Error(`the breaker did not become ${state} within ${timeoutMs} ms`);
     await sleep(20);
   }

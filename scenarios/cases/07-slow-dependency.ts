@@ -88,7 +88,7 @@ export const slowDependency: ScenarioFactory = (profile) => ({
           unit: 'count',
           tolerance: { kind: 'range', min: 0.5 },
         },
-        errorRatioBelow1(profile, windowSeconds(profile)),
+        { ...errorRatioBelow1(profile), afterSeconds: windowSeconds(profile) },
       ],
     },
   ]),

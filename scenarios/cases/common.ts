@@ -1,76 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import { randomTransfer, type LoadRequest } from '../lib/load';
-import type { ClientLatencyProbe, LevelProbe, Probe, ShareProbe, WindowMetricProbe } from '../lib/probes';
+import type { LoadRequest } from '../../kit/load';
+import type {
+  ClientLatencyProbe,
+  LevelProbe,
+  MetricProbe,
+  Probe,
+  ShareProbe,
+  Unit,
+  WindowMetricProbe,
+} from '../lib/probes';
 import type { Profile } from '../lib/profiles';
 import { q } from '../lib/queries';
 
 /** The latency SLO the workshop uses: p99 under 500 ms. */
 export const LATENCY_SLO_SECONDS = 0.5;
 
+/** A level probe: the query's single value within the range, on consecutive polls. */
+export function level(name: string, expr: string, unit: Unit, range: { min?: number; max?: number }): MetricProbe {
+  return { kind: 'metric', name, expr, unit, tolerance: { kind: 'range', ...range } };
+}
+
 /** Probes every case starts from: the API is scraped, fast, and not failing. */
 export function healthyApi(profile: Profile): Probe[] {
   return [
-    {
-      kind: 'metric',
-      name: 'API target up',
-      expr: q.apiUp(),
-      unit: 'count',
-      tolerance: { kind: 'range', min: 1, max: 1 },
-    },
-    {
-      kind: 'metric',
-      name: 'traffic flowing',
-      expr: q.requestRate(profile.window),
-      unit: 'count',
-      tolerance: { kind: 'range', min: 1 },
-    },
+    level('API target up', q.apiUp(), 'count', { min: 1, max: 1 }),
+    level('traffic flowing', q.requestRate(profile.window), 'count', { min: 1 }),
     errorRatioBelow1(profile),
-    {
-      kind: 'metric',
-      name: 'p99 latency under the SLO',
-      expr: q.latencyQuantile(0.99, profile.window),
-      unit: 's',
-      tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
-    },
+    level('p99 latency under the SLO', q.latencyQuantile(0.99, profile.window), 's', { max: LATENCY_SLO_SECONDS }),
   ];
 }
 
 /** The 5xx share of user requests under 1%. */
-export function errorRatioBelow1(profile: Profile, afterSeconds?: number): LevelProbe {
-  return {
-    kind: 'metric',
-    name: 'error ratio below 1%',
-    expr: q.errorRatio(profile.window),
-    unit: 'ratio',
-    tolerance: { kind: 'range', max: 0.01 },
-    ...(afterSeconds !== undefined && { afterSeconds }),
-  };
+export function errorRatioBelow1(profile: Profile): MetricProbe {
+  return level('error ratio below 1%', q.errorRatio(profile.window), 'ratio', { max: 0.01 });
+}
+
+/** The API's probes, and the risk service scraped: the cases that break the dependency start from here. */
+export function healthyApiAndRisk(profile: Profile): Probe[] {
+  return [...healthyApi(profile), level('risk service target up', q.riskUp(), 'count', { min: 1, max: 1 })];
 }
 
 /** After rollback: latency and errors back to normal (windows must flush the faulty traffic). */
 export function recovered(profile: Profile): Probe[] {
   return [
-    {
-      kind: 'metric',
-      name: 'p99 latency back under the SLO',
-      expr: q.latencyQuantile(0.99, profile.window),
-      unit: 's',
-      tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
-    },
-    {
-      kind: 'metric',
-      name: 'error ratio back below 1%',
-      expr: q.errorRatio(profile.window),
-      unit: 'ratio',
-      tolerance: { kind: 'range', max: 0.01 },
-    },
-    {
-      kind: 'metric',
-      name: 'no fault active',
-      expr: q.anyFaultActive(),
-      unit: 'count',
-      tolerance: { kind: 'range', max: 0 },
-    },
+    level('p99 latency back under the SLO', q.latencyQuantile(0.99, profile.window), 's', { max: LATENCY_SLO_SECONDS }),
+    level('error ratio back below 1%', q.errorRatio(profile.window), 'ratio', { max: 0.01 }),
+    level('no fault active', q.anyFaultActive(), 'count', { max: 0 }),
   ];
 }
 
@@ -130,18 +105,14 @@ export const READS_AND_TRANSFERS: LoadRequest[] = [
   { method: 'POST', path: '/api/transfers', body: randomTransfer },
 ];
 
-/** The API's probes, and the risk service scraped: the cases that break the dependency start from here. */
-export function healthyApiAndRisk(profile: Profile): Probe[] {
-  return [
-    ...healthyApi(profile),
-    {
-      kind: 'metric',
-      name: 'risk service target up',
-      expr: q.riskUp(),
-      unit: 'count',
-      tolerance: { kind: 'range', min: 1, max: 1 },
-    },
-  ];
+const USD_ACCOUNTS = ['ACC-002', 'ACC-003', 'ACC-004', 'ACC-005', 'ACC-006', 'ACC-007', 'ACC-008', 'ACC-010'];
+
+/** A small transfer between two different random USD demo accounts. */
+export function randomTransfer(): Record<string, unknown> {
+  const from = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
+  let to = from;
+  while (to === from) to = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
+  return { from_account: from, to_account: to, amount: (1 + Math.floor(Math.random() * 99)) / 100 };
 }
 
 /** Small transfers, each with a fresh Idempotency-Key: the API retries only calls that carry one. */

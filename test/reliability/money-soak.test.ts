@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { Client } from 'pg';
 import { adminUrl, startApp, type TestApp } from '../support/app';
 import { auditLedger, type LedgerAudit } from '../support/ledger';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { pollUntil } from '../support/poll';
-import { freshDatabase } from '../support/postgres';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { freshDatabase, withClient } from '../../kit/postgres';
+import { waitUntil } from '../../kit/wait';
 import { startRisk, type TestRisk } from '../support/risk';
 
 const USD = [
@@ -190,18 +190,14 @@ async function ledgerRows(url: string): Promise<{ rows: LedgerRow[]; keysUsedTwi
 
 /** Committed transfers and the risk service's approving decisions under their key (0, 1, or more if doubled). */
 async function approvalsPerTransfer(url: string): Promise<{ key: string | null; approvals: number }[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ key: string | null; approvals: number }>(`
+  const { rows } = await withClient(url, (c) =>
+    c.query<{ key: string | null; approvals: number }>(`
       SELECT t.idempotency_key AS key,
         (SELECT count(*)::int FROM risk.decisions d
           WHERE d.idempotency_key = t.idempotency_key AND d.decision = 'approve') AS approvals
-      FROM transactions t WHERE t.idempotency_key LIKE 'soak-%'`);
-    return rows;
-  } finally {
-    await c.end();
-  }
+      FROM transactions t WHERE t.idempotency_key LIKE 'soak-%'`),
+  );
+  return rows;
 }
 
 describe('money under chaos (soak), every transfer scored by the risk service', function () {
@@ -266,11 +262,10 @@ describe('money under chaos (soak), every transfer scored by the risk service', 
     await Promise.all([chaos(), ...Array.from({ length: CLIENTS }, client)]);
 
     // Attempts the clients gave up on may still be running in the server (a delayed request is not cancelled).
-    await pollUntil(
+    await waitUntil(
       'the server to finish every request it accepted',
       async () => sampleSum(parseExposition((await t.request.get('/metrics')).text), 'fintech_requests_in_progress'),
-      (n) => n === 0,
-      { timeoutMs: 15_000 },
+      { until: (n) => n === 0, timeoutMs: 15_000 },
     );
     // With the faults off, a last retry with the same key settles every transfer whose outcome the client never learnt.
     for (const op of ops.filter((o) => o.outcome === 'unknown')) {
@@ -353,15 +348,11 @@ describe('money under chaos (soak), every transfer scored by the risk service', 
     const rows = await approvalsPerTransfer(t.config.DATABASE_URL);
     expect(rows.length).to.equal(ops.filter((o) => o.outcome === 'acknowledged').length);
     expect(rows.filter((r) => r.approvals !== 1)).to.deep.equal([]);
-    const c = new Client({ connectionString: t.config.DATABASE_URL });
-    await c.connect();
-    try {
-      const doubled = await c.query(
+    const doubled = await withClient(t.config.DATABASE_URL, (c) =>
+      c.query(
         'SELECT idempotency_key FROM risk.decisions WHERE idempotency_key IS NOT NULL GROUP BY idempotency_key HAVING count(*) > 1',
-      );
-      expect(doubled.rows).to.deep.equal([]);
-    } finally {
-      await c.end();
-    }
+      ),
+    );
+    expect(doubled.rows).to.deep.equal([]);
   });
 });
