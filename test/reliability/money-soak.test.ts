@@ -22,7 +22,7 @@ const USD = [
   'ACC-010',
 ];
 const CLIENTS = 16;
-const SOAK_MS = 28_000;
+const SOAK_MS = 30_000;
 /** A client gives up on one attempt after this long and retries: the server may still complete it. */
 const ATTEMPT_TIMEOUT_MS = 1_000;
 const MAX_ATTEMPTS = 6;
@@ -33,6 +33,7 @@ const IMPOSSIBLE_CENTS = 10_000_000;
  * The faults the chaos driver cycles through, each held for a few seconds, with a reset in between: the
  * API's own, and the risk service's (its fault API; `risk down` closes its socket, the next phase restarts it).
  */
+/** The phases take 24 s: SOAK_MS leaves room for the resets between them on a loaded machine. */
 const PHASES: {
   name: string;
   target?: 'risk';
@@ -52,9 +53,9 @@ const PHASES: {
   },
   { name: 'reset', settings: 'reset', ms: 1_000 },
   // the API's risk call times out (300 ms, set below), while the risk service still stores its decision
-  { name: 'risk service slow (1500 ms)', target: 'risk', settings: { latency_ms: 1_500 }, ms: 3_000 },
-  { name: 'risk service fails half its calls', target: 'risk', settings: { error_rate: 50 }, ms: 2_500 },
-  { name: 'risk service down, then restarted', settings: 'risk down', ms: 2_000 },
+  { name: 'risk service slow (1500 ms)', target: 'risk', settings: { latency_ms: 1_500 }, ms: 2_000 },
+  { name: 'risk service fails half its calls', target: 'risk', settings: { error_rate: 50 }, ms: 2_000 },
+  { name: 'risk service down, then restarted', settings: 'risk down', ms: 1_500 },
   { name: 'reset', settings: 'reset', ms: 1_000 },
 ];
 
