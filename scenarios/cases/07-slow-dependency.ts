@@ -2,6 +2,7 @@ import { q } from '../lib/queries';
 import { inHalves, type ScenarioFactory } from '../lib/scenario';
 import {
   READS_AND_TRANSFERS,
+  level,
   clientLatency,
   errorRatioBelow1,
   healthyApiAndRisk,
@@ -36,14 +37,15 @@ export const slowDependency: ScenarioFactory = (profile) => ({
       policies: { timeout_ms: 0, retry_max_attempts: 1, breaker_enabled: false },
       expectations: [
         clientLatency('transfers wait the injected 3000 ms', LATENCY_MS, { status: 201, minCount: 20 }),
-        {
-          kind: 'metric',
-          name: 'requests pile up in the API (10 or more in flight)',
-          proves: 'latency_ms',
-          expr: q.requestsInFlight(),
-          unit: 'count',
-          tolerance: { kind: 'range', min: 10 },
-        },
+        // Evidence, not proof: a starved machine showed 10 in flight for 3 polls without the fault (ablation run).
+        level(
+          'requests pile up in the API (15 or more of the 20 connections in flight)',
+          q.requestsInFlight(),
+          'count',
+          {
+            min: 15,
+          },
+        ),
         {
           kind: 'metric',
           name: 'balance reads stay under 0.5 s at p99',

@@ -67,7 +67,8 @@ const TEXTS: Record<string, string> = {
   'without policies': 'без политик',
   'with timeout, breaker and fallback': 'с таймаутом, выключателем и запасным решением',
   'transfers wait the injected 3000 ms': 'переводы ждут внесённые 3000 мс',
-  'requests pile up in the API (10 or more in flight)': 'запросы копятся в API (10 или больше одновременно)',
+  'requests pile up in the API (15 or more of the 20 connections in flight)':
+    'запросы копятся в API (в обработке 15 или больше из 20 соединений)',
   'balance reads stay under 0.5 s at p99': 'p99 чтений баланса остаётся меньше 0.5 с',
   'transfer p99 under 1 s': 'p99 переводов меньше 1 с',
   'the breaker opened': 'выключатель размыкался',
