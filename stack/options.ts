@@ -10,6 +10,7 @@ export const COMPONENT_NAMES = [
   'risk',
   'api',
   'prometheus',
+  'control-room',
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
@@ -27,6 +28,7 @@ export interface Ports {
   postgresExporter: number;
   alertSink: number;
   risk: number;
+  controlRoom: number;
 }
 
 export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
@@ -37,6 +39,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   postgresExporter: 9187,
   alertSink: 9099,
   risk: 5001,
+  controlRoom: 8088,
 });
 
 /** Options of startStack; every field has a default, so `startStack()` starts the workshop stack in `.run/`. */
@@ -123,6 +126,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = 
   postgresExporter: ['PG_EXPORTER_PORT'],
   alertSink: ['ALERT_SINK_PORT'],
   risk: ['RISK_PORT'],
+  controlRoom: ['CONTROL_ROOM_PORT'],
 };
 
 /** The launcher's environment variables, all problems reported at once. */

@@ -12,6 +12,7 @@ const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
   postgresExporter: 'postgres-exporter',
   alertSink: 'alert-sink',
   risk: 'risk',
+  controlRoom: 'control-room',
 };
 
 /**

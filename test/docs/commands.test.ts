@@ -62,6 +62,7 @@ const PORTS = {
   postgresExporter: 18787,
   alertSink: 18799,
   risk: 18751,
+  controlRoom: 18798,
 };
 /** Extra APIs for run-with blocks listen from here on. */
 const EXTRA_API_PORT = 18701;

@@ -23,6 +23,7 @@ const PORTS = {
   postgresExporter: 18587,
   alertSink: 18599,
   risk: 18510,
+  controlRoom: 18598,
 };
 
 /**

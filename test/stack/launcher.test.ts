@@ -21,6 +21,7 @@ const PORTS: Ports = {
   postgresExporter: 19487,
   alertSink: 19499,
   risk: 19401,
+  controlRoom: 19498,
 };
 /** The API from source, so the test needs no build. */
 const API_COMMAND = [process.execPath, '--import', 'tsx', 'app/server.ts'];

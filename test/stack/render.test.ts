@@ -16,6 +16,7 @@ const PORTS: Ports = {
   postgresExporter: 19487,
   alertSink: 19499,
   risk: 19401,
+  controlRoom: 19498,
 };
 const ALERTMANAGER_CONFIG = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.yml');
 const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123, apiUrl: 'http://127.0.0.1:19698' };
