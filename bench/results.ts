@@ -30,6 +30,7 @@ export const SECTION_TITLES = {
   precision: '3. Fault precision',
   scrape: '4. Scrape cost',
   detect: '5. Time to detect',
+  dependency: '6. The risk check: its cost per transfer, and the breaker',
 } as const;
 export type SectionId = keyof typeof SECTION_TITLES;
 export const SECTION_IDS = Object.keys(SECTION_TITLES) as SectionId[];

@@ -7,6 +7,7 @@ export const COMPONENT_NAMES = [
   'postgres-exporter',
   'alert-sink',
   'alertmanager',
+  'risk',
   'api',
   'prometheus',
   'control-room',
@@ -26,6 +27,7 @@ export interface Ports {
   postgres: number;
   postgresExporter: number;
   alertSink: number;
+  risk: number;
   controlRoom: number;
 }
 
@@ -36,6 +38,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   postgres: 5432,
   postgresExporter: 9187,
   alertSink: 9099,
+  risk: 5001,
   controlRoom: 8088,
 });
 
@@ -51,6 +54,8 @@ export interface StackOptions {
   apiCommand?: string[];
   /** Extra environment for the API (PORT, HOST and DATABASE_URL are set by the stack unless given here). */
   apiEnv?: Record<string, string>;
+  /** argv of the risk service; default `node dist/risk/server.js`. With it, the API gets RISK_URL. */
+  riskCommand?: string[];
   /** Receives one line per progress step; default silent. */
   onProgress?: (line: string) => void;
   /** Aborting stops what was started and rejects. */
@@ -84,6 +89,7 @@ export interface ResolvedOptions {
   components: readonly ComponentName[];
   apiCommand: string[];
   apiEnv: Record<string, string>;
+  riskCommand: string[];
   telegram: TelegramSettings | undefined;
   ensureTools: boolean;
   readyTimeoutMs: number;
@@ -103,6 +109,7 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
     components: COMPONENT_NAMES.filter((c) => (options.components ?? COMPONENT_NAMES).includes(c)),
     apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
     apiEnv: options.apiEnv ?? {},
+    riskCommand: options.riskCommand ?? [process.execPath, path.join(root, 'dist', 'risk', 'server.js')],
     telegram: options.telegram,
     ensureTools: options.ensureTools ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
@@ -118,6 +125,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = 
   postgres: ['PG_PORT'],
   postgresExporter: ['PG_EXPORTER_PORT'],
   alertSink: ['ALERT_SINK_PORT'],
+  risk: ['RISK_PORT'],
   controlRoom: ['CONTROL_ROOM_PORT'],
 };
 

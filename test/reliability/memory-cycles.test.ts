@@ -79,6 +79,7 @@ describe('RSS after a memory-leak reset', () => {
       postgres: 18832,
       postgresExporter: 18887,
       alertSink: 18899,
+      risk: 18801,
       controlRoom: 18898,
     };
     /**
