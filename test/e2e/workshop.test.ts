@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { liveJournalFile } from '../../scenarios/lib/report';
 import { dashboardQueries } from '../../monitoring/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { CASES } from '../../scenarios/cases';
@@ -97,9 +98,12 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(totalSeconds).to.be.below(10 * 60);
   });
 
-  it('writes a JSON journal and a Markdown report per scenario', () => {
-    const files = fs.readdirSync(path.join(dir, 'reports'));
-    expect(files.filter((f) => f.endsWith('.json'))).to.have.length(CASE_IDS.length);
+  it('writes a JSON journal and a Markdown report per scenario, and the live journal the control room shows', () => {
+    const reports = path.join(dir, 'reports');
+    const files = fs.readdirSync(reports).map((f) => path.join(reports, f));
+    const live = liveJournalFile(reports);
+    expect(files, 'the live journal').to.include(live);
+    expect(files.filter((f) => f.endsWith('.json') && f !== live)).to.have.length(CASE_IDS.length);
     expect(files.filter((f) => f.endsWith('.md'))).to.have.length(CASE_IDS.length);
   });
 
