@@ -7,6 +7,7 @@ export const COMPONENT_NAMES = [
   'postgres-exporter',
   'alert-sink',
   'alertmanager',
+  'risk',
   'api',
   'prometheus',
   'control-room',
@@ -29,6 +30,7 @@ export interface Ports {
   postgres: number;
   postgresExporter: number;
   alertSink: number;
+  risk: number;
   controlRoom: number;
 }
 
@@ -39,6 +41,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   postgres: 5432,
   postgresExporter: 9187,
   alertSink: 9099,
+  risk: 5001,
   controlRoom: 8088,
 });
 
@@ -56,6 +59,8 @@ export interface StackOptions {
   apiEnv?: Record<string, string>;
   /** API processes; above 1 they share the fault state in PostgreSQL behind HAProxy on the API's port. Default 1. */
   replicas?: number;
+  /** argv of the risk service; default `node dist/risk/server.js`. With it, the API gets RISK_URL. */
+  riskCommand?: string[];
   /** Receives one line per progress step; default silent. */
   onProgress?: (line: string) => void;
   /** Aborting stops what was started and rejects. */
@@ -90,6 +95,7 @@ export interface ResolvedOptions {
   apiCommand: string[];
   apiEnv: Record<string, string>;
   replicas: number;
+  riskCommand: string[];
   telegram: TelegramSettings | undefined;
   ensureTools: boolean;
   readyTimeoutMs: number;
@@ -110,6 +116,7 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
     apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
     apiEnv: options.apiEnv ?? {},
     replicas: options.replicas ?? 1,
+    riskCommand: options.riskCommand ?? [process.execPath, path.join(root, 'dist', 'risk', 'server.js')],
     telegram: options.telegram,
     ensureTools: options.ensureTools ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
@@ -125,6 +132,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = 
   postgres: ['PG_PORT'],
   postgresExporter: ['PG_EXPORTER_PORT'],
   alertSink: ['ALERT_SINK_PORT'],
+  risk: ['RISK_PORT'],
   controlRoom: ['CONTROL_ROOM_PORT'],
 };
 

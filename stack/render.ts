@@ -16,6 +16,7 @@ const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
   postgres: 'postgres',
   postgresExporter: 'postgres-exporter',
   alertSink: 'alert-sink',
+  risk: 'risk',
   controlRoom: 'control-room',
 };
 

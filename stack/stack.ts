@@ -33,6 +33,7 @@ export interface StackUrls {
   alertmanager: string;
   postgresExporter: string;
   alertSink: string;
+  risk: string;
   /** The control room: the page to break the system and watch it. */
   controlRoom: string;
   /** postgres://… connection string of the `fintech` database. */
@@ -76,9 +77,10 @@ const DEPENDENCIES: Readonly<Record<ComponentName, readonly ComponentName[]>> = 
   'postgres-exporter': ['postgres'],
   'alert-sink': [],
   alertmanager: ['alert-sink'],
-  api: ['postgres'],
+  risk: ['postgres'],
+  api: ['postgres', 'risk'],
   // last, so its first scrapes find every target up and alerts have somewhere to go
-  prometheus: ['postgres-exporter', 'alertmanager', 'api'],
+  prometheus: ['postgres-exporter', 'alertmanager', 'risk', 'api'],
   // it only reads the others on demand: nothing to wait for
   'control-room': [],
 };
@@ -308,6 +310,7 @@ export function stackUrls(ports: Ports): StackUrls {
     alertmanager: c.alertmanager.url,
     postgresExporter: c['postgres-exporter'].url,
     alertSink: c['alert-sink'].url,
+    risk: c.risk.url,
     controlRoom: c['control-room'].url,
     postgres: c.postgres.url,
   };
@@ -349,7 +352,7 @@ async function assertPortsFree(components: Component[]): Promise<void> {
   if (busy.length > 0) {
     throw new StackError(
       `already in use: ${busy.join(', ')}. Another stack (make down, or docker compose down) or another program holds it; ` +
-        'or choose other ports (API_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, CONTROL_ROOM_PORT)',
+        'or choose other ports (API_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, CONTROL_ROOM_PORT, RISK_PORT)',
     );
   }
 }

@@ -31,6 +31,7 @@ const PORTS: Ports = {
   postgresExporter: 20487,
   alertSink: 20499,
   controlRoom: 20488,
+  risk: 20402,
 };
 const TOKEN = 'control-room-test-token-0123456789';
 /** Case 1 on the fast profile the stack runs: the time the scenario gives the alert to fire. */

@@ -22,6 +22,7 @@ const PORTS: Ports = {
   postgres: 19442,
   postgresExporter: 19487,
   alertSink: 19499,
+  risk: 19401,
   controlRoom: 19498,
 };
 const ALERTMANAGER_CONFIG = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.yml');
