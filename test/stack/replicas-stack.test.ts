@@ -17,6 +17,7 @@ const PORTS: Ports = {
   postgresExporter: 20287,
   alertSink: 20299,
   controlRoom: 20296,
+  risk: 20297,
 };
 const LAYOUT = replicaLayout(PORTS.api, 3);
 
