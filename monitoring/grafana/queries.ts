@@ -7,6 +7,8 @@ export interface DashboardQuery {
   readonly dashboard: string;
   /** Panel title, or `annotation: <name>` for a dashboard annotation. */
   readonly panel: string;
+  /** Title of the dashboard row the panel sits in, if any. */
+  readonly row?: string;
   readonly expr: string;
 }
 
@@ -18,7 +20,11 @@ export const GRAFANA_VARIABLES: Readonly<Record<string, string>> = { $__rate_int
 
 export const DASHBOARDS_DIR = join(__dirname, 'dashboards');
 
+/** The api-overview row of per-replica and HAProxy panels: it has data only where replicas run behind HAProxy. */
+export const REPLICAS_ROW = 'Replicas';
+
 interface Panel {
+  readonly type?: string;
   readonly title?: string;
   readonly targets?: readonly { readonly expr?: string }[];
   readonly panels?: readonly Panel[];
@@ -37,13 +43,17 @@ export function dashboardQueries(dir: string = DASHBOARDS_DIR): DashboardQuery[]
     .sort()) {
     const dashboard = file.slice(0, -'.json'.length);
     const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Dashboard;
-    const add = (panel: string, expr: string): void => {
-      queries.push({ dashboard, panel, expr: substitute(expr, `${dashboard} / ${panel}`) });
+    const add = (panel: string, expr: string, row?: string): void => {
+      const where = `${dashboard} / ${panel}`;
+      queries.push({ dashboard, panel, ...(row === undefined ? {} : { row }), expr: substitute(expr, where) });
     };
+    // An expanded row's panels follow it at the top level; a collapsed row holds them in `panels`.
+    let row: string | undefined;
     const walk = (panels: readonly Panel[]): void => {
       for (const panel of panels) {
+        if (panel.type === 'row') row = panel.title;
         for (const target of panel.targets ?? []) {
-          if (target.expr) add(panel.title ?? '(untitled)', target.expr);
+          if (target.expr) add(panel.title ?? '(untitled)', target.expr, row);
         }
         walk(panel.panels ?? []);
       }

@@ -11,6 +11,10 @@ import { runCases } from '../../scenarios/lib/session';
 import type { ReceivedAlert } from '../../stack/alert-sink';
 import { dockerComposeUnavailable } from '../../stack/docker';
 import { waitForTargetsUp } from '../../stack/targets';
+import { COMPOSE_API } from '../../stack/haproxy-compose';
+import { API_JOB, HAPROXY_JOB } from '../../stack/render';
+import { FaultClient, succeeded, type UpdateAnswer } from '../../kit/faults';
+import { PrometheusClient } from '../../kit/prometheus';
 import { waitUntil } from '../../kit/wait';
 import { describeWhereDockerRuns } from '../support/skips';
 
@@ -30,6 +34,7 @@ const HOST_PORTS = {
   GRAFANA_PORT: 19830,
   JAEGER_UI_PORT: 19866,
   CONTROL_ROOM_PORT: 19888,
+  HAPROXY_METRICS_PORT: 19801,
 };
 const ENV = {
   ...Object.fromEntries(Object.entries(HOST_PORTS).map(([k, v]) => [k, String(v)])),
@@ -71,6 +76,11 @@ async function getJson<T>(target: string, headers: Record<string, string> = {}):
   return { status: res.status, body: (await res.json().catch(() => undefined)) as T };
 }
 
+/** GET /api/failures with the PostgreSQL store: what each replica has applied. */
+interface ReplicaStore {
+  replicas: { instance_id: string; applied_version: number }[];
+}
+
 interface JaegerSpan {
   traceID: string;
   tags: { key: string; value: unknown }[];
@@ -108,6 +118,7 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     }[];
     const expected = [
       'api',
+      'haproxy',
       'risk',
       'alert-sink',
       'postgres',
@@ -118,6 +129,10 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
       'jaeger',
     ];
     expect(states.map((s) => s.Service).sort()).to.include.members(expected);
+    expect(
+      states.filter((s) => s.Service === 'api'),
+      'one container per replica',
+    ).to.have.lengthOf(COMPOSE_API.replicas);
     for (const s of states.filter((x) => expected.includes(x.Service)))
       expect(`${s.Service} ${s.State} ${s.Health}`).to.equal(`${s.Service} running healthy`);
   });
@@ -126,12 +141,81 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     const config = YAML.parse(
       fs.readFileSync(path.join(ROOT, 'monitoring/prometheus', ENV.PROMETHEUS_CONFIG), 'utf8'),
     ) as {
-      scrape_configs: { static_configs: { targets: string[] }[] }[];
+      scrape_configs: { static_configs?: { targets: string[] }[] }[];
     };
-    const targets = new Set(config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets)));
-    const { up, skipped } = await waitForTargetsUp(url('PROMETHEUS_PORT'), targets, { timeoutMs: 60_000 });
+    const targets = new Set(config.scrape_configs.flatMap((s) => (s.static_configs ?? []).flatMap((c) => c.targets)));
+    const { up } = await waitForTargetsUp(url('PROMETHEUS_PORT'), targets, { timeoutMs: 60_000 });
     expect(up.map((t) => t.address).sort()).to.deep.equal([...targets].sort());
-    expect(skipped).to.deep.equal([]);
+  });
+
+  describe('API replicas behind HAProxy', () => {
+    const prometheus = (): PrometheusClient => new PrometheusClient(url('PROMETHEUS_PORT'));
+
+    it('has Prometheus discover every replica by DNS and scrape each up, each with its own instance_id', async () => {
+      const targets = await waitUntil(
+        `${COMPOSE_API.replicas} ${API_JOB} targets up`,
+        async () => (await prometheus().targets()).filter((t) => t.job === API_JOB),
+        {
+          until: (list) => list.length === COMPOSE_API.replicas && list.every((t) => t.health === 'up'),
+          describe: (list) => list.map((t) => `${t.address} ${t.health}`).join(', '),
+          timeoutMs: 60_000,
+          intervalMs: 1_000,
+        },
+      );
+      expect(new Set(targets.map((t) => t.address)).size).to.equal(COMPOSE_API.replicas);
+      const ids = (await prometheus().query(`app_info{job="${API_JOB}"}`)).map((s) => s.labels['instance_id']);
+      expect(new Set(ids).size, `instance_id of ${ids.join(', ')}`).to.equal(COMPOSE_API.replicas);
+    });
+
+    it('has HAProxy see every replica UP, and answers on the API port from each in turn', async () => {
+      await waitUntil(
+        'every HAProxy server slot UP in Prometheus',
+        () => prometheus().query(`haproxy_server_status{job="${HAPROXY_JOB}",state="UP"} == 1`),
+        { until: (up) => up.length === COMPOSE_API.replicas, timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      const seen = new Set<string>();
+      for (let i = 0; i < 3 * COMPOSE_API.replicas; i += 1) {
+        const res = await fetch(`${url('API_PORT')}/api/balance`);
+        expect(res.status).to.equal(200);
+        seen.add(res.headers.get('x-instance-id') ?? '');
+      }
+      expect(seen.size, [...seen].join(', ')).to.equal(COMPOSE_API.replicas);
+    });
+
+    it('applies a fault set through HAProxy on every replica (PostgreSQL fault store), and a reset clears them all', async () => {
+      const faults = new FaultClient(url('API_PORT'));
+      const answer = succeeded(await faults.inject({ latency_ms: 1 }, 60), 'inject') as UpdateAnswer & {
+        version?: number;
+      };
+      const version = answer.version ?? expect.fail('POST /api/failures answered no version');
+      try {
+        const store = await waitUntil(
+          'every replica applies the change',
+          async () => (await faults.view())['store'] as ReplicaStore,
+          {
+            until: (st) =>
+              st.replicas.length === COMPOSE_API.replicas && st.replicas.every((r) => r.applied_version >= version),
+            timeoutMs: 10_000,
+            intervalMs: 200,
+          },
+        );
+        expect(store.replicas.map((r) => r.instance_id)).to.have.members(
+          (await prometheus().query(`app_info{job="${API_JOB}"}`)).map((s) => s.labels['instance_id']),
+        );
+        await waitUntil(
+          'fintech_fault_active{fault="latency"} 1 on every replica in Prometheus',
+          () => prometheus().query('fintech_fault_active{fault="latency"} == 1'),
+          { until: (active) => active.length === COMPOSE_API.replicas, timeoutMs: 30_000, intervalMs: 1_000 },
+        );
+      } finally {
+        succeeded(await faults.reset(), 'reset');
+      }
+      await waitUntil(
+        'no replica with the fault active',
+        () => prometheus().query('fintech_fault_active{fault="latency"} == 1'),
+        { until: (active) => active.length === 0, timeoutMs: 30_000, intervalMs: 1_000 },
+      );
+    });
   });
 
   it('has Alertmanager deliver a test alert to the alert sink', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { DASHBOARDS_DIR, dashboardQueries } from '../../monitoring/grafana/queries';
+import { DASHBOARDS_DIR, dashboardQueries, REPLICAS_ROW } from '../../monitoring/grafana/queries';
 import {
   GRAFANA_DIR,
   PROMETHEUS_DIR,
@@ -27,6 +27,8 @@ interface Panel {
   description?: string;
   targets?: Target[];
   panels?: Panel[];
+  gridPos?: { x: number; y: number; w: number; h: number };
+  collapsed?: boolean;
 }
 interface Dashboard {
   uid: string;
@@ -89,6 +91,21 @@ describe('Grafana dashboards', () => {
       expect(panels.filter((p) => !p.description).map((p) => p.title)).to.deep.equal([]);
     });
 
+    it(`${file}: lays out its panels on the 24-column grid without overlaps`, () => {
+      const all = load(file).panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+      const cells = new Map<string, string>();
+      for (const { title, gridPos } of all) {
+        const { x, y, w, h } = gridPos ?? expect.fail(`${title}: no gridPos`);
+        expect(x + w, `${title} fits the width`).to.be.at.most(24);
+        for (let row = y; row < y + h; row += 1)
+          for (let col = x; col < x + w; col += 1) {
+            const other = cells.get(`${row}:${col}`);
+            expect(other, `${title} overlaps ${other ?? ''}`).to.equal(undefined);
+            cells.set(`${row}:${col}`, title);
+          }
+      }
+    });
+
     it(`${file}: shades the periods when a fault was active, from Prometheus`, () => {
       const faults = load(file).annotations.list.find((a) => a.expr?.includes('fintech_fault_active'));
       expect(faults, 'an annotation on fintech_fault_active').to.not.equal(undefined);
@@ -124,6 +141,27 @@ describe('Grafana dashboards', () => {
     ]) {
       expect(exprs, needle).to.include(needle);
     }
+  });
+
+  it('api-overview ends with an expanded Replicas row: rate, errors and p99 by instance_id, HAProxy health and retries by server', () => {
+    const panels = load('api-overview.json').panels;
+    const start = panels.findIndex((p) => p.type === 'row' && p.title === REPLICAS_ROW);
+    expect(
+      panels.slice(start + 1).filter((p) => p.type === 'row'),
+      'the last row',
+    ).to.deep.equal([]);
+    expect(panels[start]?.collapsed).to.equal(false);
+    const exprs = dashboardQueries().filter((q) => q.dashboard === 'api-overview' && q.row === REPLICAS_ROW);
+    const grouped = (by: string, needle: string) =>
+      exprs.some((q) => q.expr.includes(`by (${by}`) && q.expr.includes(needle));
+    for (const needle of ['fintech_requests_total', 'status=~"5.."', 'fintech_request_latency_seconds_bucket'])
+      expect(grouped('instance_id', needle), `${needle} by instance_id`).to.equal(true);
+    for (const needle of [
+      'haproxy_server_status{state="UP"}',
+      'haproxy_server_retry_warnings_total',
+      'haproxy_server_redispatch_warnings_total',
+    ])
+      expect(grouped('server', needle), `${needle} by server`).to.equal(true);
   });
 
   describe('dashboardQueries()', () => {

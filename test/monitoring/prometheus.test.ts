@@ -16,7 +16,12 @@ interface PrometheusConfig {
   global: { scrape_interval: string; evaluation_interval: string };
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
   rule_files: string[];
-  scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
+  scrape_configs: {
+    job_name: string;
+    metrics_path?: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; type: string; port: number }[];
+  }[];
 }
 
 const NATIVE = {
@@ -26,8 +31,10 @@ const NATIVE = {
   alertmanager: '127.0.0.1:9093',
   prometheus: '127.0.0.1:9090',
 };
+/** Under Compose, every replica of the api service, found by DNS (an A query per name), and HAProxy before them. */
 const COMPOSE = {
-  api: 'api:5000',
+  api: 'dns A api:5000',
+  haproxy: 'haproxy:5100',
   risk: 'risk:5001',
   postgres: 'postgres-exporter:9187',
   alertmanager: 'alertmanager:9093',
@@ -99,12 +106,19 @@ describe('Prometheus configuration', () => {
         expect(config.global).to.include({ scrape_interval: profile.interval, evaluation_interval: profile.interval });
       });
 
-      it('scrapes the five contract jobs and sends alerts to Alertmanager', () => {
+      it('scrapes the five contract jobs (and HAProxy under Compose) and sends alerts to Alertmanager', () => {
         const jobs = Object.fromEntries(
-          config.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((c) => c.targets)]),
+          config.scrape_configs.map((job) => [
+            job.job_name,
+            [
+              ...(job.static_configs ?? []).flatMap((c) => c.targets),
+              ...(job.dns_sd_configs ?? []).flatMap((c) => c.names.map((name) => `dns ${c.type} ${name}:${c.port}`)),
+            ],
+          ]),
         );
         expect(jobs).to.deep.equal({
           'fintech-api': [profile.hosts.api],
+          ...('haproxy' in profile.hosts && { haproxy: [profile.hosts.haproxy] }),
           risk: [profile.hosts.risk],
           postgres: [profile.hosts.postgres],
           alertmanager: [profile.hosts.alertmanager],

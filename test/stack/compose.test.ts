@@ -8,6 +8,15 @@ import { defineComponents } from '../../stack/components';
 import { exporterVersionOf, parseExporterVersion, postgresExporterFlags } from '../../stack/exporter';
 import { liveJournalFile } from '../../scenarios/lib/report';
 import { DEFAULT_PORTS, PORT_VARIABLES, resolveOptions, type Ports } from '../../stack/options';
+import {
+  HAPROXY_HEALTH_PATH,
+  HAPROXY_SLOT_PREFIX,
+  HEALTH_CHECK_PATH,
+  renderHaproxyConfig,
+  replicaLayout,
+} from '../../stack/haproxy';
+import { COMPOSE_API, COMPOSE_HAPROXY_FILE, renderComposeHaproxyConfig } from '../../stack/haproxy-compose';
+import { API_JOB, HAPROXY_JOB } from '../../stack/render';
 import { findExecutable, TOOLS } from '../../stack/tools';
 import { ensureTools, ROOT, run } from './helpers';
 
@@ -23,6 +32,9 @@ interface Service {
   healthcheck?: { test?: string[]; disable?: boolean };
   depends_on?: Record<string, { condition: string }>;
   mem_limit?: string;
+  deploy?: { replicas?: number };
+  hostname?: string;
+  container_name?: string;
 }
 
 const readYaml = <T>(file: string): T => YAML.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as T;
@@ -30,7 +42,11 @@ const services = readYaml<{ services: Record<string, Service> }>('docker-compose
 const service = (name: string): Service => services[name] ?? expect.fail(`no service ${name}`);
 const POSTGRES_PORT_FILE = 'compose.postgres-port.yml';
 /** Host ports only Compose publishes (no native counterpart). */
-const COMPOSE_ONLY_PORTS: Record<string, number> = { GRAFANA_PORT: 3000, JAEGER_UI_PORT: 16686 };
+const COMPOSE_ONLY_PORTS: Record<string, number> = {
+  GRAFANA_PORT: 3000,
+  JAEGER_UI_PORT: 16686,
+  HAPROXY_METRICS_PORT: replicaLayout(DEFAULT_PORTS.api, 1).metricsPort,
+};
 /**
  * The API's own footprint under load, MB: measured 145 MB idle and 275 MB at peak (run from source
  * through tsx, 50 connections of reads and transfers for 30 s, every span exported over OTLP).
@@ -66,6 +82,15 @@ function megabytes(limit: string): number {
   const match = /^(\d+)([mg])$/i.exec(limit) ?? expect.fail(`mem_limit ${limit}`);
   return Number(match[1]) * (match[2]?.toLowerCase() === 'g' ? 1024 : 1);
 }
+
+const PROMETHEUS_DOCKER_FILES = ['prometheus.docker.yml', 'prometheus.docker.fast.yml'];
+interface ScrapeJob {
+  job_name: string;
+  static_configs?: { targets: string[] }[];
+  dns_sd_configs?: { names: string[]; type: string; port: number }[];
+}
+const scrapeJobs = (file: string): ScrapeJob[] =>
+  readYaml<{ scrape_configs: ScrapeJob[] }>(`monitoring/prometheus/${file}`).scrape_configs;
 
 /** One-shot and on-demand services: no healthcheck, since nothing waits for them to be healthy. */
 const isOneShot = (name: string): boolean =>
@@ -211,11 +236,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('has Prometheus scrape services that exist, at ports they publish', () => {
-    for (const file of ['prometheus.docker.yml', 'prometheus.docker.fast.yml']) {
-      const config = readYaml<{ scrape_configs: { static_configs: { targets: string[] }[] }[] }>(
-        `monitoring/prometheus/${file}`,
-      );
-      const targets = config.scrape_configs.flatMap((s) => s.static_configs.flatMap((c) => c.targets));
+    for (const file of PROMETHEUS_DOCKER_FILES) {
+      const targets = scrapeJobs(file).flatMap((s) => (s.static_configs ?? []).flatMap((c) => c.targets));
       expect(targets).to.not.have.lengthOf(0);
       for (const target of targets) {
         const [host, port] = target.split(':');
@@ -257,7 +279,7 @@ describe('docker-compose.yml', () => {
     expect(env['CONTROL_ROOM_HOST']).to.equal('0.0.0.0');
     expect(room.ports?.[0]).to.match(new RegExp(`:${env['CONTROL_ROOM_PORT']}$`));
     for (const [variable, name] of [
-      ['API_URL', 'api'],
+      ['API_URL', 'haproxy'],
       ['PROMETHEUS_URL', 'prometheus'],
       ['ALERTMANAGER_URL', 'alertmanager'],
     ] as const) {
@@ -339,10 +361,100 @@ describe('docker-compose.yml', () => {
     const scenarios = service('scenarios');
     expect(scenarios.profiles).to.deep.equal(['scenarios']);
     expect(scenarios.environment).to.include({
-      API_URL: 'http://api:5000',
+      API_URL: 'http://haproxy:5000',
       PROMETHEUS_URL: 'http://prometheus:9090',
       ALERTMANAGER_URL: 'http://alertmanager:9093',
     });
+  });
+});
+
+describe('docker-compose.yml: API replicas behind HAProxy, as natively with REPLICAS=3', () => {
+  const api = service('api');
+  const haproxy = service('haproxy');
+  const config = fs.readFileSync(path.join(ROOT, COMPOSE_HAPROXY_FILE), 'utf8');
+  const frontendPort = (name: string): string =>
+    new RegExp(`^frontend ${name}\\n  bind \\*:(\\d+)$`, 'm').exec(config)?.[1] ?? expect.fail(`no frontend ${name}`);
+
+  it('runs the replicas of api on the shared PostgreSQL fault store, each with its own default INSTANCE_ID', () => {
+    expect(api.deploy?.replicas).to.equal(COMPOSE_API.replicas).and.be.greaterThan(1);
+    expect(api.environment?.['FAULT_STORE']).to.equal('postgres');
+    expect(api.environment?.['PORT']).to.equal(String(COMPOSE_API.port));
+    // one INSTANCE_ID, hostname or container_name for all would give every replica the same id
+    expect([api.environment?.['INSTANCE_ID'], api.hostname, api.container_name]).to.deep.equal([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(api.ports, 'the replicas are reached through HAProxy only').to.equal(undefined);
+  });
+
+  it(`mounts ${COMPOSE_HAPROXY_FILE}, which is what stack/haproxy.ts renders for Compose`, () => {
+    expect(haproxy.volumes).to.include(`./${COMPOSE_HAPROXY_FILE}:/usr/local/etc/haproxy/haproxy.cfg:ro`);
+    expect(config, 'regenerate: node --import tsx stack/haproxy-compose.ts').to.equal(renderComposeHaproxyConfig());
+  });
+
+  it("differs from the native stack's config only in addresses: same health check, retries, timeouts, exporter", () => {
+    const native = renderHaproxyConfig({
+      port: DEFAULT_PORTS.api,
+      socket: 'admin.sock',
+      ...replicaLayout(DEFAULT_PORTS.api, COMPOSE_API.replicas),
+    });
+    const addressing = /^(#| {2}stats socket |resolvers | {2}nameserver | {2}hold | {2}bind | {2}server(-template)? )/;
+    const facts = (text: string) => text.split('\n').filter((line) => line.trim() !== '' && !addressing.test(line));
+    expect(facts(config)).to.deep.equal(facts(native));
+    expect(config).to.include(`option httpchk GET ${HEALTH_CHECK_PATH}`);
+  });
+
+  it("fills one server slot per replica from Docker's DNS name of api, re-resolved while running", () => {
+    const template =
+      /^ {2}server-template (\S+) 1-(\d+) (\S+):(\d+) check resolvers (\S+) .*init-addr none$/m.exec(config) ??
+      expect.fail('no server-template line');
+    expect(template.slice(1, 5)).to.deep.equal([
+      HAPROXY_SLOT_PREFIX,
+      String(api.deploy?.replicas),
+      'api',
+      api.environment?.['PORT'],
+    ]);
+    expect(config).to.match(new RegExp(`^resolvers ${template[5]}\\n  nameserver \\S+ 127\\.0\\.0\\.11:53$`, 'm'));
+  });
+
+  it('is a valid configuration for HAProxy 2.6 (haproxy -c, Debian 12)', function () {
+    this.timeout(300_000);
+    ensureTools();
+    const binary = findExecutable(TOOLS.haproxy) ?? expect.fail('haproxy is not installed');
+    const { status, output } = run(binary, ['-c', '-f', COMPOSE_HAPROXY_FILE]);
+    expect(status, output).to.equal(0);
+  });
+
+  it("publishes HAProxy on the API's port and its Prometheus endpoint, and checks its health there", () => {
+    expect(haproxy.ports).to.deep.equal([
+      `127.0.0.1:\${API_PORT:-${DEFAULT_PORTS.api}}:${frontendPort('api')}`,
+      `127.0.0.1:\${HAPROXY_METRICS_PORT:-${COMPOSE_ONLY_PORTS['HAPROXY_METRICS_PORT']}}:${frontendPort('metrics')}`,
+    ]);
+    expect(haproxy.healthcheck?.test?.join(' ')).to.include(
+      `http://127.0.0.1:${frontendPort('metrics')}${HAPROXY_HEALTH_PATH}`,
+    );
+    expect(haproxy.depends_on?.['api']?.condition).to.equal('service_healthy');
+  });
+
+  for (const file of PROMETHEUS_DOCKER_FILES) {
+    it(`${file}: discovers every replica by DNS (type A on the service name) and scrapes HAProxy's exporter`, () => {
+      const jobs = scrapeJobs(file);
+      const apiJob = jobs.find((j) => j.job_name === API_JOB) ?? expect.fail(`no job ${API_JOB}`);
+      expect(apiJob.static_configs).to.equal(undefined);
+      expect(apiJob.dns_sd_configs).to.have.lengthOf(1);
+      expect(apiJob.dns_sd_configs?.[0]).to.include({ type: 'A', port: Number(api.environment?.['PORT']) });
+      expect(apiJob.dns_sd_configs?.[0]?.names).to.deep.equal(['api']);
+      const haproxyJob = jobs.find((j) => j.job_name === HAPROXY_JOB) ?? expect.fail(`no job ${HAPROXY_JOB}`);
+      expect(haproxyJob.static_configs?.[0]?.targets).to.deep.equal([`haproxy:${frontendPort('metrics')}`]);
+    });
+  }
+
+  it('sends the control room and the scenarios through HAProxy, as participants are', () => {
+    for (const name of ['control-room', 'scenarios'])
+      expect(new URL(service(name).environment?.['API_URL'] ?? '').host, name).to.equal(
+        `haproxy:${frontendPort('api')}`,
+      );
   });
 });
 

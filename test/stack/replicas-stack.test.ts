@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PrometheusClient } from '../../kit/prometheus';
+import { waitUntil } from '../../kit/wait';
+import { dashboardQueries, REPLICAS_ROW } from '../../monitoring/grafana/queries';
 import { replicaLayout } from '../../stack/haproxy';
 import type { Ports } from '../../stack/options';
 import { startStack, stackStatus, stopStack, type Stack } from '../../stack/stack';
@@ -66,6 +68,27 @@ describe('native stack with REPLICAS=3: replicas behind HAProxy on the API port'
       seen.add(res.headers.get('x-instance-id') ?? '');
     }
     expect([...seen].sort()).to.deep.equal(['api-1', 'api-2', 'api-3']);
+  });
+
+  it("returns data for every query of the dashboard's Replicas row, a series per replica or HAProxy server", async () => {
+    const queries = dashboardQueries().filter((q) => q.row === REPLICAS_ROW);
+    expect(
+      queries.map((q) => q.panel),
+      'the row has per-replica and HAProxy panels',
+    ).to.include.members(['Requests/s by replica', 'HAProxy: server health']);
+    for (let i = 0; i < 12; i += 1) expect((await fetch(`${stack.urls.api}/api/balance`)).status).to.equal(200);
+    const prometheus = new PrometheusClient(stack.urls.prometheus);
+    const ids = LAYOUT.replicas.map((r) => r.id).sort();
+    // each expression groups by instance_id (the replicas' own label) or server (HAProxy's name for them)
+    const labelsOf = async (expr: string): Promise<string[]> =>
+      (await prometheus.query(expr)).map((s) => s.labels['instance_id'] ?? s.labels['server'] ?? '').sort();
+    for (const { panel, expr } of queries) {
+      await waitUntil(`${panel}: ${expr}`, () => labelsOf(expr), {
+        until: (labels) => new Set(labels).size === ids.length && ids.every((id) => labels.includes(id)),
+        timeoutMs: 20_000,
+        intervalMs: 500,
+      });
+    }
   });
 
   it('shows each replica in the status', async () => {

@@ -28,6 +28,7 @@ const SERVICES: Record<string, string> = {
   postgres_exporter: 'postgres-exporter',
   Prometheus: 'prometheus',
   Alertmanager: 'alertmanager',
+  HAProxy: 'haproxy',
   Grafana: 'grafana',
   Jaeger: 'jaeger',
 };
@@ -36,6 +37,7 @@ const NATIVE_BINARIES: Record<string, readonly string[]> = {
   postgres_exporter: TOOLS.postgresExporter,
   Prometheus: TOOLS.prometheus,
   Alertmanager: TOOLS.alertmanager,
+  HAProxy: TOOLS.haproxy,
 };
 
 describe('docs/versions.md', () => {
