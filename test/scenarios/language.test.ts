@@ -54,6 +54,7 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
           ...[...s.steadyState, ...s.expectations, ...s.recovery, ...s.guards].map((p) => p.name),
           ...(s.halves ?? []).map((h) => h.name),
           ...(s.target === 'risk' ? ['risk service'] : []),
+          ...(s.replicas ? [`${s.replicas} API replicas scraped by Prometheus`] : []),
         ])
           texts.add(text);
         for (const p of s.expectations) if (p.kind === 'alert') texts.add(`${p.alert} not firing`);

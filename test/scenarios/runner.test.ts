@@ -29,6 +29,7 @@ interface World {
 
 const healthyValues = (): World['values'] => ({
   [q.apiUp()]: () => 1,
+  [q.apiReplicasUp()]: () => 1,
   steady: () => 1,
   detected: (w) => (w.faultOn ? 1 : 0),
   recovered: (w) => (w.faultOn ? 0 : 1),

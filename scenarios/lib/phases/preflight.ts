@@ -12,15 +12,7 @@ export async function preflight(run: Run): Promise<boolean> {
     reach('Alertmanager', `${alertmanagerUrl}/-/ready`),
   ]);
   if (run.scenario.target === 'risk') results.push(await reach('risk service', `${run.riskUrl}/livez`));
-  if (results[1]?.ok) {
-    const up = await run.prometheus.value(q.apiUp()).catch(() => undefined);
-    results.push({
-      name: 'API scraped by Prometheus',
-      ok: up === 1,
-      value: up === undefined ? 'no target' : `up=${up}`,
-      expected: 'up=1',
-    });
-  }
+  if (results[1]?.ok) results.push(await scraped(run, run.scenario.replicas ?? 1));
   record.probes = results;
   run.close(
     record,
@@ -34,6 +26,23 @@ export async function preflight(run: Run): Promise<boolean> {
       .map((p) => p.name)
       .join(', ')}`;
   return record.ok;
+}
+
+/** The API scraped by Prometheus: one process, or at least as many replicas as the case needs. */
+async function scraped(run: Run, replicas: number): Promise<ProbeResult> {
+  const up = (await run.prometheus.value(q.apiReplicasUp()).catch(() => undefined)) ?? 0;
+  if (replicas === 1) {
+    return { name: 'API scraped by Prometheus', ok: up >= 1, value: up ? `up=${up}` : 'no target', expected: 'up=1' };
+  }
+  return {
+    name: `${replicas} API replicas scraped by Prometheus`,
+    ok: up >= replicas,
+    value:
+      up >= replicas
+        ? `${up} up`
+        : `${up} up: this case needs ${replicas}, run make down, then make up REPLICAS=${replicas}`,
+    expected: `${replicas} up`,
+  };
 }
 
 async function reach(name: string, url: string): Promise<ProbeResult> {
