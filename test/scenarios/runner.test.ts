@@ -181,6 +181,25 @@ describe('the scenario runner (scripted API, Prometheus and Alertmanager)', () =
     expect(world.resets + world.injections.length).to.equal(0);
   });
 
+  it('stops in preflight when Prometheus scrapes another number of API processes than the case needs, saying what to run', async () => {
+    const preflightOf = async (needs: Scenario, up: number) => {
+      world.values[q.apiReplicasUp()] = () => up;
+      const j = await runScenario(needs, {
+        apiUrl: url(PORTS.api),
+        prometheusUrl: url(PORTS.prometheus),
+        alertmanagerUrl: url(PORTS.alertmanager),
+        profile,
+      });
+      expect(phases(j)).to.deep.equal(['preflight']);
+      return phase(j, 'preflight')?.probes.at(-1)?.value;
+    };
+    expect(await preflightOf({ ...scenario, replicas: 3 }, 1)).to.equal(
+      '1 up: this case needs 3, run make down, then make up REPLICAS=3',
+    );
+    expect(await preflightOf(scenario, 3)).to.equal('3 up: this case needs 1, run make down, then make up');
+    expect(world.resets + world.injections.length).to.equal(0);
+  });
+
   it('fails without injecting when the steady-state hypothesis does not hold', async () => {
     world.values.steady = () => 0;
     const j = await run();

@@ -119,8 +119,8 @@ const VALUE_WORDS: [RegExp, string][] = [
   [/ unreachable \(/, ' недоступен ('],
   [/^no target$/, 'нет таргета'],
   [
-    /^(\d+) up: this case needs (\d+), run make down, then make up REPLICAS=(\d+)$/,
-    '$1 в up: этому кейсу нужно $2, выполните make down, затем make up REPLICAS=$3',
+    /^(\d+) up: this case needs (\d+), run make down, then (make up.*)$/,
+    '$1 в up: этому кейсу нужно $2, выполните make down, затем $3',
   ],
   [/^(\d+) up$/, '$1 в up'],
   [/^error: /, 'ошибка: '],

@@ -28,19 +28,18 @@ export async function preflight(run: Run): Promise<boolean> {
   return record.ok;
 }
 
-/** The API scraped by Prometheus: one process, or at least as many replicas as the case needs. */
+/** The API scraped by Prometheus: one process, or exactly as many replicas as the case needs (its probes count on it). */
 async function scraped(run: Run, replicas: number): Promise<ProbeResult> {
   const up = (await run.prometheus.value(q.apiReplicasUp()).catch(() => undefined)) ?? 0;
-  if (replicas === 1) {
-    return { name: 'API scraped by Prometheus', ok: up >= 1, value: up ? `up=${up}` : 'no target', expected: 'up=1' };
+  if (replicas === 1 && up <= 1) {
+    return { name: 'API scraped by Prometheus', ok: up === 1, value: up ? `up=${up}` : 'no target', expected: 'up=1' };
   }
+  const name = replicas === 1 ? 'API scraped by Prometheus' : `${replicas} API replicas scraped by Prometheus`;
+  const start = replicas === 1 ? 'make up' : `make up REPLICAS=${replicas}`;
   return {
-    name: `${replicas} API replicas scraped by Prometheus`,
-    ok: up >= replicas,
-    value:
-      up >= replicas
-        ? `${up} up`
-        : `${up} up: this case needs ${replicas}, run make down, then make up REPLICAS=${replicas}`,
+    name,
+    ok: up === replicas,
+    value: up === replicas ? `${up} up` : `${up} up: this case needs ${replicas}, run make down, then ${start}`,
     expected: `${replicas} up`,
   };
 }
