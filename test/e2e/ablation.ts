@@ -55,11 +55,12 @@ export function describeAblations(getStack: () => Stack, runs: Ablation[]): void
           profile: PROFILES.fast,
         });
         journals.set(key(scenario.id, removed), journal);
-        const failed =
-          journal.phases
-            .find((p) => p.phase === 'detect')
-            ?.probes.filter((p) => !p.ok)
-            .map((p) => p.name) ?? [];
+        // Detection failures are the point; any other phase's failure (a starved steady state) is shown whole.
+        const failed = journal.phases.flatMap((p) =>
+          p.probes
+            .filter((r) => !r.ok)
+            .map((r) => (p.phase === 'detect' ? r.name : `${p.phase}: ${r.name} = ${r.value}`)),
+        );
         process.stdout.write(
           `      ablation: case ${scenario.id} without ${removed.join(' and ')} (${journal.seconds.toFixed(0)} s): ${journal.verdict}; failed: ${failed.join('; ')}\n`,
         );

@@ -91,7 +91,7 @@ describe('case 6 (bad replica), end to end on three replicas behind HAProxy (fas
   // Not every key alone: without the fault on every replica, and with nothing injected at all.
   describeAblations(
     () => stack,
-    [withoutFaults(scenario, ['instances']), withoutFaults(scenario, ['latency_ms', 'error_rate'])],
+    [withoutFaults(scenario, ['latency_ms', 'error_rate']), withoutFaults(scenario, ['instances'])],
   );
 
   describe(`${scenario.doc}, followed on the replicas`, () => {
