@@ -7,7 +7,7 @@ STACK := node --import tsx stack/cli.ts
 SCENARIO := node --import tsx scenarios/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
-.PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
+.PHONY: help install build up down status alerts haproxy logs test test-quick test-compose typecheck lint format scenarios \
         bench clean k8s-generate k8s-test k8s-kind screenshots
 
 help: ## list the targets, and the workshop cases scenario-N runs
@@ -45,6 +45,9 @@ status: install ## each component's URL and health
 
 alerts: install ## alert notifications received from Alertmanager
 	@$(STACK) alerts
+
+haproxy: install ## send CMD to HAProxy's runtime API (make up REPLICAS=3), e.g. make haproxy CMD='show servers state'
+	@$(STACK) haproxy $(CMD)
 
 test: build lint ## lint, then run every test (installs and starts what the tests need; the container test only where Docker runs)
 	scripts/ensure-tools.sh --compose --browser

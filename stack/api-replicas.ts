@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderHaproxyConfig, replicaLayout } from './haproxy';
+import { HAPROXY_SOCKET, renderHaproxyConfig, replicaLayout } from './haproxy';
 
 /**
  * The API of a native stack started with REPLICAS > 1, as one process the launcher starts and stops:
@@ -27,7 +27,7 @@ function main(): void {
     renderHaproxyConfig({
       port,
       metricsPort: layout.metricsPort,
-      socket: path.join(dir, 'admin.sock'),
+      socket: path.join(dir, HAPROXY_SOCKET),
       replicas: layout.replicas,
     }),
   );

@@ -4,7 +4,7 @@ import type { ReceivedAlert } from './alert-sink';
 import { dockerComposeUnavailable } from './docker';
 import { COMPONENT_NAMES, optionsFromEnv, resolveOptions, type ComponentName, type StackOptions } from './options';
 import { formatAlerts, formatStatus, formatUrlTable } from './report';
-import { readStackState, stackStatus, StackRunningError, startStack, stopStack } from './stack';
+import { haproxyCommand, readStackState, stackStatus, StackRunningError, startStack, stopStack } from './stack';
 import { describeError } from '../kit/wait';
 
 const USAGE = `Usage: node --import tsx stack/cli.ts <command> [options]
@@ -16,6 +16,7 @@ Commands:
   status      health of each component; exit 0 only when all are up
   alerts      alert notifications the sink received, oldest first
   has-docker  exit 0 when docker compose can run the stack here, 1 otherwise
+  haproxy CMD send CMD to HAProxy's runtime API (REPLICAS > 1), e.g. haproxy set server api/api-2 state maint
 
 Options:
   --fast                 1 s scrape/evaluation profile (same as STACK_PROFILE=fast)
@@ -54,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
       return status(options);
     case 'alerts':
       return alerts(options, values.status, values.json ?? false);
+    case 'haproxy': {
+      const answer = await haproxyCommand(resolveOptions(options).stateDir, positionals.slice(1).join(' '));
+      process.stdout.write(answer);
+      return 0;
+    }
     case 'has-docker': {
       const reason = dockerComposeUnavailable();
       if (reason !== undefined) console.error(reason);

@@ -1,3 +1,5 @@
+import net from 'node:net';
+
 /** One API replica behind HAProxy. */
 export interface Replica {
   id: string;
@@ -35,6 +37,24 @@ export const HEALTH_CHECK_PATH = '/livez';
 export const HAPROXY_HEALTH_PATH = '/healthz';
 
 const isDns = (r: HaproxyOptions['replicas']): r is DnsReplicas => !Array.isArray(r);
+
+/** HAProxy's runtime API socket, in the API's state folder (`.run/api/admin.sock` under `make up REPLICAS=3`). */
+export const HAPROXY_SOCKET = 'admin.sock';
+
+/**
+ * Sends one command to HAProxy's runtime API (e.g. `set server api/api-2 state maint`) and returns its
+ * answer: HAProxy answers a single command and closes the connection, as `socat stdio SOCKET` would show.
+ */
+export function runtimeCommand(socket: string, command: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const conn = net.createConnection(socket, () => conn.write(`${command}\n`));
+    conn.setTimeout(timeoutMs, () => conn.destroy(new Error(`HAProxy did not answer within ${timeoutMs} ms`)));
+    conn.on('data', (chunk: Buffer) => chunks.push(chunk));
+    conn.on('error', reject);
+    conn.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
 
 /**
  * HAProxy 2.6 in front of the replicas. Health check: GET /livez, which never touches the database: a

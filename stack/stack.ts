@@ -12,7 +12,7 @@ import {
   type ResolvedOptions,
   type StackOptions,
 } from './options';
-import { replicaLayout } from './haproxy';
+import { HAPROXY_SOCKET, replicaLayout, runtimeCommand } from './haproxy';
 import { httpProbe, isPortFree } from './probes';
 import {
   isRecordedProcessRunning,
@@ -291,6 +291,17 @@ function replicaAddresses(o: ResolvedOptions): string[] {
   if (o.replicas === 1 || !o.components.includes('api')) return [];
   const layout = replicaLayout(o.ports.api, o.replicas);
   return [...layout.replicas.map((r) => `127.0.0.1:${r.port}`), `127.0.0.1:${layout.metricsPort}`];
+}
+
+/** Sends a command to the HAProxy of the stack in `stateDir`; refuses when its API runs as one process (no HAProxy). */
+export async function haproxyCommand(stateDir: string, command: string): Promise<string> {
+  const replicas = readStackState(stateDir)?.replicas ?? 1;
+  if (replicas === 1) {
+    throw new StackError(
+      `no HAProxy: the stack in ${stateDir} runs the API as one process (make down, then make up REPLICAS=3)`,
+    );
+  }
+  return runtimeCommand(path.join(statePaths(stateDir).dir('api'), HAPROXY_SOCKET), command);
 }
 
 export function readStackState(stateDir: string): StackState | undefined {

@@ -22,8 +22,12 @@ export function level(name: string, expr: string, unit: Unit, range: { min?: num
 
 /** Probes every case starts from: the API is scraped, fast, and not failing. */
 export function healthyApi(profile: Profile): Probe[] {
+  return [level('API target up', q.apiUp(), 'count', { min: 1, max: 1 }), ...healthyTraffic(profile)];
+}
+
+/** Traffic flowing, not failing and fast, summed over every API process. */
+export function healthyTraffic(profile: Profile): Probe[] {
   return [
-    level('API target up', q.apiUp(), 'count', { min: 1, max: 1 }),
     level('traffic flowing', q.requestRate(profile.window), 'count', { min: 1 }),
     errorRatioBelow1(profile),
     level('p99 latency under the SLO', q.latencyQuantile(0.99, profile.window), 's', { max: LATENCY_SLO_SECONDS }),

@@ -1,5 +1,6 @@
 import { METRICS, NODE_METRICS, RISK_METRICS } from '../../app/telemetry/catalogue';
 import { NOT_CONTROL_PLANE } from '../../app/faults/engine';
+import { HAPROXY_BACKEND } from '../../stack/haproxy';
 
 /**
  * PromQL built from the metric catalogue, so a renamed metric breaks the build, not the workshop.
@@ -10,19 +11,28 @@ const CONTROL_PLANE = NOT_CONTROL_PLANE;
 const API_JOB = 'job="fintech-api"';
 /** From monitoring/postgres-exporter/queries.yml: PostgreSQL's own count of active sessions in pg_sleep. */
 const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';
+/** HAProxy's built-in exporter (2.6): responses per backend server, by status class. */
+const HAPROXY_SERVER_RESPONSES = 'haproxy_server_http_responses_total';
+/** Extra label matchers after the control-plane one, e.g. `instance_id="api-2"` for one replica. */
+const also = (matchers: string) => (matchers === '' ? '' : `,${matchers}`);
 
 export const q = {
   apiUp: () => `up{${API_JOB}}`,
+  /** API processes Prometheus scrapes successfully: 1, or each replica behind HAProxy. */
+  apiReplicasUp: () => `count(up{${API_JOB}} == 1)`,
   riskUp: () => 'up{job="risk"}',
   requestRate: (w = '10s') => `sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
   /** User requests answered so far (a counter: window probes take its increase), optionally of one status. */
-  requestsAnswered: (status?: number) =>
-    `sum(${METRICS.requestsTotal.name}{${status === undefined ? '' : `status="${status}",`}${CONTROL_PLANE}})`,
-  /** 5xx share of user requests: sum over sum, never per series. */
-  errorRatio: (w = '10s') =>
-    `(sum(rate(${METRICS.requestsTotal.name}{status=~"5..",${CONTROL_PLANE}}[${w}])) or vector(0)) / sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
-  latencyQuantile: (quantile: number, w = '10s') =>
-    `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.requestLatency.name}_bucket{${CONTROL_PLANE}}[${w}])))`,
+  requestsAnswered: (status?: number, matchers = '') =>
+    `sum(${METRICS.requestsTotal.name}{${status === undefined ? '' : `status="${status}",`}${CONTROL_PLANE}${also(matchers)}})`,
+  /** 5xx share of user requests: sum over sum, never per series; `matchers` narrows it (one replica, the others). */
+  errorRatio: (w = '10s', matchers = '') =>
+    `(sum(rate(${METRICS.requestsTotal.name}{status=~"5..",${CONTROL_PLANE}${also(matchers)}}[${w}])) or vector(0)) / sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}${also(matchers)}}[${w}]))`,
+  latencyQuantile: (quantile: number, w = '10s', matchers = '') =>
+    `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.requestLatency.name}_bucket{${CONTROL_PLANE}${also(matchers)}}[${w}])))`,
+  /** 5xx answers per second HAProxy got from one backend server (a replica, by its INSTANCE_ID). */
+  haproxyServerErrors: (server: string, w = '10s') =>
+    `sum(rate(${HAPROXY_SERVER_RESPONSES}{proxy="${HAPROXY_BACKEND}",server="${server}",code="5xx"}[${w}]))`,
   dbQueryQuantile: (quantile: number, w = '10s', operation?: string) =>
     `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.dbQueryDuration.name}_bucket${operation ? `{operation="${operation}"}` : ''}[${w}])))`,
   activeTransactions: () => `max(${METRICS.activeTransactions.name}{${API_JOB}})`,

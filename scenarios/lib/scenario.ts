@@ -18,6 +18,8 @@ export interface Scenario {
   faults: FaultChange;
   /** Whose fault API takes `faults`: the API's (default) or the risk service's. */
   target?: 'api' | 'risk';
+  /** API replicas behind HAProxy the case needs (default 1): preflight stops the run when fewer are scraped. */
+  replicas?: number;
   load: LoadSpec;
   /** The signal charted at the end. */
   mainSignal: { name: string; expr: string; unit: Unit };

@@ -42,7 +42,8 @@ import { isRussian } from './translations';
  *   counts: VARYING in markdown.ts, and the paths of a `<!-- varies: $.a.b -->` marker above the json
  *   block); an object with a "..." key may have other keys; each element of an answer's array must match
  *   one documented element ("..." matches any). The documented answer gets the stack's ports too.
- * - `<!-- not-run: reason -->` above a block exempts it; `<!-- run-with: NAME=value -->` runs it against an
+ * - `<!-- not-run: reason -->` above a block exempts it; `<!-- on-replicas: reason -->` leaves it to the e2e test
+ *   of its case, which runs it on three API replicas behind HAProxy; `<!-- run-with: NAME=value -->` runs it against an
  *   extra API (same PostgreSQL) started with that environment; `make ...` lines are never run
  *   (reference.test.ts checks their targets).
  * - Every ```promql block must be valid and return at least one sample (polled with a deadline); each
@@ -85,8 +86,10 @@ const ORDERED = [
   ...DOCS.filter((f) => caseOf(f) === undefined && f.rel !== 'README.md'),
 ];
 const runnableCommands = (b: Block): Command[] => commands(b).filter((c) => !c.makeTargets);
-const isShell = (b: Block) => SHELL_LANGS.has(b.lang) && b.notRun === undefined && runnableCommands(b).length > 0;
-const isPromql = (b: Block) => b.lang === 'promql' && b.notRun === undefined;
+/** Blocks for API replicas behind HAProxy run in the e2e test of their case (test/e2e/bad-replica.test.ts), not here. */
+const runsHere = (b: Block) => b.notRun === undefined && b.onReplicas === undefined;
+const isShell = (b: Block) => SHELL_LANGS.has(b.lang) && runsHere(b) && runnableCommands(b).length > 0;
+const isPromql = (b: Block) => b.lang === 'promql' && runsHere(b);
 const envKey = (env: Readonly<Record<string, string>>) => JSON.stringify(Object.entries(env).sort());
 
 describe('the docs, run against an isolated native stack', function () {

@@ -24,6 +24,8 @@ export interface Block {
   readonly body: string;
   /** `<!-- not-run: reason -->` on the line above the fence. */
   readonly notRun?: string;
+  /** `<!-- on-replicas: reason -->` above the fence: it needs API replicas behind HAProxy; the e2e test of its case runs it. */
+  readonly onReplicas?: string;
   /** `<!-- run-with: A=1 B=2 -->` on the line above the fence: the environment of an extra API. */
   readonly runWith?: Readonly<Record<string, string>>;
   /** `<!-- varies: $.status, $.checks -->` above a json answer: paths whose values (whole subtrees) are free. */
@@ -68,7 +70,7 @@ export function docFiles(root = projectRoot()): DocFile[] {
 }
 
 const FENCE = /^ {0,3}(`{3,})\s*([\w-]*)\s*$/;
-const MARKER = /^<!--\s*(not-run|run-with|varies):\s*(.*?)\s*-->\s*$/;
+const MARKER = /^<!--\s*(not-run|on-replicas|run-with|varies):\s*(.*?)\s*-->\s*$/;
 
 /** Every fenced block of a file, in order, with its marker and the json answer that follows it. */
 export function blocks(file: DocFile): Block[] {
@@ -109,6 +111,7 @@ export function blocks(file: DocFile): Block[] {
       lang: b.lang,
       body: b.body,
       ...(marker?.[1] === 'not-run' && { notRun: marker[2] || '(no reason given)' }),
+      ...(marker?.[1] === 'on-replicas' && { onReplicas: marker[2] || '(no reason given)' }),
       ...(marker?.[1] === 'run-with' && { runWith: parseEnv(marker[2] as string, `${file.rel}:${b.line - 1}`) }),
       ...(follows && { answer: { file, line: next.line, lang: 'json', body: next.body, ...(varies && { varies }) } }),
     });

@@ -414,6 +414,10 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
       '```sh',
       'while true; do sleep 1; done',
       '```',
+      '<!-- on-replicas: HAProxy metrics -->',
+      '```promql',
+      'haproxy_server_status',
+      '```',
     ].join('\n'),
   );
 
@@ -423,6 +427,7 @@ describe('the docs conventions (test/docs/markdown.ts)', () => {
     expect(first?.answer?.body).to.equal('{"a": 1}');
     expect(first?.answer?.varies).to.deep.equal(['$.b', '$.c.d']);
     expect(second?.notRun).to.equal('runs until Ctrl-C');
+    expect(blocks(page).find((b) => b.lang === 'promql')?.onReplicas).to.equal('HAProxy metrics');
     const cmds = commands(first as NonNullable<typeof first>);
     expect(cmds.map((c) => [c.line, c.statuses, c.makeTargets])).to.deep.equal([
       [4, undefined, ['up']],

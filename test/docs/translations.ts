@@ -70,9 +70,11 @@ function checked(file: DocFile, docs: readonly DocFile[], root: string): Record<
       const marker =
         b.notRun !== undefined
           ? `<!-- not-run: ${b.notRun} -->\n`
-          : b.runWith
-            ? `<!-- run-with: ${JSON.stringify(b.runWith)} -->\n`
-            : '';
+          : b.onReplicas !== undefined
+            ? `<!-- on-replicas: ${b.onReplicas} -->\n`
+            : b.runWith
+              ? `<!-- run-with: ${JSON.stringify(b.runWith)} -->\n`
+              : '';
       const answer = b.answer?.varies ? `\n(answer varies at ${b.answer.varies.join(', ')})` : '';
       return {
         value: `${marker}\`\`\`${b.lang}\n${PROSE_BLOCKS.has(b.lang) ? '(prose)' : b.body}${answer}`,

@@ -12,7 +12,7 @@ import type { Scenario } from '../../scenarios/lib/scenario';
 import { runCases } from '../../scenarios/lib/session';
 import type { Stack } from '../../stack/stack';
 import { failedProbes, startSourceStack, suiteDir } from '../support/native-stack';
-import { describeAblations } from './ablation';
+import { ablations, describeAblations } from './ablation';
 import { describeInterruptedRuns } from './interrupted';
 
 /** Ports of the stacks this file starts (kept clear of `make up`'s defaults and of test/stack/). */
@@ -32,7 +32,10 @@ const PORTS = {
  * (a 30 s slope, `for: 10s`) to fire on consecutive polls; with 256 MB it fired for a poll or two at most.
  */
 const LEAK_CAP_MB = 512;
-const CASE_IDS = Object.keys(CASES).map(Number);
+/** The cases of one API process; case 6 needs replicas and has its own stack (bad-replica.test.ts). */
+const CASE_IDS = Object.keys(CASES)
+  .map(Number)
+  .filter((id) => (CASES[id]!(PROFILES.fast, {}).replicas ?? 1) === 1);
 
 function start(
   stateDir: string,
@@ -170,7 +173,21 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect((await new FaultClient(stack.urls.api).view()).current_config.latency_ms).to.equal(0);
   });
 
-  describeAblations(() => stack, LEAK_CAP_MB * 1024 * 1024);
+  it('stops case 6 in preflight against one API process, saying to start three replicas', async () => {
+    const journal = await runScenario(CASES[6]!(PROFILES.fast, {}), {
+      apiUrl: stack.urls.api,
+      prometheusUrl: stack.urls.prometheus,
+      alertmanagerUrl: stack.urls.alertmanager,
+      profile: PROFILES.fast,
+    });
+    expect(journal.verdict).to.equal('fail');
+    expect(journal.phases.map((p) => p.phase)).to.deep.equal(['preflight']);
+    expect(failedProbes(journal)).to.deep.equal([
+      'preflight: 3 API replicas scraped by Prometheus = 1 up: this case needs 3, run make down, then make up REPLICAS=3 (expected 3 up)',
+    ]);
+  });
+
+  describeAblations(() => stack, ablations(LEAK_CAP_MB * 1024 * 1024, CASE_IDS));
 
   // Last on the shared stack: the killed run leaves its fault on until it expires.
   describeInterruptedRuns(

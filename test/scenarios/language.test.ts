@@ -54,6 +54,7 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
           ...[...s.steadyState, ...s.expectations, ...s.recovery, ...s.guards].map((p) => p.name),
           ...(s.halves ?? []).map((h) => h.name),
           ...(s.target === 'risk' ? ['risk service'] : []),
+          ...(s.replicas ? [`${s.replicas} API replicas scraped by Prometheus`] : []),
         ])
           texts.add(text);
         for (const p of s.expectations) if (p.kind === 'alert') texts.add(`${p.alert} not firing`);
@@ -75,6 +76,10 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
         '(ещё) не горят: FintechHighErrorRatio, FintechHighLatencyP99',
       ],
       ['no data (window not complete)', 'нет данных (окно ещё не закрылось)'],
+      [
+        '1 up: this case needs 3, run make down, then make up REPLICAS=3',
+        '1 в up: этому кейсу нужно 3, выполните make down, затем make up REPLICAS=3',
+      ],
       ['2.013 s over 30s', '2.013 s за 30s'],
       ['median 803 ms of 80 500 answers', 'медиана 803 ms по 80 ответам со статусом 500'],
       ['200 in 12 ms', '200 за 12 мс'],

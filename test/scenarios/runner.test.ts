@@ -29,6 +29,7 @@ interface World {
 
 const healthyValues = (): World['values'] => ({
   [q.apiUp()]: () => 1,
+  [q.apiReplicasUp()]: () => 1,
   steady: () => 1,
   detected: (w) => (w.faultOn ? 1 : 0),
   recovered: (w) => (w.faultOn ? 0 : 1),
@@ -177,6 +178,25 @@ describe('the scenario runner (scripted API, Prometheus and Alertmanager)', () =
     expect(j.verdict).to.equal('fail');
     expect(phases(j)).to.deep.equal(['preflight']);
     expect(phase(j, 'preflight')?.note).to.equal('not reachable: Alertmanager');
+    expect(world.resets + world.injections.length).to.equal(0);
+  });
+
+  it('stops in preflight when Prometheus scrapes another number of API processes than the case needs, saying what to run', async () => {
+    const preflightOf = async (needs: Scenario, up: number) => {
+      world.values[q.apiReplicasUp()] = () => up;
+      const j = await runScenario(needs, {
+        apiUrl: url(PORTS.api),
+        prometheusUrl: url(PORTS.prometheus),
+        alertmanagerUrl: url(PORTS.alertmanager),
+        profile,
+      });
+      expect(phases(j)).to.deep.equal(['preflight']);
+      return phase(j, 'preflight')?.probes.at(-1)?.value;
+    };
+    expect(await preflightOf({ ...scenario, replicas: 3 }, 1)).to.equal(
+      '1 up: this case needs 3, run make down, then make up REPLICAS=3',
+    );
+    expect(await preflightOf(scenario, 3)).to.equal('3 up: this case needs 1, run make down, then make up');
     expect(world.resets + world.injections.length).to.equal(0);
   });
 

@@ -62,6 +62,17 @@ const TEXTS: Record<string, string> = {
   'With the risk service failing 50% of its calls, 5 immediate attempts per call multiply the requests it receives per transfer by about 1.94 (at least 1.75); with exponential backoff, jitter and a circuit breaker the factor stays at 1.5 or below.':
     'Когда риск-сервис отвечает ошибкой на 50% вызовов, 5 немедленных попыток на вызов умножают число запросов, которые он получает на перевод, примерно в 1.94 раза (не меньше 1.75); с экспоненциальной задержкой, разбросом и выключателем множитель остаётся не больше 1.5.',
   'risk service': 'риск-сервис',
+  'Bad replica': 'Плохая реплика',
+  "With 800 ms of latency and 30% errors on api-2 only (one of 3 replicas behind HAProxy's round robin), api-2 answers 500 at 30% and slowly, the other two stay fast with no errors, HAProxy counts the 5xx of api-2, and the overall share of 500 answers is a third of 30% (each within three standard deviations over the fault window).":
+    'При задержке 800 мс и 30% ошибок только на api-2 (одна из 3 реплик за round robin HAProxy) api-2 отвечает 500 в 30% случаев и медленно, две другие остаются быстрыми и без ошибок, HAProxy считает 5xx от api-2, а общая доля ответов 500 равна трети от 30% (каждое в пределах трёх стандартных отклонений за окно сбоя).',
+  '3 API replicas scraped by Prometheus': 'Prometheus скрейпит 3 реплики API',
+  '3 API replicas up': '3 реплики API в up',
+  'share of HTTP 500 answers on api-2 at the injected 30%': 'доля ответов HTTP 500 на api-2 на внесённых 30%',
+  'median latency on api-2 at 0.75 s or more': 'медиана задержки на api-2 0.75 с или больше',
+  'the other replicas: error ratio below 1%': 'другие реплики: доля ошибок ниже 1%',
+  'the other replicas: p99 latency under the SLO': 'другие реплики: p99 задержки в пределах SLO',
+  'overall share of HTTP 500 answers at a third of 30%': 'общая доля ответов HTTP 500 на трети от 30%',
+  'HAProxy counts 5xx answers from api-2': 'HAProxy считает ответы 5xx от api-2',
   'risk service target up': 'таргет риск-сервиса в up',
   'transfer p99 latency': 'p99 задержки переводов',
   'without policies': 'без политик',
@@ -107,6 +118,11 @@ const VALUE_WORDS: [RegExp, string][] = [
   [/^HTTP (\d+) from /, 'HTTP $1 от '],
   [/ unreachable \(/, ' недоступен ('],
   [/^no target$/, 'нет таргета'],
+  [
+    /^(\d+) up: this case needs (\d+), run make down, then (make up.*)$/,
+    '$1 в up: этому кейсу нужно $2, выполните make down, затем $3',
+  ],
+  [/^(\d+) up$/, '$1 в up'],
   [/^error: /, 'ошибка: '],
 ];
 

@@ -12,15 +12,7 @@ export async function preflight(run: Run): Promise<boolean> {
     reach('Alertmanager', `${alertmanagerUrl}/-/ready`),
   ]);
   if (run.scenario.target === 'risk') results.push(await reach('risk service', `${run.riskUrl}/livez`));
-  if (results[1]?.ok) {
-    const up = await run.prometheus.value(q.apiUp()).catch(() => undefined);
-    results.push({
-      name: 'API scraped by Prometheus',
-      ok: up === 1,
-      value: up === undefined ? 'no target' : `up=${up}`,
-      expected: 'up=1',
-    });
-  }
+  if (results[1]?.ok) results.push(await scraped(run, run.scenario.replicas ?? 1));
   record.probes = results;
   run.close(
     record,
@@ -34,6 +26,22 @@ export async function preflight(run: Run): Promise<boolean> {
       .map((p) => p.name)
       .join(', ')}`;
   return record.ok;
+}
+
+/** The API scraped by Prometheus: one process, or exactly as many replicas as the case needs (its probes count on it). */
+async function scraped(run: Run, replicas: number): Promise<ProbeResult> {
+  const up = (await run.prometheus.value(q.apiReplicasUp()).catch(() => undefined)) ?? 0;
+  if (replicas === 1 && up <= 1) {
+    return { name: 'API scraped by Prometheus', ok: up === 1, value: up ? `up=${up}` : 'no target', expected: 'up=1' };
+  }
+  const name = replicas === 1 ? 'API scraped by Prometheus' : `${replicas} API replicas scraped by Prometheus`;
+  const start = replicas === 1 ? 'make up' : `make up REPLICAS=${replicas}`;
+  return {
+    name,
+    ok: up === replicas,
+    value: up === replicas ? `${up} up` : `${up} up: this case needs ${replicas}, run make down, then ${start}`,
+    expected: `${replicas} up`,
+  };
 }
 
 async function reach(name: string, url: string): Promise<ProbeResult> {
