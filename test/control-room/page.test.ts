@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { latency } from '../../app/faults/latency';
+import { slowDependency } from '../../scenarios/cases/07-slow-dependency';
 import { startLoad, type RunningLoad } from '../../kit/load';
 import { waitUntil } from '../../kit/wait';
 import { PROFILES } from '../../scenarios/lib/profiles';
@@ -10,7 +11,7 @@ import { writeLiveJournal } from '../../scenarios/lib/report';
 import type { Journal } from '../../scenarios/lib/runner';
 import type { Ports } from '../../stack/options';
 import type { Stack } from '../../stack/stack';
-import { launchChromium } from '../support/browser';
+import { launchChromium, screenshot as saveScreenshot } from '../support/browser';
 import { startSourceStack, suiteDir } from '../support/native-stack';
 
 /** The kit's waitUntil, in the (description, check, done) form this file reads best in. */
@@ -36,8 +37,6 @@ const PORTS: Ports = {
 const TOKEN = 'control-room-test-token-0123456789';
 /** Case 1 on the fast profile the stack runs: the time the scenario gives the alert to fire. */
 const CASE_DEADLINE_MS = PROFILES.fast.detectDeadlineSeconds * 1000;
-/** `make screenshots` sets this: the suite then saves the page in its main states there. */
-const SCREENSHOTS_DIR = process.env['SCREENSHOTS_DIR'];
 const AXE = require.resolve('axe-core/axe.min.js');
 
 describe('The control room in Chromium, against a native stack with CHAOS_TOKEN set', function () {
@@ -49,10 +48,12 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   let load: RunningLoad | undefined;
   let reportsBefore: string | undefined;
 
-  const faults = async (): Promise<{ current_config: Record<string, unknown> }> => {
-    const res = await fetch(`${stack.urls.api}/api/failures`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  /** A service's own GET /api/failures, asked directly (not through the page). */
+  const faults = async (service: 'api' | 'risk' = 'api'): Promise<{ current_config: Record<string, unknown> }> => {
+    const res = await fetch(`${stack.urls[service]}/api/failures`, { headers: { authorization: `Bearer ${TOKEN}` } });
     return (await res.json()) as { current_config: Record<string, unknown> };
   };
+  const panel = (service: 'api' | 'risk' = 'api') => page.locator(`#faults-${service}`);
   const latest = (signal: string, series: RegExp) =>
     page.$$eval(
       `#chart-${signal} .latest tr[data-series]`,
@@ -68,12 +69,12 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
       (body, n) => body.querySelector(`tr[data-alertname="${n}"]`)?.getAttribute('data-state') ?? 'none',
       name,
     );
-  const message = () => page.locator('#message').innerText();
-  const screenshot = async (name: string) => {
-    if (SCREENSHOTS_DIR === undefined) return;
-    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `control-room-${name}.png`), fullPage: true });
-  };
+  const message =
+    (service: 'api' | 'risk' = 'api') =>
+    () =>
+      panel(service).locator('.message').innerText();
+  const tokenMessage = () => page.locator('#token-message').innerText();
+  const screenshot = (name: string) => saveScreenshot(page, name);
 
   before(async function () {
     this.timeout(3 * 60_000);
@@ -107,32 +108,35 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('builds the fault form from the API schema: every setting with its range, plus routes and duration_s', async () => {
-    const fields = await page.$$eval('#fields .field label', (labels) => labels.map((l) => l.textContent));
-    expect(fields).to.include.members([
-      'latency_ms',
-      'error_rate',
-      'db_slow',
-      'memory_leak_mb',
-      'routes',
-      'duration_s',
-    ]);
-    expect(await page.locator('#field-error_rate-hint').innerText()).to.contain('0–100');
-    expect(await page.locator('#field-latency_ms-hint').innerText()).to.contain(
-      latency.settings.latency_ms.description,
-    );
+  it('builds a fault form per service from its own schema: every setting with its range, plus the scope', async () => {
+    for (const service of ['api', 'risk'] as const) {
+      const fields = await panel(service).locator('.fields .field > label, .fields .field > legend').allTextContents();
+      expect(fields, service).to.include.members([
+        'latency_ms',
+        'error_rate',
+        'db_slow',
+        'memory_leak_mb',
+        'routes',
+        'instances',
+        'duration_s',
+      ]);
+      expect(await page.locator(`#${service}-field-error_rate-hint`).innerText()).to.contain('0–100');
+      expect(await page.locator(`#${service}-field-latency_ms-hint`).innerText()).to.contain(
+        latency.settings.latency_ms.description,
+      );
+    }
   });
 
   it('refuses every change until the token is given, then keeps the token in sessionStorage only', async () => {
     expect(await page.locator('#token-form').isVisible()).to.equal(true);
     await page.getByRole('button', { name: /1 · Latency/ }).click();
-    await page.getByRole('button', { name: 'Apply' }).click();
-    await pollUntil('the refusal on the page', message, (m) => m.includes('UNAUTHORIZED'));
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    await pollUntil('the refusal on the page', message(), (m) => m.includes('UNAUTHORIZED'));
     expect((await faults()).current_config['latency_ms']).to.equal(0);
 
     await page.getByLabel('Chaos token').fill(TOKEN);
     await page.getByRole('button', { name: 'Use this token' }).click();
-    await pollUntil('the token accepted', message, (m) => m.includes('Token accepted'));
+    await pollUntil('the token accepted', tokenMessage, (m) => m.includes('Token accepted'));
     // a string: the test is compiled without the DOM types the page's globals belong to
     const storage = await page.evaluate<{ session: string | null; local: string; cookie: string }>(
       `({ session: sessionStorage.getItem('chaos-token'), local: JSON.stringify(localStorage), cookie: document.cookie })`,
@@ -144,23 +148,62 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
 
   it('shows the API’s own message for error_rate 150 and changes nothing', async () => {
     const before = await faults();
-    await page.getByLabel('error_rate', { exact: true }).fill('150');
-    await page.getByRole('button', { name: 'Apply' }).click();
-    const text = await pollUntil('the refusal on the page', message, (m) => m.includes('VALIDATION_FAILED'));
+    await panel().getByLabel('error_rate', { exact: true }).fill('150');
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    const text = await pollUntil('the refusal on the page', message(), (m) => m.includes('VALIDATION_FAILED'));
     expect(text)
       .to.contain('The request is invalid.')
       .and.to.match(/error_rate: .*100/);
     await screenshot('refused');
     expect(await faults()).to.deep.equal(before);
-    await page.getByLabel('error_rate', { exact: true }).fill('');
+    await panel().getByLabel('error_rate', { exact: true }).fill('');
+  });
+
+  it('shows the risk service’s own error list for a bad value and changes neither service', async () => {
+    const [api, risk] = [await faults('api'), await faults('risk')];
+    const apiMessage = await message('api')();
+    await panel('risk').getByLabel('error_rate', { exact: true }).fill('150');
+    await panel('risk').getByLabel('latency_ms', { exact: true }).fill('-5');
+    await page.getByRole('button', { name: 'Apply to the risk service' }).click();
+    const text = await pollUntil('the refusal in the risk panel', message('risk'), (m) =>
+      m.includes('VALIDATION_FAILED'),
+    );
+    expect(text)
+      .to.match(/body\.error_rate: .*100/)
+      .and.to.match(/body\.latency_ms: /);
+    expect(await faults('risk')).to.deep.equal(risk);
+    expect(await faults('api')).to.deep.equal(api);
+    expect(await message('api')()).to.equal(apiMessage);
+    await panel('risk').getByLabel('error_rate', { exact: true }).fill('');
+    await panel('risk').getByLabel('latency_ms', { exact: true }).fill('');
+  });
+
+  it('applies case 7’s preset to the risk service alone through the page, and resets it from the page', async () => {
+    await panel('risk')
+      .getByRole('button', { name: /7 · Slow dependency/ })
+      .click();
+    await page.getByRole('button', { name: 'Apply to the risk service' }).click();
+    await pollUntil('the applied message', message('risk'), (m) => m.includes('Applied'));
+    expect((await faults('risk')).current_config['latency_ms']).to.equal(
+      slowDependency(PROFILES.fast, {}).faults['latency_ms'],
+    );
+    expect((await faults('api')).current_config['latency_ms']).to.equal(0);
+    await pollUntil(
+      'the risk panel listing latency as active',
+      () => panel('risk').locator('tr[data-fault="latency"]').getAttribute('data-active'),
+      (a) => a === 'true',
+    );
+    await page.getByRole('button', { name: 'Reset every fault of the risk service' }).click();
+    await pollUntil('the reset message', message('risk'), (m) => m.includes('is off'));
+    expect((await faults('risk')).current_config['latency_ms']).to.equal(0);
   });
 
   it('injects 2000 ms from the form: p99 crosses 1 s and FintechHighLatencyP99 shows within case 1’s time', async () => {
     const started = Date.now();
     await page.getByRole('button', { name: /1 · Latency/ }).click();
-    expect(await page.getByLabel('latency_ms', { exact: true }).inputValue()).to.equal('2000');
-    await page.getByRole('button', { name: 'Apply' }).click();
-    await pollUntil('the applied message', message, (m) => m.includes('Applied'));
+    expect(await panel().getByLabel('latency_ms', { exact: true }).inputValue()).to.equal('2000');
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    await pollUntil('the applied message', message(), (m) => m.includes('Applied'));
     expect((await faults()).current_config['latency_ms']).to.equal(2000);
     await pollUntil(
       'p99 above 1 s on the chart',
@@ -187,8 +230,8 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   });
 
   it('resets from the page: the p99 chart falls under 1 s and the alert leaves the page', async () => {
-    await page.getByRole('button', { name: 'Reset every fault' }).click();
-    await pollUntil('the reset message', message, (m) => m.includes('Every fault is off'));
+    await page.getByRole('button', { name: 'Reset every fault of the API' }).click();
+    await pollUntil('the reset message', message(), (m) => m.includes('is off'));
     expect((await faults()).current_config['latency_ms']).to.equal(0);
     await pollUntil(
       'p99 under 1 s on the chart',

@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { startLoad, type RunningLoad } from '../../kit/load';
+import { waitUntil } from '../../kit/wait';
+import { replicaLayout } from '../../stack/haproxy';
+import type { Ports } from '../../stack/options';
+import { startStack, type Stack } from '../../stack/stack';
+import { launchChromium, screenshot } from '../support/browser';
+import { SOURCE_API_COMMAND, suiteDir } from '../support/native-stack';
+
+/**
+ * This file's ports (20400-20499); the replicas and HAProxy's exporter sit at the API's port + 100..103
+ * (stack/haproxy.ts replicaLayout), 20550-20553.
+ */
+const PORTS: Ports = {
+  api: 20450,
+  prometheus: 20451,
+  alertmanager: 20452,
+  postgres: 20453,
+  postgresExporter: 20454,
+  alertSink: 20455,
+  risk: 20456,
+  controlRoom: 20457,
+};
+const REPLICAS = replicaLayout(PORTS.api, 3).replicas;
+const IDS = REPLICAS.map((r) => r.id);
+/** Injected into one replica: its p99 line reaches 1 s (a histogram bucket bound), the others' stay below. */
+const LATENCY_MS = 1000;
+
+interface Failures {
+  instance_id: string;
+  faults: Record<string, { active: boolean; instances?: string[] }>;
+}
+
+describe('The control room in Chromium, against three API replicas behind HAProxy', function () {
+  this.timeout(3 * 60_000);
+  let dir: string;
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let load: RunningLoad | undefined;
+
+  /** One replica's own GET /api/failures, not through HAProxy. */
+  const failuresOf = async (port: number): Promise<Failures> =>
+    (await (await fetch(`http://127.0.0.1:${port}/api/failures`)).json()) as Failures;
+  /** The latest value of each series of a chart whose name matches, by instance_id. */
+  const latestByInstance = (signal: string, series: RegExp) =>
+    page.$$eval(
+      `#chart-${signal} .latest tr[data-series]`,
+      (rows, source) =>
+        Object.fromEntries(
+          rows
+            .map((r) => [r.getAttribute('data-series') ?? '', Number(r.getAttribute('data-value'))] as const)
+            .filter(([name]) => new RegExp(source).test(name))
+            .map(([name, value]) => [/instance_id=([\w.-]+)/.exec(name)?.[1] ?? '', value]),
+        ),
+      series.source,
+    );
+
+  before(async function () {
+    this.timeout(3 * 60_000);
+    dir = suiteDir('control-room-replicas-');
+    // what the charts and the fault form need: no risk service, exporter or alert path
+    stack = await startStack({
+      stateDir: dir,
+      ports: PORTS,
+      profile: 'fast',
+      replicas: 3,
+      components: ['postgres', 'api', 'prometheus', 'control-room'],
+      apiCommand: SOURCE_API_COMMAND,
+      apiEnv: { LOG_LEVEL: 'warn' },
+      readyTimeoutMs: 60_000,
+    });
+    load = startLoad({
+      url: stack.urls.api,
+      requests: [{ method: 'GET', path: '/api/balance' }],
+      connections: 6,
+      overallRate: 30,
+      seconds: 150,
+    });
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    await page.goto(stack.urls.controlRoom);
+    await page.waitForSelector('body[data-ready="true"]');
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await load?.stop();
+    await browser?.close();
+    await stack?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('draws one request-rate and one p99 line per replica, named by its instance_id', async () => {
+    const rates = await waitUntil('a request-rate line for each replica', () => latestByInstance('request-rate', /./), {
+      until: (r) => IDS.every((id) => (r[id] ?? 0) > 0),
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    expect(Object.keys(rates).sort()).to.deep.equal(IDS);
+    const p99 = await latestByInstance('latency', /latency_p99|p99/);
+    expect(Object.keys(p99).sort()).to.deep.equal(IDS);
+  });
+
+  it('applies a fault ticked for one replica on that replica only (GET /api/failures of each), and its line alone rises', async () => {
+    const [bad, ...good] = REPLICAS.slice().reverse();
+    const api = page.locator('#faults-api');
+    await waitUntil('a choice per replica', () => api.locator('input[name="instances"]').count(), {
+      until: (n) => n === IDS.length,
+      timeoutMs: 10_000,
+    });
+    await api.getByLabel('latency_ms', { exact: true }).fill(String(LATENCY_MS));
+    await api.getByLabel(bad!.id, { exact: true }).check();
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    await waitUntil('the applied message', () => api.locator('.message').innerText(), {
+      until: (m) => m.includes('Applied'),
+      timeoutMs: 10_000,
+    });
+    const views = await waitUntil(
+      'every replica applying the change',
+      () => Promise.all(REPLICAS.map((r) => failuresOf(r.port))),
+      { until: (v) => v.every((f) => f.faults['latency']?.instances !== undefined), timeoutMs: 5_000 },
+    );
+    for (const view of views) {
+      expect(view.faults['latency']?.instances, view.instance_id).to.deep.equal([bad!.id]);
+      expect(view.faults['latency']?.active, view.instance_id).to.equal(view.instance_id === bad!.id);
+    }
+    const p99 = await waitUntil('the bad replica’s p99 line at 1 s', () => latestByInstance('latency', /p99/), {
+      until: (v) => (v[bad!.id] ?? 0) >= LATENCY_MS / 1000,
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    // a bucket below the injected second: a healthy replica's p99 on a busy 2-core machine stays far under it
+    for (const r of good) expect(p99[r.id], r.id).to.be.below(0.75);
+    await screenshot(page, 'replicas');
+    await page.getByRole('button', { name: 'Reset every fault of the API' }).click();
+    await waitUntil('every replica reset', () => Promise.all(REPLICAS.map((r) => failuresOf(r.port))), {
+      until: (v) => v.every((f) => f.faults['latency']?.active === false && !f.faults['latency']?.instances),
+      timeoutMs: 5_000,
+    });
+  });
+});
