@@ -35,6 +35,7 @@ const PORTS: Ports = {
   risk: 20402,
 };
 const TOKEN = 'control-room-test-token-0123456789';
+type FaultState = { current_config: Record<string, unknown>; faults: unknown; version: number };
 /** Case 1 on the fast profile the stack runs: the time the scenario gives the alert to fire. */
 const CASE_DEADLINE_MS = PROFILES.fast.detectDeadlineSeconds * 1000;
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -48,10 +49,12 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   let load: RunningLoad | undefined;
   let reportsBefore: string | undefined;
 
-  /** A service's own GET /api/failures, asked directly (not through the page). */
-  const faults = async (service: 'api' | 'risk' = 'api'): Promise<{ current_config: Record<string, unknown> }> => {
+  /** A service's fault state from its own GET /api/failures, asked directly (not through the page). */
+  const faults = async (service: 'api' | 'risk' = 'api'): Promise<FaultState> => {
     const res = await fetch(`${stack.urls[service]}/api/failures`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    return (await res.json()) as { current_config: Record<string, unknown> };
+    // the state only: the store's replica list carries the time of each read
+    const { current_config, faults, version } = (await res.json()) as FaultState;
+    return { current_config, faults, version };
   };
   const panel = (service: 'api' | 'risk' = 'api') => page.locator(`#faults-${service}`);
   const latest = (signal: string, series: RegExp) =>
