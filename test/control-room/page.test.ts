@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { latency } from '../../app/faults/latency';
 import { slowDependency } from '../../scenarios/cases/07-slow-dependency';
-import { startLoad, type RunningLoad } from '../../kit/load';
 import { waitUntil } from '../../kit/wait';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { writeLiveJournal } from '../../scenarios/lib/report';
 import type { Journal } from '../../scenarios/lib/runner';
 import type { Ports } from '../../stack/options';
 import type { Stack } from '../../stack/stack';
-import { launchChromium, screenshot as saveScreenshot } from '../support/browser';
+import { screenshot as saveScreenshot } from '../support/browser';
+import { openControlRoom, type OpenControlRoom } from '../support/control-room';
 import { startSourceStack, suiteDir } from '../support/native-stack';
 
 /** The kit's waitUntil, in the (description, check, done) form this file reads best in. */
@@ -44,9 +44,8 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   this.timeout(4 * 60_000);
   let dir: string;
   let stack: Stack;
-  let browser: Browser;
+  let room: OpenControlRoom | undefined;
   let page: Page;
-  let load: RunningLoad | undefined;
   let reportsBefore: string | undefined;
 
   /** A service's fault state from its own GET /api/failures, asked directly (not through the page). */
@@ -86,25 +85,14 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
     reportsBefore = process.env['REPORTS_DIR'];
     process.env['REPORTS_DIR'] = path.join(dir, 'reports');
     stack = await startSourceStack(dir, PORTS, { CHAOS_TOKEN: TOKEN });
-    load = startLoad({
-      url: stack.urls.api,
-      requests: [{ method: 'GET', path: '/api/balance' }],
-      connections: 10,
-      overallRate: 20,
-      seconds: 200,
-    });
-    browser = await launchChromium();
     // axe-core is injected as a script: the page's CSP (script-src 'self') would refuse it
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, bypassCSP: true });
-    page = await context.newPage();
-    await page.goto(stack.urls.controlRoom);
-    await page.waitForSelector('body[data-ready="true"]');
+    room = await openControlRoom(stack, { overallRate: 20, seconds: 200, bypassCSP: true });
+    page = room.page;
   });
 
   after(async function () {
     this.timeout(60_000);
-    await load?.stop();
-    await browser?.close();
+    await room?.close();
     await stack?.stop();
     if (reportsBefore === undefined) delete process.env['REPORTS_DIR'];
     else process.env['REPORTS_DIR'] = reportsBefore;

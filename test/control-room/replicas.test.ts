@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { startLoad, type RunningLoad } from '../../kit/load';
+import type { Page } from 'playwright-core';
 import { waitUntil } from '../../kit/wait';
 import { replicaLayout } from '../../stack/haproxy';
 import type { Ports } from '../../stack/options';
 import { startStack, type Stack } from '../../stack/stack';
-import { launchChromium, screenshot } from '../support/browser';
+import { screenshot } from '../support/browser';
+import { openControlRoom, type OpenControlRoom } from '../support/control-room';
 import { SOURCE_API_COMMAND, suiteDir } from '../support/native-stack';
 
 /**
@@ -37,9 +37,8 @@ describe('The control room in Chromium, against three API replicas behind HAProx
   this.timeout(3 * 60_000);
   let dir: string;
   let stack: Stack;
-  let browser: Browser;
+  let room: OpenControlRoom | undefined;
   let page: Page;
-  let load: RunningLoad | undefined;
 
   /** One replica's own GET /api/failures, not through HAProxy. */
   const failuresOf = async (port: number): Promise<Failures> =>
@@ -72,23 +71,13 @@ describe('The control room in Chromium, against three API replicas behind HAProx
       apiEnv: { LOG_LEVEL: 'warn' },
       readyTimeoutMs: 60_000,
     });
-    load = startLoad({
-      url: stack.urls.api,
-      requests: [{ method: 'GET', path: '/api/balance' }],
-      connections: 6,
-      overallRate: 30,
-      seconds: 150,
-    });
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    await page.goto(stack.urls.controlRoom);
-    await page.waitForSelector('body[data-ready="true"]');
+    room = await openControlRoom(stack, { overallRate: 30, seconds: 150 });
+    page = room.page;
   });
 
   after(async function () {
     this.timeout(60_000);
-    await load?.stop();
-    await browser?.close();
+    await room?.close();
     await stack?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
