@@ -12,6 +12,8 @@ function seriesName(metric, fallback, showInstance) {
   const name = (metric.__name__ ?? fallback).replace(/^fintech:/, '').replace(/:rate\w+$/, '');
   const labels = Object.entries(metric)
     .filter(([k]) => !HIDDEN_LABELS.has(k) && (showInstance || !INSTANCE_LABELS.has(k)))
+    // a replica's id says what its address would
+    .filter(([k]) => k !== 'instance' || metric.instance_id === undefined)
     .map(([k, v]) => `${k}=${v}`);
   return labels.length ? `${name} {${labels.join(', ')}}` : name;
 }

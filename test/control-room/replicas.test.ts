@@ -7,7 +7,7 @@ import type { Ports } from '../../stack/options';
 import { startStack, type Stack } from '../../stack/stack';
 import { screenshot } from '../support/browser';
 import { openControlRoom, type OpenControlRoom } from '../support/control-room';
-import { SOURCE_API_COMMAND, suiteDir } from '../support/native-stack';
+import { SOURCE_API_COMMAND, SOURCE_RISK_COMMAND, suiteDir } from '../support/native-stack';
 
 /**
  * This file's ports (20400-20499); the replicas and HAProxy's exporter sit at the API's port + 100..103
@@ -60,14 +60,15 @@ describe('The control room in Chromium, against three API replicas behind HAProx
   before(async function () {
     this.timeout(3 * 60_000);
     dir = suiteDir('control-room-replicas-');
-    // what the charts and the fault form need: no risk service, exporter or alert path
+    // what the charts and both fault forms need: no exporter or alert path
     stack = await startStack({
       stateDir: dir,
       ports: PORTS,
       profile: 'fast',
       replicas: 3,
-      components: ['postgres', 'api', 'prometheus', 'control-room'],
+      components: ['postgres', 'risk', 'api', 'prometheus', 'control-room'],
       apiCommand: SOURCE_API_COMMAND,
+      riskCommand: SOURCE_RISK_COMMAND,
       apiEnv: { LOG_LEVEL: 'warn' },
       readyTimeoutMs: 60_000,
     });
@@ -83,13 +84,17 @@ describe('The control room in Chromium, against three API replicas behind HAProx
   });
 
   it('draws one request-rate and one p99 line per replica, named by its instance_id', async () => {
-    const rates = await waitUntil('a request-rate line for each replica', () => latestByInstance('request-rate', /./), {
-      until: (r) => IDS.every((id) => (r[id] ?? 0) > 0),
-      timeoutMs: 30_000,
-      intervalMs: 500,
-    });
+    // each chart renders when its own queries answer: wait for both
+    const [rates, p99] = await waitUntil(
+      'a request-rate and a p99 line for each replica',
+      () => Promise.all([latestByInstance('request-rate', /./), latestByInstance('latency', /p99/)]),
+      {
+        until: ([r, q]) => IDS.every((id) => (r[id] ?? 0) > 0 && (q[id] ?? 0) > 0),
+        timeoutMs: 30_000,
+        intervalMs: 500,
+      },
+    );
     expect(Object.keys(rates).sort()).to.deep.equal(IDS);
-    const p99 = await latestByInstance('latency', /latency_p99|p99/);
     expect(Object.keys(p99).sort()).to.deep.equal(IDS);
   });
 
