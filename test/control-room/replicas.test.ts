@@ -25,7 +25,7 @@ const PORTS: Ports = {
 };
 const REPLICAS = replicaLayout(PORTS.api, 3).replicas;
 const IDS = REPLICAS.map((r) => r.id);
-/** Injected into one replica: its p99 line reaches 1 s (a histogram bucket bound), the others' stay below. */
+/** Injected into one replica: its median line reaches 1 s (a histogram bucket bound), the others' stay far below. */
 const LATENCY_MS = 1000;
 
 interface Failures {
@@ -121,13 +121,13 @@ describe('The control room in Chromium, against three API replicas behind HAProx
       expect(view.faults['latency']?.instances, view.instance_id).to.deep.equal([bad!.id]);
       expect(view.faults['latency']?.active, view.instance_id).to.equal(view.instance_id === bad!.id);
     }
-    const p99 = await waitUntil('the bad replica’s p99 line at 1 s', () => latestByInstance('latency', /p99/), {
+    // the median, not p99: a healthy replica's few slow requests of a busy 2-core machine (seen: 0.9 s p99) don't move it
+    const p50 = await waitUntil('the bad replica’s median line at 1 s', () => latestByInstance('latency', /p50/), {
       until: (v) => (v[bad!.id] ?? 0) >= LATENCY_MS / 1000,
       timeoutMs: 30_000,
       intervalMs: 500,
     });
-    // a bucket below the injected second: a healthy replica's p99 on a busy 2-core machine stays far under it
-    for (const r of good) expect(p99[r.id], r.id).to.be.below(0.75);
+    for (const r of good) expect(p50[r.id], r.id).to.be.below(0.25);
     await screenshot(page, 'replicas');
     await page.getByRole('button', { name: 'Reset every fault of the API' }).click();
     await waitUntil('every replica reset', () => Promise.all(REPLICAS.map((r) => failuresOf(r.port))), {
