@@ -103,16 +103,18 @@ export function createCharts(catalogue, several) {
     const end = ranges[0]?.end ?? 0;
     const xs = [];
     for (let t = start; t <= end; t += STEP_S) xs.push(t);
-    const series = ranges.flatMap((r, i) =>
-      r.result.map((s) => {
-        // Prometheus answers "NaN" for a quantile or ratio without traffic: a gap, not a value uPlot could scale
-        const byTime = new Map(s.values.map(([t, v]) => [t, Number.isFinite(Number(v)) ? Number(v) : null]));
-        return {
-          name: seriesName(s.metric, nameOfExpr(signal.exprs[i], signal.title), perInstance),
-          values: xs.map((t) => byTime.get(t) ?? null),
-        };
-      }),
+    const results = ranges.flatMap((r, i) =>
+      r.result.map((s) => ({ ...s, fallback: nameOfExpr(signal.exprs[i], signal.title) })),
     );
+    const namesOf = (showInstance) => results.map((s) => seriesName(s.metric, s.fallback, showInstance));
+    // one process of each kind, yet two series alike (the API's and the risk service's): their instances tell them apart
+    let seriesNames = namesOf(perInstance);
+    if (new Set(seriesNames).size < seriesNames.length) seriesNames = namesOf(true);
+    const series = results.map((s, i) => {
+      // Prometheus answers "NaN" for a quantile or ratio without traffic: a gap, not a value uPlot could scale
+      const byTime = new Map(s.values.map(([t, v]) => [t, Number.isFinite(Number(v)) ? Number(v) : null]));
+      return { name: seriesNames[i], values: xs.map((t) => byTime.get(t) ?? null) };
+    });
     const names = series.map((s) => s.name).join('|');
     const data = [xs, ...series.map((s) => s.values)];
     if (chart.plot && chart.names === names) chart.plot.setData(data);
