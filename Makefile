@@ -82,7 +82,7 @@ k8s-kind: ## the kit on a local kind cluster with kube-prometheus-stack (needs D
 
 screenshots: install ## save the control room's main states as docs/images/control-room-*.png (starts its own stack)
 	scripts/ensure-tools.sh --browser
-	SCREENSHOTS_DIR=docs/images $(NODE_BIN)/mocha test/control-room/page.test.ts
+	SCREENSHOTS_DIR=docs/images $(NODE_BIN)/mocha test/control-room/page.test.ts test/control-room/replicas.test.ts
 
 clean: ## remove build output and reports (not the running stack's state)
 	rm -rf dist reports bench-results

@@ -9,6 +9,7 @@ import { CONTROL_PLANE_PATHS } from '../app/faults/engine';
 import type { Catalogue } from './catalogue';
 import type { ControlRoomConfig } from './config';
 import { forwardTo } from './proxy';
+import { FAULT_SERVICES, servicePrefix } from './services';
 
 export const PUBLIC_DIR = path.join(projectRoot(), 'control-room', 'public');
 /** uPlot's own distribution files, served as they are: no front-end build. */
@@ -16,12 +17,13 @@ const UPLOT_DIR = path.dirname(require.resolve('uplot'));
 
 /** Paths the page may reach on each component; anything else is not proxied. */
 export const PROXIED = {
-  api: [...CONTROL_PLANE_PATHS, '/openapi.json'],
+  /** Of every service in FAULT_SERVICES, under its prefix. */
+  service: [...CONTROL_PLANE_PATHS, '/openapi.json'],
   prometheus: ['/api/v1/query_range', '/api/v1/alerts'],
   alertmanager: ['/api/v2/alerts'],
 } as const;
 
-/** The control room: the page, its catalogue, and read-through proxies to the API, Prometheus and Alertmanager. */
+/** The control room: the page, its catalogue, and read-through proxies to each service's fault API, Prometheus and Alertmanager. */
 export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogue): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -35,13 +37,16 @@ export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogu
     else res.type('json').send(journal);
   });
 
-  // The proxy drops the browser's Origin, so it enforces the API's own rule first: no control from foreign pages.
-  app.all(
-    [...PROXIED.api],
-    refuseForeignOrigins([]),
-    express.raw({ type: () => true, limit: '64kb' }),
-    forwardTo('The API', config.API_URL),
-  );
+  // The proxy drops the browser's Origin, so it enforces the services' own rule first: no control from foreign pages.
+  for (const service of FAULT_SERVICES) {
+    const prefix = servicePrefix(service.id);
+    app.all(
+      PROXIED.service.map((p) => prefix + p),
+      refuseForeignOrigins([]),
+      express.raw({ type: () => true, limit: '64kb' }),
+      forwardTo(service.title, service.url(config), prefix),
+    );
+  }
   for (const p of PROXIED.prometheus)
     app.get(`/prometheus${p}`, forwardTo('Prometheus', config.PROMETHEUS_URL, '/prometheus'));
   for (const p of PROXIED.alertmanager)

@@ -1,6 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { projectRoot } from '../app/paths';
 import { dashboardQueries, type DashboardQuery } from '../monitoring/grafana/queries';
 import { CASES } from '../scenarios/cases';
 import { PROFILES } from '../scenarios/lib/profiles';
+import { FAULT_SERVICES, type FaultService, type ServiceId } from './services';
 
 /** How the page formats a signal's values. */
 export type SignalUnit = 'req/s' | 'ratio' | 's' | 'count' | 'bytes';
@@ -13,6 +18,8 @@ export interface Signal {
   /** Draws a line at this value (an alert threshold), in the signal's unit. */
   threshold?: number;
   exprs: string[];
+  /** The same expressions with one series per replica (instance_id): drawn when the API runs as several. */
+  perInstance: string[];
 }
 
 /** A workshop case's faults, as its scenario injects them. */
@@ -20,18 +27,21 @@ export interface Preset {
   id: number;
   title: string;
   doc: string;
+  /** Whose fault API takes the faults (the case's target). */
+  service: ServiceId;
   faults: Record<string, unknown>;
 }
 
-/** What the page reads once at start: its charts, the fault-window expression and the case presets. */
+/** What the page reads once at start: the services it breaks, its charts, the fault-window expression and the case presets. */
 export interface Catalogue {
+  services: FaultService[];
   signals: Signal[];
   faultWindows: string;
   presets: Preset[];
 }
 
 /** The charts, each naming the Grafana panel whose queries it draws: the dashboards stay the one catalogue. */
-const CHARTS: readonly (Omit<Signal, 'exprs'> & { panel: [dashboard: string, title: string] })[] = [
+const CHARTS: readonly (Omit<Signal, 'exprs' | 'perInstance'> & { panel: [dashboard: string, title: string] })[] = [
   { id: 'request-rate', title: 'Requests per second', unit: 'req/s', panel: ['api-overview', 'Requests/s'] },
   { id: 'error-ratio', title: 'Error ratio (5xx)', unit: 'ratio', panel: ['api-overview', 'Error ratio (5xx)'] },
   {
@@ -55,8 +65,40 @@ const CHARTS: readonly (Omit<Signal, 'exprs'> & { panel: [dashboard: string, tit
 
 const FAULT_WINDOWS_PANEL: [string, string] = ['api-overview', 'annotation: Faults'];
 
+const RECORDING_RULES = path.join(projectRoot(), 'monitoring', 'prometheus', 'rules', 'recording.yml');
+
+/** The recording rules' expressions by name: a per-instance line needs what a rule sums over every replica. */
+export function recordedExpressions(file = RECORDING_RULES): Record<string, string> {
+  const doc = parse(fs.readFileSync(file, 'utf8')) as { groups: { rules: { record?: string; expr: string }[] }[] };
+  return Object.fromEntries(
+    doc.groups.flatMap((g) => g.rules.flatMap((r) => (r.record ? [[r.record, r.expr.trim()]] : []))),
+  );
+}
+
+const AGGREGATION = /\b(sum|max|min|avg|count)\s*(?:by\s*\(([^)]*)\)\s*)?\(/g;
+const ZERO_WHEN_NONE = /^\(\s*([\s\S]+?)\s+or\s+vector\(0\)\s*\)\s*\/\s*([\s\S]+)$/;
+
+/**
+ * A panel expression with one series per replica: recorded names replaced by their rules, every
+ * aggregation also grouped by instance_id, and "(a or vector(0)) / b" made "(a or 0 * b) / b" so a replica
+ * without errors reads 0 rather than nothing. Plain selectors already keep one series per replica.
+ */
+export function perInstance(expr: string, recorded: Record<string, string>): string {
+  const expanded = expr.replace(/\bfintech:[\w:]+/g, (name) => (recorded[name] ? `(${recorded[name]})` : name));
+  const grouped = expanded.replace(
+    AGGREGATION,
+    (_all, op: string, by: string | undefined) => `${op} by (${by ? `${by}, ` : ''}instance_id) (`,
+  );
+  const inner = /^\(([\s\S]*)\)$/.exec(grouped)?.[1] ?? grouped;
+  const zero = ZERO_WHEN_NONE.exec(inner.trim());
+  return zero ? `(${zero[1]} or 0 * ${zero[2]}) / ${zero[2]}` : grouped;
+}
+
 /** Builds the catalogue; throws when a named panel is gone, so a renamed dashboard panel fails at start and in the tests. */
-export function buildCatalogue(queries: DashboardQuery[] = dashboardQueries()): Catalogue {
+export function buildCatalogue(
+  queries: DashboardQuery[] = dashboardQueries(),
+  recorded: Record<string, string> = recordedExpressions(),
+): Catalogue {
   const exprsOf = ([dashboard, panel]: [string, string]): string[] => {
     const exprs = [
       ...new Set(queries.filter((q) => q.dashboard === dashboard && q.panel === panel).map((q) => q.expr)),
@@ -66,12 +108,14 @@ export function buildCatalogue(queries: DashboardQuery[] = dashboardQueries()): 
   };
   const [faultWindows] = exprsOf(FAULT_WINDOWS_PANEL) as [string];
   return {
-    signals: CHARTS.map(({ panel, ...chart }) => ({ ...chart, exprs: exprsOf(panel) })),
+    services: FAULT_SERVICES.map(({ id, title }) => ({ id, title })),
+    signals: CHARTS.map(({ panel, ...chart }) => {
+      const exprs = exprsOf(panel);
+      return { ...chart, exprs, perInstance: exprs.map((e) => perInstance(e, recorded)) };
+    }),
     faultWindows,
-    // the page sets the API's faults: the cases that break the risk service (7, 8) are not its presets
     presets: Object.values(CASES)
       .map((factory) => factory(PROFILES.workshop, {}))
-      .filter((scenario) => (scenario.target ?? 'api') === 'api')
-      .map(({ id, title, doc, faults }) => ({ id, title, doc, faults })),
+      .map(({ id, title, doc, faults, target }) => ({ id, title, doc, service: target ?? 'api', faults })),
   };
 }

@@ -5,6 +5,7 @@ export const controlRoomConfigSchema = z.object({
   CONTROL_ROOM_HOST: z.string().min(1).default('127.0.0.1').describe('Address to bind; 0.0.0.0 inside a container.'),
   CONTROL_ROOM_PORT: z.coerce.number().int().min(1).max(65535).default(8088).describe('HTTP port of the page.'),
   API_URL: z.url().default('http://127.0.0.1:5000').describe('The API whose fault API the page drives.'),
+  RISK_URL: z.url().default('http://127.0.0.1:5001').describe('The risk service whose fault API the page drives too.'),
   PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090').describe('Prometheus the charts and alerts read.'),
   ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093').describe('Alertmanager the alert list reads.'),
   JOURNAL_FILE: z

@@ -212,6 +212,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           CONTROL_ROOM_HOST: '127.0.0.1',
           CONTROL_ROOM_PORT: String(ports.controlRoom),
           API_URL: `http://127.0.0.1:${ports.api}`,
+          RISK_URL: riskUrl,
           PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
           ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
           JOURNAL_FILE: liveJournalFile(process.env['REPORTS_DIR'] ?? path.join(o.root, 'reports')),

@@ -5,12 +5,15 @@ const WINDOW_S = 300;
 const STEP_S = 2;
 const COLORS = ['#0b57d0', '#b00020', '#0a6b2d', '#8a5300', '#6a1b9a', '#00838f', '#5d4037', '#37474f'];
 const HIDDEN_LABELS = new Set(['__name__', 'job']);
+const INSTANCE_LABELS = new Set(['instance', 'instance_id']);
 
-/** A series' name: its metric (recording-rule names shortened) and labels; `instance` only when several exist. */
+/** A series' name: its metric (recording-rule names shortened) and labels; the instance's only when several exist. */
 function seriesName(metric, fallback, showInstance) {
   const name = (metric.__name__ ?? fallback).replace(/^fintech:/, '').replace(/:rate\w+$/, '');
   const labels = Object.entries(metric)
-    .filter(([k]) => !HIDDEN_LABELS.has(k) && (showInstance || k !== 'instance'))
+    .filter(([k]) => !HIDDEN_LABELS.has(k) && (showInstance || !INSTANCE_LABELS.has(k)))
+    // a replica's id says what its address would
+    .filter(([k]) => k !== 'instance' || metric.instance_id === undefined)
     .map(([k, v]) => `${k}=${v}`);
   return labels.length ? `${name} {${labels.join(', ')}}` : name;
 }
@@ -64,8 +67,15 @@ function shade(windows, threshold) {
   };
 }
 
-/** One chart per signal of the catalogue, with a table of the latest values beside it (what a screen reader reads). */
-export function createCharts(catalogue) {
+/** A plain metric or recorded name names its series; anything else is named by the chart. */
+const nameOfExpr = (expr, title) => (/^[\w:]+$/.test(expr) ? expr : title);
+
+/**
+ * One chart per signal of the catalogue, with a table of the latest values beside it (what a screen reader
+ * reads, and the legend: each row wears its line's colour). `several()` says whether the API runs as several
+ * replicas: the charts then draw one line per replica (instance_id).
+ */
+export function createCharts(catalogue, several) {
   const container = document.getElementById('charts');
   let faultWindows = [];
   const charts = catalogue.signals.map((signal) => {
@@ -87,23 +97,24 @@ export function createCharts(catalogue) {
     return { signal, plotBox, latest, plot: undefined, names: '' };
   });
 
-  const render = (chart, ranges) => {
+  const render = (chart, ranges, perInstance) => {
     const { signal } = chart;
     const start = ranges[0]?.start ?? 0;
     const end = ranges[0]?.end ?? 0;
     const xs = [];
     for (let t = start; t <= end; t += STEP_S) xs.push(t);
-    const instances = new Set(ranges.flatMap((r) => r.result.map((s) => s.metric.instance)).filter(Boolean));
-    const series = ranges.flatMap((r) =>
-      r.result.map((s) => {
-        // Prometheus answers "NaN" for a quantile or ratio without traffic: a gap, not a value uPlot could scale
-        const byTime = new Map(s.values.map(([t, v]) => [t, Number.isFinite(Number(v)) ? Number(v) : null]));
-        return {
-          name: seriesName(s.metric, signal.title, instances.size > 1),
-          values: xs.map((t) => byTime.get(t) ?? null),
-        };
-      }),
+    const results = ranges.flatMap((r, i) =>
+      r.result.map((s) => ({ ...s, fallback: nameOfExpr(signal.exprs[i], signal.title) })),
     );
+    const namesOf = (showInstance) => results.map((s) => seriesName(s.metric, s.fallback, showInstance));
+    // one process of each kind, yet two series alike (the API's and the risk service's): their instances tell them apart
+    let seriesNames = namesOf(perInstance);
+    if (new Set(seriesNames).size < seriesNames.length) seriesNames = namesOf(true);
+    const series = results.map((s, i) => {
+      // Prometheus answers "NaN" for a quantile or ratio without traffic: a gap, not a value uPlot could scale
+      const byTime = new Map(s.values.map(([t, v]) => [t, Number.isFinite(Number(v)) ? Number(v) : null]));
+      return { name: seriesNames[i], values: xs.map((t) => byTime.get(t) ?? null) };
+    });
     const names = series.map((s) => s.name).join('|');
     const data = [xs, ...series.map((s) => s.values)];
     if (chart.plot && chart.names === names) chart.plot.setData(data);
@@ -129,12 +140,17 @@ export function createCharts(catalogue) {
       );
     }
     chart.latest.replaceChildren(
-      ...series.map((s) => {
+      ...series.map((s, i) => {
         const last = [...s.values].reverse().find((v) => v !== null);
         return el(
           'tr',
           { 'data-series': s.name, 'data-value': last ?? '' },
-          el('th', { scope: 'row' }, s.name),
+          el(
+            'th',
+            { scope: 'row' },
+            el('span', { class: 'swatch', style: `background: ${COLORS[i % COLORS.length]}` }),
+            s.name,
+          ),
           el('td', {}, formatValue(last, signal.unit)),
         );
       }),
@@ -149,10 +165,12 @@ export function createCharts(catalogue) {
   /** Queries every signal and the fault windows once; throws when Prometheus does not answer. */
   return async function update() {
     faultWindows = windowsOf(await queryRange(catalogue.faultWindows, WINDOW_S, STEP_S));
+    const perInstance = several();
     await Promise.all(
-      charts.map(async (chart) =>
-        render(chart, await Promise.all(chart.signal.exprs.map((e) => queryRange(e, WINDOW_S, STEP_S)))),
-      ),
+      charts.map(async (chart) => {
+        const exprs = perInstance ? chart.signal.perInstance : chart.signal.exprs;
+        render(chart, await Promise.all(exprs.map((e) => queryRange(e, WINDOW_S, STEP_S))), perInstance);
+      }),
     );
   };
 }

@@ -1,6 +1,6 @@
 import { call } from './http.mjs';
 import { createCharts } from './charts.mjs';
-import { refreshFaults, setUpFaults } from './faults.mjs';
+import { refreshFaults, replicaCount, setUpFaults } from './faults.mjs';
 import { updateAlerts } from './alerts.mjs';
 import { updateScenario } from './scenario.mjs';
 
@@ -42,12 +42,13 @@ function every(task, noteId) {
 async function main() {
   setUpLargeType();
   const catalogue = (await call('/catalogue.json')).body;
-  await setUpFaults(catalogue.presets).catch((err) => {
-    document.getElementById('message').textContent = `Cannot build the fault form: ${err.message}`;
-  });
+  await setUpFaults(catalogue);
   await refreshFaults();
   await new Promise((resolve) => (window.uPlot ? resolve() : window.addEventListener('load', resolve, { once: true })));
-  every(createCharts(catalogue), 'signals-note');
+  every(
+    createCharts(catalogue, () => replicaCount('api') > 1),
+    'signals-note',
+  );
   every(updateAlerts, 'alerts-note');
   every(async () => {
     await refreshFaults();

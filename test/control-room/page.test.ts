@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { latency } from '../../app/faults/latency';
-import { startLoad, type RunningLoad } from '../../kit/load';
+import { slowDependency } from '../../scenarios/cases/07-slow-dependency';
 import { waitUntil } from '../../kit/wait';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { writeLiveJournal } from '../../scenarios/lib/report';
 import type { Journal } from '../../scenarios/lib/runner';
 import type { Ports } from '../../stack/options';
 import type { Stack } from '../../stack/stack';
-import { launchChromium } from '../support/browser';
+import { screenshot as saveScreenshot } from '../support/browser';
+import { openControlRoom, type OpenControlRoom } from '../support/control-room';
 import { startSourceStack, suiteDir } from '../support/native-stack';
 
 /** The kit's waitUntil, in the (description, check, done) form this file reads best in. */
@@ -34,25 +35,27 @@ const PORTS: Ports = {
   risk: 20402,
 };
 const TOKEN = 'control-room-test-token-0123456789';
+type FaultState = { current_config: Record<string, unknown>; faults: unknown; version: number };
 /** Case 1 on the fast profile the stack runs: the time the scenario gives the alert to fire. */
 const CASE_DEADLINE_MS = PROFILES.fast.detectDeadlineSeconds * 1000;
-/** `make screenshots` sets this: the suite then saves the page in its main states there. */
-const SCREENSHOTS_DIR = process.env['SCREENSHOTS_DIR'];
 const AXE = require.resolve('axe-core/axe.min.js');
 
 describe('The control room in Chromium, against a native stack with CHAOS_TOKEN set', function () {
   this.timeout(4 * 60_000);
   let dir: string;
   let stack: Stack;
-  let browser: Browser;
+  let room: OpenControlRoom | undefined;
   let page: Page;
-  let load: RunningLoad | undefined;
   let reportsBefore: string | undefined;
 
-  const faults = async (): Promise<{ current_config: Record<string, unknown>; faults: unknown; version: number }> => {
-    const res = await fetch(`${stack.urls.api}/api/failures`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    return (await res.json()) as { current_config: Record<string, unknown>; faults: unknown; version: number };
+  /** A service's fault state from its own GET /api/failures, asked directly (not through the page). */
+  const faults = async (service: 'api' | 'risk' = 'api'): Promise<FaultState> => {
+    const res = await fetch(`${stack.urls[service]}/api/failures`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    // the state only: the store's replica list carries the time of each read
+    const { current_config, faults, version } = (await res.json()) as FaultState;
+    return { current_config, faults, version };
   };
+  const panel = (service: 'api' | 'risk' = 'api') => page.locator(`#faults-${service}`);
   const latest = (signal: string, series: RegExp) =>
     page.$$eval(
       `#chart-${signal} .latest tr[data-series]`,
@@ -68,12 +71,12 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
       (body, n) => body.querySelector(`tr[data-alertname="${n}"]`)?.getAttribute('data-state') ?? 'none',
       name,
     );
-  const message = () => page.locator('#message').innerText();
-  const screenshot = async (name: string) => {
-    if (SCREENSHOTS_DIR === undefined) return;
-    fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `control-room-${name}.png`), fullPage: true });
-  };
+  const message =
+    (service: 'api' | 'risk' = 'api') =>
+    () =>
+      panel(service).locator('.message').innerText();
+  const tokenMessage = () => page.locator('#token-message').innerText();
+  const screenshot = (name: string) => saveScreenshot(page, name);
 
   before(async function () {
     this.timeout(3 * 60_000);
@@ -82,57 +85,49 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
     reportsBefore = process.env['REPORTS_DIR'];
     process.env['REPORTS_DIR'] = path.join(dir, 'reports');
     stack = await startSourceStack(dir, PORTS, { CHAOS_TOKEN: TOKEN });
-    load = startLoad({
-      url: stack.urls.api,
-      requests: [{ method: 'GET', path: '/api/balance' }],
-      connections: 10,
-      overallRate: 20,
-      seconds: 200,
-    });
-    browser = await launchChromium();
     // axe-core is injected as a script: the page's CSP (script-src 'self') would refuse it
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, bypassCSP: true });
-    page = await context.newPage();
-    await page.goto(stack.urls.controlRoom);
-    await page.waitForSelector('body[data-ready="true"]');
+    room = await openControlRoom(stack, { overallRate: 20, seconds: 200, bypassCSP: true });
+    page = room.page;
   });
 
   after(async function () {
     this.timeout(60_000);
-    await load?.stop();
-    await browser?.close();
+    await room?.close();
     await stack?.stop();
     if (reportsBefore === undefined) delete process.env['REPORTS_DIR'];
     else process.env['REPORTS_DIR'] = reportsBefore;
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('builds the fault form from the API schema: every setting with its range, plus routes and duration_s', async () => {
-    const fields = await page.$$eval('#fields .field label', (labels) => labels.map((l) => l.textContent));
-    expect(fields).to.include.members([
-      'latency_ms',
-      'error_rate',
-      'db_slow',
-      'memory_leak_mb',
-      'routes',
-      'duration_s',
-    ]);
-    expect(await page.locator('#field-error_rate-hint').innerText()).to.contain('0–100');
-    expect(await page.locator('#field-latency_ms-hint').innerText()).to.contain(
-      latency.settings.latency_ms.description,
-    );
+  it('builds a fault form per service from its own schema: every setting with its range, plus the scope', async () => {
+    for (const service of ['api', 'risk'] as const) {
+      const fields = await panel(service).locator('.fields .field > label, .fields .field > legend').allTextContents();
+      expect(fields, service).to.include.members([
+        'latency_ms',
+        'error_rate',
+        'db_slow',
+        'memory_leak_mb',
+        'routes',
+        'instances',
+        'duration_s',
+      ]);
+      expect(await page.locator(`#${service}-field-error_rate-hint`).innerText()).to.contain('0–100');
+      expect(await page.locator(`#${service}-field-latency_ms-hint`).innerText()).to.contain(
+        latency.settings.latency_ms.description,
+      );
+    }
   });
 
   it('refuses every change until the token is given, then keeps the token in sessionStorage only', async () => {
     expect(await page.locator('#token-form').isVisible()).to.equal(true);
     await page.getByRole('button', { name: /1 · Latency/ }).click();
-    await page.getByRole('button', { name: 'Apply' }).click();
-    await pollUntil('the refusal on the page', message, (m) => m.includes('UNAUTHORIZED'));
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    await pollUntil('the refusal on the page', message(), (m) => m.includes('UNAUTHORIZED'));
     expect((await faults()).current_config['latency_ms']).to.equal(0);
 
     await page.getByLabel('Chaos token').fill(TOKEN);
     await page.getByRole('button', { name: 'Use this token' }).click();
-    await pollUntil('the token accepted', message, (m) => m.includes('Token accepted'));
+    await pollUntil('the token accepted', tokenMessage, (m) => m.includes('Token accepted'));
     // a string: the test is compiled without the DOM types the page's globals belong to
     const storage = await page.evaluate<{ session: string | null; local: string; cookie: string }>(
       `({ session: sessionStorage.getItem('chaos-token'), local: JSON.stringify(localStorage), cookie: document.cookie })`,
@@ -143,29 +138,63 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   });
 
   it('shows the API’s own message for error_rate 150 and changes nothing', async () => {
-    // the state, not the store's report (its seen_at is the time of each read)
-    const state = async () => {
-      const { current_config, faults: view, version } = await faults();
-      return { current_config, view, version };
-    };
-    const before = await state();
-    await page.getByLabel('error_rate', { exact: true }).fill('150');
-    await page.getByRole('button', { name: 'Apply' }).click();
-    const text = await pollUntil('the refusal on the page', message, (m) => m.includes('VALIDATION_FAILED'));
+    const before = await faults();
+    await panel().getByLabel('error_rate', { exact: true }).fill('150');
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    const text = await pollUntil('the refusal on the page', message(), (m) => m.includes('VALIDATION_FAILED'));
     expect(text)
       .to.contain('The request is invalid.')
       .and.to.match(/error_rate: .*100/);
     await screenshot('refused');
-    expect(await state()).to.deep.equal(before);
-    await page.getByLabel('error_rate', { exact: true }).fill('');
+    expect(await faults()).to.deep.equal(before);
+    await panel().getByLabel('error_rate', { exact: true }).fill('');
+  });
+
+  it('shows the risk service’s own error list for a bad value and changes neither service', async () => {
+    const [api, risk] = [await faults('api'), await faults('risk')];
+    const apiMessage = await message('api')();
+    await panel('risk').getByLabel('error_rate', { exact: true }).fill('150');
+    await panel('risk').getByLabel('latency_ms', { exact: true }).fill('-5');
+    await page.getByRole('button', { name: 'Apply to the risk service' }).click();
+    const text = await pollUntil('the refusal in the risk panel', message('risk'), (m) =>
+      m.includes('VALIDATION_FAILED'),
+    );
+    expect(text)
+      .to.match(/body\.error_rate: .*100/)
+      .and.to.match(/body\.latency_ms: /);
+    expect(await faults('risk')).to.deep.equal(risk);
+    expect(await faults('api')).to.deep.equal(api);
+    expect(await message('api')()).to.equal(apiMessage);
+    await panel('risk').getByLabel('error_rate', { exact: true }).fill('');
+    await panel('risk').getByLabel('latency_ms', { exact: true }).fill('');
+  });
+
+  it('applies case 7’s preset to the risk service alone through the page, and resets it from the page', async () => {
+    await panel('risk')
+      .getByRole('button', { name: /7 · Slow dependency/ })
+      .click();
+    await page.getByRole('button', { name: 'Apply to the risk service' }).click();
+    await pollUntil('the applied message', message('risk'), (m) => m.includes('Applied'));
+    expect((await faults('risk')).current_config['latency_ms']).to.equal(
+      slowDependency(PROFILES.fast, {}).faults['latency_ms'],
+    );
+    expect((await faults('api')).current_config['latency_ms']).to.equal(0);
+    await pollUntil(
+      'the risk panel listing latency as active',
+      () => panel('risk').locator('tr[data-fault="latency"]').getAttribute('data-active'),
+      (a) => a === 'true',
+    );
+    await page.getByRole('button', { name: 'Reset every fault of the risk service' }).click();
+    await pollUntil('the reset message', message('risk'), (m) => m.includes('is off'));
+    expect((await faults('risk')).current_config['latency_ms']).to.equal(0);
   });
 
   it('injects 2000 ms from the form: p99 crosses 1 s and FintechHighLatencyP99 shows within case 1’s time', async () => {
     const started = Date.now();
     await page.getByRole('button', { name: /1 · Latency/ }).click();
-    expect(await page.getByLabel('latency_ms', { exact: true }).inputValue()).to.equal('2000');
-    await page.getByRole('button', { name: 'Apply' }).click();
-    await pollUntil('the applied message', message, (m) => m.includes('Applied'));
+    expect(await panel().getByLabel('latency_ms', { exact: true }).inputValue()).to.equal('2000');
+    await page.getByRole('button', { name: 'Apply to the API' }).click();
+    await pollUntil('the applied message', message(), (m) => m.includes('Applied'));
     expect((await faults()).current_config['latency_ms']).to.equal(2000);
     await pollUntil(
       'p99 above 1 s on the chart',
@@ -192,8 +221,8 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   });
 
   it('resets from the page: the p99 chart falls under 1 s and the alert leaves the page', async () => {
-    await page.getByRole('button', { name: 'Reset every fault' }).click();
-    await pollUntil('the reset message', message, (m) => m.includes('Every fault is off'));
+    await page.getByRole('button', { name: 'Reset every fault of the API' }).click();
+    await pollUntil('the reset message', message(), (m) => m.includes('is off'));
     expect((await faults()).current_config['latency_ms']).to.equal(0);
     await pollUntil(
       'p99 under 1 s on the chart',

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (scripts/ensure-tools.sh --browser installs it); never a browser download. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -13,4 +14,14 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** `make screenshots` sets this: the browser suites then save the page in its main states there. */
+const SCREENSHOTS_DIR = process.env['SCREENSHOTS_DIR'];
+
+/** Saves the whole page as SCREENSHOTS_DIR/control-room-<name>.png, when SCREENSHOTS_DIR is set. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (SCREENSHOTS_DIR === undefined) return;
+  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `control-room-${name}.png`), fullPage: true });
 }
