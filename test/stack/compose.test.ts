@@ -280,6 +280,7 @@ describe('docker-compose.yml', () => {
     expect(room.ports?.[0]).to.match(new RegExp(`:${env['CONTROL_ROOM_PORT']}$`));
     for (const [variable, name] of [
       ['API_URL', 'haproxy'],
+      ['RISK_URL', 'risk'],
       ['PROMETHEUS_URL', 'prometheus'],
       ['ALERTMANAGER_URL', 'alertmanager'],
     ] as const) {
