@@ -1,5 +1,7 @@
 import { CASES } from './cases';
-import { caseIds, describeCases, parseCliEnv, selectCases, usage } from './lib/cli-input';
+import { PrometheusClient } from '../kit/prometheus';
+import { caseIds, casesForStack, describeCases, parseCliEnv, selectCases, usage } from './lib/cli-input';
+import { q } from './lib/queries';
 import { LANGUAGES, pickLanguage } from './lib/lang';
 import { PROFILES } from './lib/profiles';
 import { runCases } from './lib/session';
@@ -28,10 +30,17 @@ async function main(args: string[]): Promise<number> {
     for (const c of describeCases(CASES)) console.log(`scenario-${c.id}\t${m.text(c.title)}`);
     return 0;
   }
-  const ids = selectCases(arg, CASES);
-  if (!ids) {
+  const selected = selectCases(arg, CASES);
+  if (!selected) {
     console.error(`unknown scenario "${arg}": choose one of ${caseIds(CASES).join(', ')} or all\n\n${USAGE}`);
     return 2;
+  }
+  let ids = selected;
+  if (arg === 'all') {
+    const up = await new PrometheusClient(env.PROMETHEUS_URL).value(q.apiReplicasUp()).catch(() => undefined);
+    const { run, skipped } = casesForStack(selected, CASES, up);
+    for (const c of skipped) console.log(m.skippedCase(c.id, m.text(c.title), c.replicas, up ?? 0));
+    ids = run;
   }
   const interrupt = new AbortController();
   // The first signal starts the rollback; later ones (a second Ctrl-C) must not kill it half-way.

@@ -59,12 +59,32 @@ export function selectCases(arg: string, cases: Record<number, ScenarioFactory>)
   return ids.includes(Number(arg)) && /^\d+$/.test(arg) ? [Number(arg)] : undefined;
 }
 
-/** Number, title and page of each case, in order. */
-export function describeCases(cases: Record<number, ScenarioFactory>): { id: number; title: string; doc: string }[] {
+/** Number, title, page and API processes needed of each case, in order. */
+export function describeCases(
+  cases: Record<number, ScenarioFactory>,
+): { id: number; title: string; doc: string; replicas: number }[] {
   return caseIds(cases).map((id) => {
-    const { title, doc } = (cases[id] as ScenarioFactory)(PROFILES.fast, {});
-    return { id, title, doc };
+    const { title, doc, replicas } = (cases[id] as ScenarioFactory)(PROFILES.fast, {});
+    return { id, title, doc, replicas: replicas ?? 1 };
   });
+}
+
+/**
+ * `all` runs the cases made for the API processes the stack runs (one, or REPLICAS=3): a case on another
+ * count would only stop in its preflight. Unknown (Prometheus not answering): all of them, preflight says why.
+ */
+export function casesForStack(
+  ids: number[],
+  cases: Record<number, ScenarioFactory>,
+  apiProcesses: number | undefined,
+): { run: number[]; skipped: { id: number; title: string; replicas: number }[] } {
+  if (apiProcesses === undefined) return { run: ids, skipped: [] };
+  const described = describeCases(cases).filter((c) => ids.includes(c.id));
+  const fits = (replicas: number) => (replicas === 1 ? apiProcesses <= 1 : apiProcesses === replicas);
+  return {
+    run: described.filter((c) => fits(c.replicas)).map((c) => c.id),
+    skipped: described.filter((c) => !fits(c.replicas)),
+  };
 }
 
 export function usage(cases: Record<number, ScenarioFactory>): string {

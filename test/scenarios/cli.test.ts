@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
 import { CASES } from '../../scenarios/cases';
 import { PROFILES } from '../../scenarios/lib/profiles';
-import { caseIds, parseCliEnv, selectCases, usage } from '../../scenarios/lib/cli-input';
+import { caseIds, casesForStack, parseCliEnv, selectCases, usage } from '../../scenarios/lib/cli-input';
 import type { ScenarioFactory } from '../../scenarios/lib/scenario';
 
 const make = (...args: string[]) =>
@@ -47,6 +47,18 @@ describe('the scenario CLI (scenarios/cli.ts)', () => {
       expect(selectCases('all', withTenth)).to.deep.equal([...caseIds(CASES), 10].sort((a, b) => a - b));
       expect(usage(withTenth)).to.include('<1|2|3|4|5|6|7|8|10|all|list>').and.include('A tenth case');
       expect(selectCases('10', CASES)).to.equal(undefined);
+    });
+
+    it('runs under `all` only the cases made for the API processes the stack runs, naming the others', () => {
+      const all = caseIds(CASES);
+      const onOne = casesForStack(all, CASES, 1);
+      expect(onOne.run).to.deep.equal(all.filter((id) => id !== 6));
+      expect(onOne.skipped.map((c) => [c.id, c.replicas])).to.deep.equal([[6, 3]]);
+      const onThree = casesForStack(all, CASES, 3);
+      expect(onThree.run).to.deep.equal([6]);
+      expect(onThree.skipped.map((c) => c.id)).to.deep.equal(all.filter((id) => id !== 6));
+      // Prometheus not answering: every case, and each preflight says what is wrong
+      expect(casesForStack(all, CASES, undefined).run).to.deep.equal(all);
     });
 
     it('refuses what names no case', () => {

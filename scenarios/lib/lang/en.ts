@@ -31,6 +31,8 @@ export const en = {
   hypothesisLine: (text: string) => `Hypothesis: ${text}`,
   files: (md: string, json: string) => `report: ${md}\njournal: ${json}`,
   allScenarios: 'All scenarios:',
+  skippedCase: (id: number, title: string, needs: number, up: number) =>
+    `skipped: scenario ${id} (${title}) needs ${needs === 1 ? 'one API process' : `${needs} API replicas`}, the stack runs ${up}; run make down, then ${needs === 1 ? 'make up' : `make up REPLICAS=${needs}`}, then make scenario-${id}`,
 
   outcome: (id: number, title: string, verdict: string, seconds: string) =>
     `Scenario ${id}: ${title} — ${verdict} in ${seconds} s`,

@@ -163,6 +163,8 @@ export const ru: Messages = {
   hypothesisLine: (text) => `Гипотеза: ${text}`,
   files: (md, json) => `отчёт: ${md}\nжурнал: ${json}`,
   allScenarios: 'Все сценарии:',
+  skippedCase: (id, title, needs, up) =>
+    `пропущен: сценарию ${id} (${title}) нужно ${needs === 1 ? 'один процесс API' : `${needs} реплики API`}, в стеке ${up}; выполните make down, затем ${needs === 1 ? 'make up' : `make up REPLICAS=${needs}`}, затем make scenario-${id}`,
 
   outcome: (id, title, verdict, seconds) => `Сценарий ${id}: ${title} — ${verdict} за ${seconds} с`,
   columns: ['фаза', 'итог', 'проба', 'значение', 'ожидалось', 'когда'],
