@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { startTracing } from './telemetry/tracing';
 import type * as Migrate from './db/migrate';
 import type * as Services from './services';
+import { SERVER_KEEP_ALIVE_MS } from './keep-alive';
 
 function readConfig(): Config {
   try {
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     logger.error('cannot listen', { err: err.message });
     process.exit(1);
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
   server.requestTimeout = 120_000;
 
   const shutdown = (signal: string) => {

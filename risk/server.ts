@@ -4,6 +4,7 @@ import { startTracing } from '../app/telemetry/tracing';
 import { loadRiskConfig, type RiskConfig } from './config';
 import type * as Services from './services';
 import type * as Migrate from './migrate';
+import { SERVER_KEEP_ALIVE_MS } from '../app/keep-alive';
 
 function readConfig(): RiskConfig {
   try {
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
     logger.error('cannot listen', { err: err.message });
     process.exit(1);
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = SERVER_KEEP_ALIVE_MS;
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { SpanKind, trace } from '@opentelemetry/api';
 import {
   CircuitState,
@@ -12,7 +11,7 @@ import type { Logger } from '../telemetry/logger';
 import type { Metrics } from '../telemetry/metrics';
 import { addSpanEvent } from '../telemetry/trace-context';
 import { DEFAULT_POLICIES, buildPolicies, type Policies, type PolicyChain, type PolicyUpdate } from './policies';
-import { DependencyError, postDecision, type ScoreRequest } from './transport';
+import { DependencyError, postDecision, riskAgent, type ScoreRequest } from './transport';
 
 const DEPENDENCY = 'risk';
 const BREAKER_STATES = {
@@ -58,7 +57,7 @@ export class RiskClient {
   private policies: Policies = { ...DEFAULT_POLICIES };
   private chain!: PolicyChain;
   private listeners: IDisposable[] = [];
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  private readonly agent = riskAgent();
   private readonly tracer = trace.getTracer('fintech-api.risk-client');
 
   constructor(

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { context, propagation } from '@opentelemetry/api';
 import { isTaskCancelledError } from 'cockatiel';
 import { z } from 'zod';
+import { CLIENT_IDLE_SOCKET_MS } from '../keep-alive';
 
 /** How one attempt to reach the risk service failed; the client maps each kind to an error code. */
 export type FailureKind = 'unavailable' | 'timeout' | 'bad_response' | 'conflict';
@@ -39,6 +40,11 @@ export const decisionAnswer = z.object({
   replayed: z.boolean(),
 });
 export type DecisionAnswer = z.output<typeof decisionAnswer>;
+
+/** The connection pool of the risk client: kept alive, an idle connection dropped before the server would drop it. */
+export function riskAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 1024, timeout: CLIENT_IDLE_SOCKET_MS });
+}
 
 export interface ScoreRequest {
   from_account: string;
