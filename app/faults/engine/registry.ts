@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { DatabaseHooks } from '../../db/database';
+import { AppError } from '../../errors';
 import { currentRequest } from '../../http/request-context';
 import type { Logger } from '../../telemetry/logger';
 import type { FaultMetrics } from '../../telemetry/metrics';
@@ -66,6 +67,11 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return this.deps.enabled;
   }
 
+  /** True while the faults are masked for a game day (docs/gameday.md). */
+  get hidden(): boolean {
+    return this.current().hidden === true;
+  }
+
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
@@ -94,15 +100,17 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       for (const key of this.catalogue.keysOf(name)) settings[key] = this.catalogue.defaults[key];
       delete scopes[name];
     }
-    const next = this.commit({ settings, scopes, version: state.version + 1 }, state, 'expire');
-    this.deps.logger.info('faults expired', { faults: expired });
+    // Masking ends with the last hidden fault, so a killed game day leaves nothing hidden behind.
+    const hidden = state.hidden === true && Object.keys(scopes).length > 0;
+    const next = this.commit({ settings, scopes, version: state.version + 1, hidden }, state, 'expire');
+    if (!state.hidden) this.deps.logger.info('faults expired', { faults: expired });
     return next.state;
   }
 
   /** Merges an already validated update: keys left out keep their values. */
   update(update: Partial<Settings> & ScopeUpdate, actor: Actor): FaultState<Name, Settings> {
     const before = this.current();
-    const { routes, duration_s, ...given } = update;
+    const { routes, duration_s, hidden: hide, ...given } = update;
     let values = given as Partial<Settings>;
     for (const [, fault] of this.each()) if (fault.complete) values = { ...values, ...fault.complete(values) };
     const settings: Settings = { ...before.settings };
@@ -125,7 +133,10 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
         ...(routes !== undefined ? { routes } : previous?.routes && { routes: previous.routes }),
       };
     }
-    const next = this.commit({ settings, scopes, version: before.version + 1 }, before, 'update');
+    const hidden = hide ?? before.hidden === true;
+    const next = this.commit({ settings, scopes, version: before.version + 1, hidden }, before, 'update');
+    // A hidden change leaves no trace a participant can reach: not even its time.
+    if (hidden) return next.state;
     this.deps.logger.info('faults updated', {
       change: update,
       remote_address: actor.address,
@@ -182,11 +193,11 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       if (!this.deps.enabled) return next();
       const state = this.current();
       const applied: Name[] = [];
-      res.locals.faults = applied;
+      if (!state.hidden) res.locals.faults = applied;
       for (const [name, fault] of this.each()) {
         if (!fault.beforeRequest || !fault.isActive(state.settings) || !this.inScope(state.scopes[name], req.path))
           continue;
-        await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), applied);
+        await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), state.hidden, applied);
       }
       next();
     };
@@ -210,7 +221,7 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     const path = currentRequest()?.path ?? '';
     for (const [name, fault] of this.each()) {
       if (!fault[hook] || !fault.isActive(state.settings) || !this.inScope(state.scopes[name], path)) continue;
-      await this.apply(name, () => call(fault, state.settings));
+      await this.apply(name, () => call(fault, state.settings), state.hidden);
     }
   }
 
@@ -219,13 +230,23 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     for (const [, fault] of this.each()) fault.stop?.();
   }
 
-  /** Runs one hook; a hook that throws (an injected failure) or returns true affected the request. */
-  private async apply(name: Name, hook: () => Promise<boolean> | boolean, applied?: Name[]): Promise<void> {
+  /**
+   * Runs one hook; a hook that throws (an injected failure) or returns true affected the request. While
+   * hidden, nothing is counted or marked and an injected error is rethrown as the real failure it imitates.
+   */
+  private async apply(
+    name: Name,
+    hook: () => Promise<boolean> | boolean,
+    hidden: boolean | undefined,
+    applied?: Name[],
+  ): Promise<void> {
     let affected = true;
     try {
       affected = await hook();
+    } catch (err) {
+      throw hidden && err instanceof AppError ? err.disguised() : err;
     } finally {
-      if (affected) {
+      if (affected && !hidden) {
         applied?.push(name);
         this.deps.metrics.faultAffectedRequests.inc({ fault: name });
         addSpanEvent('chaos.fault', { 'chaos.fault': name });
@@ -245,13 +266,15 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       const off = action === 'reset' || (fault.isActive(before.settings) && !fault.isActive(next.settings));
       if (off) Object.assign(released, fault.stop?.());
     }
-    this.deps.metrics.faultChangesTotal.inc({ action });
+    if (!next.hidden) this.deps.metrics.faultChangesTotal.inc({ action });
     this.publish(next);
     return { state: next, released };
   }
 
+  /** Sets the fault gauges; while hidden they read as if every fault were off. */
   private publish(state: FaultState<Name, Settings>): void {
     const { metrics } = this.deps;
+    if (state.hidden) state = { ...state, settings: { ...this.catalogue.defaults } };
     for (const [name, fault] of this.each())
       metrics.faultActive.set({ fault: name }, fault.isActive(state.settings) ? 1 : 0);
     for (const key of this.catalogue.keys) metrics.faultSetting.set({ setting: key }, Number(state.settings[key]));

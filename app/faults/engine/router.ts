@@ -54,12 +54,17 @@ export function faultRouter<Name extends string, Settings extends object, Contex
     if (!registry.enabled) throw new AppError('CHAOS_DISABLED');
   };
 
+  // Without a token anyone may call the control plane, so while hidden its answers name no fault.
+  const masked = (hidden: boolean | undefined) => hidden === true && options.token === undefined;
+
   router.get(CONTROL_PLANE.failures, ...guards, (_req, res) => {
     const state = registry.current();
+    if (masked(state.hidden)) return void res.json({ enabled: registry.enabled, hidden: true });
     res.json({
       current_config: state.settings,
       enabled: registry.enabled,
       faults: registry.view(state),
+      ...(state.hidden && { hidden: true }),
       ...registry.summary(),
     });
   });
@@ -68,6 +73,7 @@ export function faultRouter<Name extends string, Settings extends object, Contex
     requireEnabled();
     const { body } = parseRequest({ body: [registry.catalogue.updateSchema, req.body] });
     const state = registry.update(body, actor(req, res));
+    if (masked(state.hidden)) return void res.json({ status: 'updated', hidden: true });
     res.json({ status: 'updated', config: state.settings, faults: registry.view(state) });
   });
 
