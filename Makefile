@@ -5,11 +5,12 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 STACK := node --import tsx stack/cli.ts
 SCENARIO := node --import tsx scenarios/cli.ts
+GAMEDAY := node --import tsx gameday/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
         scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean \
-        k8s-generate k8s-test k8s-kind
+        k8s-generate k8s-test k8s-kind gameday gameday-answer gameday-board gameday-reveal gameday-stop
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +64,18 @@ scenarios: install ## run the five workshop scenarios against the running stack
 
 scenario-1 scenario-2 scenario-3 scenario-4 scenario-5: install ## run one workshop scenario against the running stack
 	$(SCENARIO) $(subst scenario-,,$@)
+
+gameday: install ## run a game day against the running stack: ROUNDS=3 ROUND_S=300 TEAMS=red,blue [SEED=n] (docs/gameday.md)
+	$(GAMEDAY) start --rounds $(or $(ROUNDS),3) --round-seconds $(or $(ROUND_S),300) --teams $(or $(TEAMS),red,blue) --seed "$(SEED)"
+
+gameday-answer: install ## a team's diagnosis: TEAM=red FAMILY=latency SCOPE=/api/transfers STARTED=-90s
+	@$(GAMEDAY) answer --team "$(TEAM)" --family "$(FAMILY)" --scope "$(SCOPE)" --started "$(STARTED)"
+
+gameday-board: install ## the game day's leaderboard
+	@$(GAMEDAY) board
+
+gameday-reveal gameday-stop: install ## end the open round now / stop the game (facilitator; CHAOS_TOKEN when set)
+	@$(GAMEDAY) $(subst gameday-,,$@)
 
 bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)
 	scripts/ensure-tools.sh && node --import tsx bench/run.ts
