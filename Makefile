@@ -9,11 +9,11 @@ GAMEDAY := node --import tsx gameday/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
-        scenario-1 scenario-2 scenario-3 scenario-4 scenario-5 bench clean \
-        k8s-generate k8s-test k8s-kind gameday gameday-answer gameday-board gameday-reveal gameday-stop
+        bench clean k8s-generate k8s-test k8s-kind gameday gameday-answer gameday-board gameday-reveal gameday-stop
 
-help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+help: ## list the targets, and the workshop cases scenario-N runs
+	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{sub("%", "N", $$1); printf "  make %-12s %s\n", $$1, $$2}'
+	@$(SCENARIO) list 2>/dev/null | awk -F'\t' '{printf "  make %-12s   %s\n", $$1, $$2}' || true
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -55,15 +55,15 @@ test-compose: install ## the container test alone: build, run and check the Comp
 	REQUIRE_DOCKER=1 $(NODE_BIN)/mocha --no-config --node-option=import=tsx --reporter=test/support/reporter.cjs \
 	  --timeout=30000 --forbid-only --forbid-pending --exit test/compose/stack.test.ts
 
-test-quick: install ## the API, fault and config tests: no stack started (installs promtool, which the metrics test runs)
+test-quick: install ## the API, fault, kit, scenario-runner and config tests: no stack started (installs promtool, which the metrics test runs)
 	scripts/ensure-tools.sh
-	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' test/config.test.ts
+	$(NODE_BIN)/mocha 'test/api/**/*.test.ts' 'test/faults/**/*.test.ts' 'test/kit/**/*.test.ts' 'test/scenarios/**/*.test.ts' test/config.test.ts
 
-scenarios: install ## run the five workshop scenarios against the running stack
+scenarios: install ## run every workshop scenario against the running stack
 	$(SCENARIO) all
 
-scenario-1 scenario-2 scenario-3 scenario-4 scenario-5: install ## run one workshop scenario against the running stack
-	$(SCENARIO) $(subst scenario-,,$@)
+scenario-%: install ## run workshop case N against the running stack (the cases follow)
+	$(SCENARIO) $*
 
 gameday: install ## run a game day against the running stack: ROUNDS=3 ROUND_S=300 TEAMS=red,blue [SEED=n] (docs/gameday.md)
 	$(GAMEDAY) start --rounds $(or $(ROUNDS),3) --round-seconds $(or $(ROUND_S),300) --teams $(or $(TEAMS),red,blue) --seed "$(SEED)"

@@ -1,39 +1,51 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../app/paths';
 import { PROMETHEUS_CONFIGS } from '../stack/components';
 import { startStack, stopStack } from '../stack/stack';
-import { freePort } from '../test/support/postgres';
+import { FaultClient, succeeded, type FaultChange } from '../kit/faults';
+import { startLoad } from '../kit/load';
+import { freePort } from '../kit/ports';
+import { PrometheusClient } from '../kit/prometheus';
+import { waitUntil, WaitError } from '../kit/wait';
+import { CASES } from '../scenarios/cases';
+import { PROFILES } from '../scenarios/lib/profiles';
 import { readAlertFloors, type AlertFloor } from './alert-floor';
-import { getJson, resetFaults, setFaults } from './api';
 import type { BenchContext } from './context';
 import { toolVersion } from './environment';
-import { startLoad } from './load';
 import { figure, SECTION_TITLES, type Figure, type SectionResult } from './results';
 
-/** The workshop's cases: the fault a facilitator sets, and the alert(s) that must say so. */
-const SINGLE_CASES = [
-  { name: 'memory_leak_mb 5', faults: { memory_leak_mb: 5 }, alerts: ['FintechMemoryLeak'] },
-  { name: 'error_rate 30', faults: { error_rate: 30 }, alerts: ['FintechHighErrorRatio'] },
-  { name: 'latency_ms 2000', faults: { latency_ms: 2000 }, alerts: ['FintechHighLatencyP99'] },
-  { name: 'db_slow (1000 ms per query)', faults: { db_slow: true }, alerts: ['FintechSlowDatabaseQueries'] },
-];
-const COMBINED = {
-  name: 'combined: latency 2000 + error_rate 30 + db_slow',
-  faults: { latency_ms: 2000, error_rate: 30, db_slow: true },
-  alerts: ['FintechHighLatencyP99', 'FintechHighErrorRatio', 'FintechSlowDatabaseQueries'],
-};
-const CASES = [COMBINED, ...SINGLE_CASES];
-type Case = (typeof CASES)[number];
+/** A workshop case as the benchmark times it: the faults a facilitator sets, and the alerts the case expects to fire. */
+interface Case {
+  name: string;
+  faults: FaultChange;
+  alerts: string[];
+}
+
+/** The cases of scenarios/cases (fast profile, as the stack runs), each with the alerts its expectations name. */
+function workshopCase(id: number): Case {
+  const factory = CASES[id];
+  if (!factory) throw new Error(`no workshop case ${id}`);
+  const s = factory(PROFILES.fast, {});
+  const alerts = s.expectations.flatMap((p) => (p.kind === 'alert' && p.firing ? [p.alert] : []));
+  return {
+    name: `case ${s.id} ${s.slug}: ${JSON.stringify(s.faults)}`,
+    faults: s.faults,
+    alerts: [...new Set(alerts)],
+  };
+}
 
 /**
  * The order cases run in. An alert stays active for about its 30 s window after a reset, and the
- * next case expecting it must wait for that. The combined case shares every symptom alert, so it
- * runs once, first, followed by the memory leak (which shares none). db_slow also makes requests
- * slower than 1 s (FintechHighLatencyP99), so the latency case comes three cases after it.
+ * next case expecting it must wait for that. The combined case (5) shares every symptom alert, so it
+ * runs once, first, followed by the memory leak (4, which shares none). The slow database (3) also makes
+ * requests slower than 1 s (FintechHighLatencyP99), so the latency case (1) comes three cases after it.
  */
+const COMBINED = workshopCase(5);
+const SINGLE_CASES = [4, 2, 1, 3].map(workshopCase);
+const ALL_CASES = [COMBINED, ...SINGLE_CASES];
+
 function schedule(runs: number): { run: number; c: Case }[] {
   return [
     { run: 0, c: COMBINED },
@@ -50,19 +62,12 @@ const GRACE_SECONDS = 60;
 /** How long to wait for the previous case's alerts to resolve. */
 const SETTLE_SECONDS = 120;
 
-interface PromAlert {
-  labels: Record<string, string>;
-  state: 'pending' | 'firing';
-  /** When the expression first held (the alert became pending). */
-  activeAt: string;
-}
-
 /** Part 5: seconds from injecting each workshop fault to its alert firing in Prometheus, against the floor. */
 export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
   const { progress, settings } = ctx;
   const configFile = path.join(projectRoot(), 'monitoring', 'prometheus', PROMETHEUS_CONFIGS.fast);
   const floors = readAlertFloors(configFile);
-  const missing = [...CASES.flatMap((c) => c.alerts), FLAG_ALERT].filter((a) => !floors.has(a));
+  const missing = [...ALL_CASES.flatMap((c) => c.alerts), FLAG_ALERT].filter((a) => !floors.has(a));
   if (missing.length > 0)
     throw new Error(`alerts not found in the rule files of ${PROMETHEUS_CONFIGS.fast}: ${missing.join(', ')}`);
 
@@ -90,30 +95,30 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     signal: ctx.signal,
   });
   ctx.environment.tools.Prometheus = toolVersion('prometheus') ?? 'unknown';
-  const prom = stack.urls.prometheus;
-  const api = stack.urls.api;
+  const prometheus = new PrometheusClient(stack.urls.prometheus);
+  const faults = new FaultClient(stack.urls.api);
   const load = startLoad({
-    url: `${api}${LOAD.route}`,
+    url: `${stack.urls.api}${LOAD.route}`,
     connections: LOAD.connections,
     overallRate: LOAD.rate,
     seconds: 900,
     signal: ctx.signal,
   });
   try {
-    await waitUntil('traffic in the recording rules', GRACE_SECONDS, async () => {
-      const body = await getJson<{ data: { result: { value: [number, string] }[] } }>(
-        `${prom}/api/v1/query?query=fintech:request_rate:rate30s`,
-      );
-      return Number(body.data.result[0]?.value[1] ?? 0) >= 1;
+    await waitUntil('traffic in the recording rules', () => prometheus.value('fintech:request_rate:rate30s'), {
+      until: (rate) => (rate ?? 0) >= 1,
+      timeoutMs: GRACE_SECONDS * 1000,
+      intervalMs: 250,
+      signal: ctx.signal,
     });
-    const detected = new Map<string, number[]>(CASES.map((c) => [c.name, []]));
-    const pending = new Map<string, number[]>(CASES.map((c) => [c.name, []]));
+    const detected = new Map<string, number[]>(ALL_CASES.map((c) => [c.name, []]));
+    const pending = new Map<string, number[]>(ALL_CASES.map((c) => [c.name, []]));
     const perAlert = new Map<string, number[]>();
     const flag: number[] = [];
     const misses: string[] = [];
     const plan = schedule(settings.runs);
     for (const { run, c } of plan) {
-      const m = await measureCase(prom, api, c, floors, ctx.signal);
+      const m = await measureCase(prometheus, faults, c, floors, ctx.signal);
       const last = (times: Map<string, number>) =>
         c.alerts.every((a) => times.has(a)) ? Math.max(...c.alerts.map((a) => times.get(a) as number)) : NaN;
       detected.get(c.name)?.push(last(m.firedAt));
@@ -174,8 +179,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
       ],
     };
   } finally {
-    load.stop();
-    await load.done.catch(() => undefined);
+    await load.stop().catch(() => undefined);
     progress('stopping the stack');
     await removeState();
   }
@@ -187,8 +191,8 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
  * Times are seconds after POST /api/failures answered.
  */
 async function measureCase(
-  prom: string,
-  api: string,
+  prometheus: PrometheusClient,
+  faults: FaultClient,
   c: Case,
   floors: Map<string, AlertFloor>,
   signal: AbortSignal,
@@ -198,33 +202,42 @@ async function measureCase(
   settleSeconds: number;
   blockedBy: Set<string>;
 }> {
-  const watched: string[] = [...c.alerts, FLAG_ALERT];
+  const watched = new Set([...c.alerts, FLAG_ALERT]);
   const settling = Date.now();
   const blockedBy = new Set<string>();
-  await waitUntil(`${watched.join(', ')} to be inactive before "${c.name}"`, SETTLE_SECONDS, async () => {
-    const active = (await alerts(prom)).filter((a) => watched.includes(a.labels.alertname ?? ''));
-    for (const a of active) blockedBy.add(`${a.labels.alertname} ${a.state}`);
-    return active.length === 0;
-  });
+  await waitUntil(
+    `${[...watched].join(', ')} to be inactive before "${c.name}"`,
+    async () => {
+      const active = (await prometheus.alerts()).filter((a) => watched.has(a.name));
+      for (const a of active) blockedBy.add(`${a.name} ${a.state}`);
+      return active.length === 0;
+    },
+    { timeoutMs: SETTLE_SECONDS * 1000, intervalMs: 250, signal },
+  );
   const settleSeconds = (Date.now() - settling) / 1000;
-  await setFaults(api, c.faults);
+  const floor = caseFloor(floors, c);
+  succeeded(await faults.inject(c.faults, floor + GRACE_SECONDS + 60), 'POST /api/failures');
   const injected = Date.now();
   const firedAt = new Map<string, number>();
   const activeAt = new Map<string, number>();
-  const deadline = injected + (caseFloor(floors, c) + GRACE_SECONDS) * 1000;
   try {
-    while (Date.now() < deadline && !c.alerts.every((a) => firedAt.has(a))) {
-      signal.throwIfAborted();
-      for (const a of await alerts(prom)) {
-        const name = a.labels.alertname ?? '';
-        if (a.state !== 'firing' || !watched.includes(name) || firedAt.has(name)) continue;
-        firedAt.set(name, (Date.now() - injected) / 1000);
-        activeAt.set(name, (Date.parse(a.activeAt) - injected) / 1000);
-      }
-      await sleep(200);
-    }
+    await waitUntil(
+      `${c.alerts.join(', ')} firing after "${c.name}"`,
+      async () => {
+        for (const a of await prometheus.alerts()) {
+          if (a.state !== 'firing' || !watched.has(a.name) || firedAt.has(a.name)) continue;
+          firedAt.set(a.name, (Date.now() - injected) / 1000);
+          activeAt.set(a.name, (a.activeAtMs - injected) / 1000);
+        }
+        return c.alerts.every((a) => firedAt.has(a));
+      },
+      { timeoutMs: (floor + GRACE_SECONDS) * 1000, signal },
+    ).catch((err: unknown) => {
+      // Not detected in time is a result (NaN in the figures), not a failure of the benchmark.
+      if (!(err instanceof WaitError && err.kind === 'timeout')) throw err;
+    });
   } finally {
-    await resetFaults(api);
+    succeeded(await faults.reset(), 'POST /api/reset');
   }
   return { firedAt, activeAt, settleSeconds, blockedBy };
 }
@@ -238,19 +251,6 @@ function floorOf(floors: Map<string, AlertFloor>, alert: string): AlertFloor {
   const floor = floors.get(alert);
   if (!floor) throw new Error(`no rule for ${alert}`);
   return floor;
-}
-
-async function alerts(prometheusUrl: string): Promise<PromAlert[]> {
-  const body = await getJson<{ data: { alerts: PromAlert[] } }>(`${prometheusUrl}/api/v1/alerts`);
-  return body.data.alerts;
-}
-
-async function waitUntil(description: string, seconds: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting for ${description}`);
-    await sleep(250);
-  }
 }
 
 async function distinctFreePorts(n: number): Promise<[number, number, number, number, number, number]> {

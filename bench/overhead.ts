@@ -1,6 +1,6 @@
-import { freshDatabase } from '../test/support/postgres';
+import { freshDatabase } from '../kit/postgres';
 import type { BenchContext } from './context';
-import { runLoad } from './load';
+import { runLoad } from '../kit/load';
 import { figure, SECTION_TITLES, type Figure, type SectionResult } from './results';
 import { paired, summarize } from './stats';
 import type { ServerHandle } from './servers';

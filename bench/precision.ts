@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freshDatabase } from '../test/support/postgres';
-import { getFailures, resetFaults, sampleValue, scrape, setFaults } from './api';
+import { freshDatabase } from '../kit/postgres';
+import { parseExposition, sampleSum } from '../kit/exposition';
+import { FaultClient, succeeded, type FaultChange } from '../kit/faults';
 import type { BenchContext } from './context';
-import { countStatus, runLoad } from './load';
+import { countStatus, percentile, runLoad } from '../kit/load';
+import { waitUntil } from '../kit/wait';
 import { figure, SECTION_TITLES, type Figure, type SectionResult } from './results';
 import type { ServerHandle } from './servers';
 import { probe } from './probe';
-import { binomialZ, percentile, summarize } from './stats';
+import { binomialZ, summarize } from './stats';
 
 const LATENCIES_MS = [50, 200, 1000];
 const ERROR_RATES = [10, 30];
@@ -22,6 +24,13 @@ const RELEASE_WAIT_S = 5;
 const ROUTE = '/api/balance';
 /** Evenly paced requests, far below saturation: 40 samples per setting. */
 const LATENCY_LOAD = { rate: 20, seconds: 2 };
+
+/** Faults the benchmark sets expire by themselves (600 s) should it die before its reset. */
+const EXPIRY_SECONDS = 600;
+const faults = (server: ServerHandle) => new FaultClient(server.baseUrl);
+const set = async (server: ServerHandle, change: FaultChange) =>
+  succeeded(await faults(server).inject(change, EXPIRY_SECONDS), 'POST /api/failures');
+const reset = async (server: ServerHandle) => succeeded(await faults(server).reset(), 'POST /api/reset');
 
 /** Part 3: does each fault do what it is set to? Latency added, error share, memory leaked and its cap. */
 export async function measurePrecision(ctx: BenchContext): Promise<Omit<SectionResult, 'seconds'>> {
@@ -57,7 +66,9 @@ export async function measurePrecision(ctx: BenchContext): Promise<Omit<SectionR
       ],
     };
   } finally {
-    await resetFaults(server.baseUrl).catch(() => undefined);
+    await faults(server)
+      .reset()
+      .catch(() => undefined);
     await server.stop();
   }
 }
@@ -72,13 +83,13 @@ async function latency(ctx: BenchContext, server: ServerHandle): Promise<Figure[
     return { p50Ms: percentile(r.latenciesMs, 0.5), responses: r.latenciesMs.length };
   };
   for (let run = 0; run < ctx.settings.runs; run++) {
-    await resetFaults(server.baseUrl);
+    await reset(server);
     const p50 = (await load()).p50Ms;
     base.push(p50);
     for (const ms of LATENCIES_MS) {
-      await setFaults(server.baseUrl, { latency_ms: ms });
+      await set(server, { latency_ms: ms });
       const r = await load();
-      await resetFaults(server.baseUrl);
+      await reset(server);
       added.get(ms)?.push(r.p50Ms - p50);
       ctx.progress(
         `run ${run + 1}/${ctx.settings.runs} latency_ms ${String(ms).padStart(4)}: p50 ${r.p50Ms.toFixed(1)} ms, baseline ${p50.toFixed(1)} ms, added ${(r.p50Ms - p50).toFixed(1)} ms (${r.responses} responses)`,
@@ -104,7 +115,7 @@ async function errorShare(ctx: BenchContext, server: ServerHandle): Promise<Figu
     const shares: number[] = [];
     const zs: number[] = [];
     for (let run = 0; run < ctx.settings.runs; run++) {
-      await setFaults(server.baseUrl, { error_rate: rate });
+      await set(server, { error_rate: rate });
       const r = await runLoad({
         url: `${server.baseUrl}${ROUTE}`,
         connections: ctx.settings.connections,
@@ -112,7 +123,7 @@ async function errorShare(ctx: BenchContext, server: ServerHandle): Promise<Figu
         maxResponses: ERROR_SAMPLE,
         signal: ctx.signal,
       });
-      await resetFaults(server.baseUrl);
+      await reset(server);
       const injected = countStatus(r, '500');
       const share = injected / r.responses;
       const z = binomialZ(share, r.responses, rate / 100);
@@ -151,27 +162,31 @@ async function memoryLeak(ctx: BenchContext, env: Record<string, string>): Promi
     const rss = () => server.rssBytes() ?? NaN;
     await primeGarbageCollection(server);
     const rss0 = rss();
-    await setFaults(server.baseUrl, { memory_leak_mb: LEAK_MB });
+    await set(server, { memory_leak_mb: LEAK_MB });
     await send(LEAK_REQUESTS);
-    const before = await getFailures(server.baseUrl);
-    const gauge = sampleValue((await scrape(server.baseUrl)).text, 'fintech_fault_leaked_bytes');
-    if (gauge !== before.leaked_bytes) consistent = false;
-    perRequestGauge.push(before.leaked_bytes / LEAK_REQUESTS / MB);
+    const before = await faults(server).view();
+    const gauge = sampleSum(
+      parseExposition(await (await fetch(`${server.baseUrl}/metrics`)).text()),
+      'fintech_fault_leaked_bytes',
+    );
+    if (gauge !== Number(before.leaked_bytes)) consistent = false;
+    perRequestGauge.push(Number(before.leaked_bytes) / LEAK_REQUESTS / MB);
     perRequestRss.push((rss() - rss0) / LEAK_REQUESTS / MB);
 
     await send(LEAK_REQUESTS);
-    const capped = await getFailures(server.baseUrl);
-    atCapGauge.push(capped.leaked_bytes / MB);
+    const capped = await faults(server).view();
+    atCapGauge.push(Number(capped.leaked_bytes) / MB);
     const rssAtCap = rss();
     atCapRss.push((rssAtCap - rss0) / MB);
-    const { released_bytes } = await resetFaults(server.baseUrl);
+    // The leak's summary and release are spread into the answers (the engine types them as unknown).
+    const released_bytes = Number((await reset(server)).released_bytes);
     const back = await rssGivenBack(() => rssAtCap - rss(), released_bytes);
     released.push(back.bytes / MB);
     releaseSeconds.push(back.seconds);
     ctx.progress(
-      `run ${run + 1}/${ctx.settings.runs} memory_leak_mb ${LEAK_MB}: ${(before.leaked_bytes / MB).toFixed(1)} MB after ${LEAK_REQUESTS} requests ` +
-        `(RSS +${((perRequestRss.at(-1) as number) * LEAK_REQUESTS).toFixed(1)} MB); after ${2 * LEAK_REQUESTS}: ${(capped.leaked_bytes / MB).toFixed(1)} MB, ` +
-        `${capped.faults.memory_leak.capped_requests ?? '?'} capped; reset released ${(released_bytes / MB).toFixed(0)} MB, ` +
+      `run ${run + 1}/${ctx.settings.runs} memory_leak_mb ${LEAK_MB}: ${(Number(before.leaked_bytes) / MB).toFixed(1)} MB after ${LEAK_REQUESTS} requests ` +
+        `(RSS +${((perRequestRss.at(-1) as number) * LEAK_REQUESTS).toFixed(1)} MB); after ${2 * LEAK_REQUESTS}: ${(Number(capped.leaked_bytes) / MB).toFixed(1)} MB, ` +
+        `${Number(capped.faults.memory_leak.capped_requests ?? NaN)} capped; reset released ${(released_bytes / MB).toFixed(0)} MB, ` +
         `RSS ${(released.at(-1) as number).toFixed(0)} MB lower after ${(releaseSeconds.at(-1) as number).toFixed(1)} s`,
     );
     await server.stop();
@@ -212,20 +227,20 @@ async function memoryLeak(ctx: BenchContext, env: Record<string, string>): Promi
  * leak and a reset give a settled heap, so RSS growth afterwards is the leak, not the collector.
  */
 async function primeGarbageCollection(server: ServerHandle): Promise<void> {
-  await setFaults(server.baseUrl, { memory_leak_mb: 0.01 });
+  await set(server, { memory_leak_mb: 0.01 });
   await (await fetch(`${server.baseUrl}${ROUTE}`)).arrayBuffer();
-  await resetFaults(server.baseUrl);
+  await reset(server);
   await sleep(300);
 }
 
 /** Polls until RSS fell by 90 % of what the reset released, or RELEASE_WAIT_S passed; returns how much and when. */
 async function rssGivenBack(drop: () => number, releasedBytes: number): Promise<{ bytes: number; seconds: number }> {
   const started = Date.now();
-  for (;;) {
-    const bytes = drop();
-    const seconds = (Date.now() - started) / 1000;
-    if (bytes >= 0.9 * releasedBytes || seconds >= RELEASE_WAIT_S)
-      return { bytes, seconds: bytes >= 0.9 * releasedBytes ? seconds : NaN };
-    await sleep(100);
-  }
+  const enough = (bytes: number) => bytes >= 0.9 * releasedBytes;
+  const bytes = await waitUntil('RSS to fall', drop, {
+    until: enough,
+    timeoutMs: RELEASE_WAIT_S * 1000,
+    intervalMs: 100,
+  }).catch(() => drop());
+  return { bytes, seconds: enough(bytes) ? (Date.now() - started) / 1000 : NaN };
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTemplate, freshDatabase, startEmbeddedPostgres } from '../test/support/postgres';
-import { runLoad } from './load';
+import { createTemplate, freshDatabase, startEmbeddedPostgres } from '../kit/postgres';
+import { runLoad } from '../kit/load';
 import { ServerProcesses } from './servers';
 
 /**

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
 import { projectRoot } from '../app/paths';
-import { createTemplate, startEmbeddedPostgres, type TestPostgres } from '../test/support/postgres';
+import { createTemplate, startEmbeddedPostgres, withClient, type TestPostgres } from '../kit/postgres';
 import { Cleanup, FULL_SETTINGS, QUICK_SETTINGS, type BenchContext, type Settings } from './context';
 import { describeMachine } from './environment';
 import { measureOverhead } from './overhead';
@@ -81,13 +80,10 @@ function assertBuilt(): void {
 }
 
 async function postgresVersion(adminUrl: string): Promise<string> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? 'unknown';
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(adminUrl, (c) =>
+    c.query<{ v: string }>("SELECT current_setting('server_version') AS v"),
+  );
+  return rows[0]?.v ?? 'unknown';
 }
 
 async function main(): Promise<void> {

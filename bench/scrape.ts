@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { freshDatabase } from '../test/support/postgres';
-import { countSeries } from './api';
+import { freshDatabase } from '../kit/postgres';
+import { parseExposition } from '../kit/exposition';
 import type { BenchContext } from './context';
-import { countStatus, runLoad } from './load';
+import { countStatus, percentile, runLoad } from '../kit/load';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
-import { percentile } from './stats';
 
 const UNKNOWN_REQUESTS = 10_000;
 const SCRAPES = 20;
@@ -39,7 +38,7 @@ export async function measureScrape(ctx: BenchContext): Promise<Omit<SectionResu
         text = await res.text();
         times.push(Number(process.hrtime.bigint() - started) / 1e6);
       }
-      return { p50: percentile(times, 0.5), series: countSeries(text), kb: Buffer.byteLength(text) / 1024 };
+      return { p50: percentile(times, 0.5), series: parseExposition(text).length, kb: Buffer.byteLength(text) / 1024 };
     };
 
     const first = await timeScrapes('text/plain');
@@ -52,14 +51,13 @@ export async function measureScrape(ctx: BenchContext): Promise<Omit<SectionResu
     const beforeOpenMetrics = (await timeScrapes(PROMETHEUS_ACCEPT)).p50;
     for (let run = 0; run < ctx.settings.runs; run++) {
       const flood = await runLoad({
-        url: `${server.baseUrl}/`,
+        url: server.baseUrl,
+        requests: [
+          { method: 'GET', path: () => `/bench/${randomBytes(6).toString('hex')}/${randomBytes(4).toString('hex')}` },
+        ],
         connections: ctx.settings.connections,
         seconds: 30,
         maxResponses: UNKNOWN_REQUESTS,
-        setupRequest: (request) => {
-          request.path = `/bench/${randomBytes(6).toString('hex')}/${randomBytes(4).toString('hex')}`;
-          return request;
-        },
         signal: ctx.signal,
       });
       if (countStatus(flood, '404') < UNKNOWN_REQUESTS)

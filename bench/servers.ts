@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../app/paths';
-import { freePort } from '../test/support/postgres';
+import { freePort } from '../kit/ports';
+import { waitHealthy } from '../kit/wait';
 
 /** A server under test, running as a process of its own (the load generator never shares its event loop). */
 export interface ServerHandle {
@@ -67,22 +68,15 @@ export class ServerProcesses {
     });
 
     const baseUrl = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-    for (;;) {
-      if (exit) throw new Error(`${name} ${exit} before answering /livez:\n${stderr.join('').slice(-2000)}`);
-      const ok = await fetch(`${baseUrl}/livez`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) {
-        await this.stopPid(pid);
-        throw new Error(
-          `${name} did not answer ${baseUrl}/livez within ${options.timeoutMs ?? 20_000} ms:\n${stderr.join('').slice(-2000)}`,
-        );
-      }
-      await sleep(100);
-    }
+    const timeoutMs = options.timeoutMs ?? 20_000;
+    await waitHealthy(
+      `${name} to answer ${baseUrl}/livez`,
+      () => fetch(`${baseUrl}/livez`).then((r) => (r.ok ? undefined : `HTTP ${r.status}`)),
+      { timeoutMs, intervalMs: 100, giveUp: () => exit && `${exit} before answering /livez` },
+    ).catch(async (err: unknown) => {
+      await this.stopPid(pid);
+      throw new Error(`${(err as Error).message}:\n${stderr.join('').slice(-2000)}`);
+    });
     return {
       name,
       pid,

@@ -15,14 +15,6 @@ export function summarize(values: readonly number[]): Summary {
   return { min: sorted[0] as number, median, max: sorted[n - 1] as number, n };
 }
 
-/** Nearest-rank percentile (q in 0..1) of unsorted values. */
-export function percentile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[rank] as number;
-}
-
 /** How many binomial standard deviations an observed share lies from the expected probability p. */
 export function binomialZ(observed: number, n: number, p: number): number {
   const sd = Math.sqrt((p * (1 - p)) / n);

@@ -1,10 +1,8 @@
 import fs from 'node:fs';
-import { Client } from 'pg';
-import { databaseUrl, freshDatabase } from '../test/support/postgres';
-import { postJson } from './api';
+import { databaseUrl, freshDatabase, withClient } from '../kit/postgres';
 import type { BenchContext } from './context';
 import { toolVersion } from './environment';
-import { countStatus, runLoad, type LoadOptions } from './load';
+import { countStatus, runLoad, type LoadOptions } from '../kit/load';
 import { locatePgbench, parseRun, pgbench } from './pgbench';
 import { postgresCpuSeconds } from './postgres-cpu';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
@@ -203,12 +201,13 @@ function childrenCpuSeconds(): number {
 async function openAccounts(server: ServerHandle): Promise<string[]> {
   const accounts: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
-    const opened = await postJson<{ account: string }>(`${server.baseUrl}/api/accounts`, {
-      owner: `Bench ${i}`,
-      currency: 'USD',
-      opening_balance: 1_000_000,
+    const res = await fetch(`${server.baseUrl}/api/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ owner: `Bench ${i}`, currency: 'USD', opening_balance: 1_000_000 }),
     });
-    accounts.push(opened.account);
+    if (res.status !== 201) throw new Error(`POST /api/accounts answered ${res.status}: ${await res.text()}`);
+    accounts.push(((await res.json()) as { account: string }).account);
   }
   return accounts;
 }
@@ -221,37 +220,27 @@ function transferLoad(
   seconds: number,
   signal: AbortSignal,
 ): LoadOptions {
+  const body = () => {
+    const from = Math.floor(Math.random() * accounts.length);
+    const to = (from + 1 + Math.floor(Math.random() * (accounts.length - 1))) % accounts.length;
+    const cents = 1 + Math.floor(Math.random() * 100);
+    return { from_account: accounts[from], to_account: accounts[to], amount: (cents / 100).toFixed(2) };
+  };
   return {
-    url: `${server.baseUrl}/api/transfers`,
-    method: 'POST',
+    url: server.baseUrl,
+    requests: [{ method: 'POST', path: '/api/transfers', body }],
     connections,
     seconds,
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (request) => {
-      const from = Math.floor(Math.random() * accounts.length);
-      const to = (from + 1 + Math.floor(Math.random() * (accounts.length - 1))) % accounts.length;
-      const cents = 1 + Math.floor(Math.random() * 100);
-      request.body = JSON.stringify({
-        from_account: accounts[from],
-        to_account: accounts[to],
-        amount: (cents / 100).toFixed(2),
-      });
-      return request;
-    },
     signal,
   };
 }
 
 /** A pgbench database of scale = clients (one branch row per client, as TPC-B intends), initialised once. */
 async function preparePgbench(ctx: BenchContext, bin: string, clients: number): Promise<string> {
-  const admin = new Client({ connectionString: ctx.adminUrl });
-  await admin.connect();
-  try {
+  await withClient(ctx.adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${PGBENCH_DB}`);
     await admin.query(`CREATE DATABASE ${PGBENCH_DB}`);
-  } finally {
-    await admin.end();
-  }
+  });
   const url = databaseUrl(ctx.adminUrl, PGBENCH_DB);
   ctx.progress(`pgbench -i -s ${clients}, then ${ctx.settings.warmupSeconds} s of warm-up`);
   await pgbench(bin, ['-i', '-q', '-s', String(clients)], url, 120_000, ctx.signal);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultsApi } from '../scenarios/lib/faults-api';
-import type { PrometheusClient } from '../scenarios/lib/prometheus';
+import type { FaultChange, FaultClient } from '../kit/faults';
+import type { PrometheusClient } from '../kit/prometheus';
 import { injection, SIGNALS, type Scope, type SignalKey } from './incidents';
 import { planGame, type PlannedRound } from './plan';
 import { diagnosisSchema, score, type Diagnosis, type Verdict } from './scoring';
@@ -66,7 +66,7 @@ export class GameError extends Error {
 }
 
 export interface GameDeps {
-  faults: Pick<FaultsApi, 'inject' | 'reset'>;
+  faults: Pick<FaultClient, 'inject' | 'reset'>;
   prometheus: Pick<PrometheusClient, 'value' | 'firingAlerts'>;
   /** One line per game event (round opened, injected, answer, reveal). */
   onEvent?: (line: string, round?: RoundRecord) => void;
@@ -213,7 +213,7 @@ export class Game {
     const end = new AbortController();
     this.open = { record, planned, solved: new Set(), end };
     this.deps.onEvent?.(`round ${planned.round} of ${this.options.rounds} opened`, record);
-    const alreadyFiring = new Set(await this.deps.prometheus.firingAlerts().catch(() => []));
+    const alreadyFiring = new Set(await this.deps.prometheus.firingAlerts().catch((): string[] => []));
     try {
       const injectAt = openedAt + planned.offset_s * 1000;
       const pending = [...incident.stages];
@@ -221,7 +221,8 @@ export class Game {
         const stage = pending[0];
         if (stage && Date.now() >= injectAt + stage.after_s * 1000) {
           pending.shift();
-          await this.inject(record, injection(incident, stage, (endsAt - Date.now()) / 1000 + EXPIRY_GRACE_S));
+          const expiry = Math.ceil((endsAt - Date.now()) / 1000) + EXPIRY_GRACE_S;
+          await this.inject(record, injection(incident, stage), expiry);
         }
         await this.observe(record, alreadyFiring);
         await this.pause(Math.min(POLL_MS, endsAt - Date.now()), end.signal);
@@ -238,13 +239,13 @@ export class Game {
     }
   }
 
-  private async inject(record: RoundRecord, body: Record<string, unknown>): Promise<void> {
-    const result = await this.deps.faults.inject(body);
+  private async inject(record: RoundRecord, change: FaultChange, expirySeconds: number): Promise<void> {
+    const result = await this.deps.faults.inject(change, expirySeconds);
     if (!result.ok)
       throw new Error(`the fault API refused the injection: HTTP ${result.status} ${JSON.stringify(result.body)}`);
     const at = iso(Date.now());
     record.injected_at ??= at;
-    record.stages.push({ at, faults: body });
+    record.stages.push({ at, faults: { ...change, duration_s: expirySeconds } });
     this.deps.onEvent?.(`round ${record.round}: incident injected`, record);
   }
 
@@ -255,7 +256,7 @@ export class Game {
     const values = await Promise.all(
       keys.map((k) => this.deps.prometheus.value(SIGNALS[k].expr).catch(() => undefined)),
     );
-    const firing = await this.deps.prometheus.firingAlerts().catch(() => []);
+    const firing = await this.deps.prometheus.firingAlerts().catch((): string[] => []);
     keys.forEach((k, i) => record.samples[k].push({ t, v: values[i] }));
     if (!record.injected_at) return;
     if (!record.first_signal) {

@@ -1,4 +1,5 @@
 import { FAULT_NAMES, type FaultName, type FaultUpdate } from '../app/faults/catalogue';
+import type { FaultChange } from '../kit/faults';
 import { NODE_METRICS } from '../app/telemetry/catalogue';
 import { q } from '../scenarios/lib/queries';
 
@@ -143,12 +144,7 @@ export const INCIDENTS: readonly Incident[] = [
   },
 ];
 
-/** The fault API body of one stage: its faults, the incident's scope, an expiry, and masking. */
-export function injection(incident: Incident, stage: Stage, durationS: number): FaultUpdate {
-  return {
-    ...stage.faults,
-    ...(incident.scope !== 'all' && { routes: [incident.scope] }),
-    duration_s: Math.max(1, Math.ceil(durationS)),
-    hidden: true,
-  };
+/** The fault change of one stage: its faults, the incident's scope, and masking (the kit's client adds the expiry). */
+export function injection(incident: Incident, stage: Stage): FaultChange {
+  return { ...stage.faults, ...(incident.scope !== 'all' && { routes: [incident.scope] }), hidden: true };
 }

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultsApi } from '../scenarios/lib/faults-api';
-import { randomTransfer, startLoad } from '../scenarios/lib/load';
-import { PrometheusClient } from '../scenarios/lib/prometheus';
+import { FaultClient } from '../kit/faults';
+import { startLoad } from '../kit/load';
+import { randomTransfer } from '../scenarios/cases/common';
+import { PrometheusClient } from '../kit/prometheus';
 import { Game, type GameOptions, type GameRecord, type RoundRecord } from './game';
 import { takeGameLock } from './lock';
 import { writeReport } from './report';
@@ -36,7 +37,7 @@ export async function startGameDay(o: GameDayOptions): Promise<RunningGameDay> {
   let server: Server | undefined;
   try {
     const game = new Game(o, {
-      faults: new FaultsApi(o.apiUrl, o.token),
+      faults: new FaultClient(o.apiUrl, { token: o.token }),
       prometheus: new PrometheusClient(o.prometheusUrl),
       onEvent: o.onEvent,
     });
@@ -48,20 +49,18 @@ export async function startGameDay(o: GameDayOptions): Promise<RunningGameDay> {
     const seconds = o.rounds * (o.roundSeconds + o.cooldownSeconds) + 10;
     const load =
       o.loadRate > 0
-        ? startLoad(
-            o.apiUrl,
-            {
-              connections: 4,
-              overallRate: o.loadRate,
-              requests: [
-                { method: 'GET', path: '/api/balance' },
-                { method: 'GET', path: '/api/accounts' },
-                { method: 'GET', path: '/api/accounts/ACC-002' },
-                { method: 'POST', path: '/api/transfers', body: randomTransfer },
-              ],
-            },
+        ? startLoad({
+            url: o.apiUrl,
+            connections: 4,
+            overallRate: o.loadRate,
             seconds,
-          )
+            requests: [
+              { method: 'GET', path: '/api/balance' },
+              { method: 'GET', path: '/api/accounts' },
+              { method: 'GET', path: '/api/accounts/ACC-002' },
+              { method: 'POST', path: '/api/transfers', body: randomTransfer },
+            ],
+          })
         : undefined;
     const listening = server;
     const done = game.run().finally(async () => {

@@ -1,22 +1,17 @@
-import path from 'node:path';
-import { projectRoot } from '../app/paths';
+import { CASES } from './cases';
+import { caseIds, describeCases, parseCliEnv, selectCases, usage } from './lib/cli-input';
+import { LANGUAGES, pickLanguage } from './lib/lang';
 import { PROFILES } from './lib/profiles';
 import { runCases } from './lib/session';
-import { LANGUAGES, pickLanguage } from './lib/lang';
-
-const USAGE = `Usage: node --import tsx scenarios/cli.ts <1-5|all> [--lang en|ru]
-
-Runs workshop scenarios against a running stack (make up): injects the fault, drives load,
-checks the effect in Prometheus and Alertmanager, always rolls back (Ctrl-C too), and writes
-reports/. Faults are injected with a safety expiry, so even a killed run leaves none on for long.
-
-Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090),
-ALERTMANAGER_URL (http://127.0.0.1:9093), SCENARIO_PROFILE (fast|workshop; default: from the
-Prometheus scrape interval), CHAOS_TOKEN (when the API requires one), REPORTS_DIR (reports),
-WORKSHOP_LANG (en|ru: the language of the output and the reports; default: Russian under a ru_* locale,
-else English; --lang wins).`;
 
 async function main(args: string[]): Promise<number> {
+  const USAGE = usage(CASES);
+  const parsed = parseCliEnv(process.env);
+  if ('error' in parsed) {
+    console.error(`${parsed.error}\n\n${USAGE}`);
+    return 2;
+  }
+  const { env } = parsed;
   const picked = pickLanguage(args, process.env);
   if ('error' in picked) {
     console.error(`${picked.error}\n\n${USAGE}`);
@@ -28,14 +23,14 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return arg ? 0 : 2;
   }
-  const ids = arg === 'all' ? [1, 2, 3, 4, 5] : [Number(arg)];
-  if (ids.some((id) => !Number.isInteger(id) || id < 1 || id > 5)) {
-    console.error(`unknown scenario "${arg}"\n\n${USAGE}`);
-    return 2;
+  if (arg === 'list') {
+    // One line per case for `make help`: the make target and the case's title.
+    for (const c of describeCases(CASES)) console.log(`scenario-${c.id}\t${m.text(c.title)}`);
+    return 0;
   }
-  const profileName = process.env.SCENARIO_PROFILE;
-  if (profileName && !(profileName in PROFILES)) {
-    console.error(`SCENARIO_PROFILE must be fast or workshop, not "${profileName}"`);
+  const ids = selectCases(arg, CASES);
+  if (!ids) {
+    console.error(`unknown scenario "${arg}": choose one of ${caseIds(CASES).join(', ')} or all\n\n${USAGE}`);
     return 2;
   }
   const interrupt = new AbortController();
@@ -49,12 +44,12 @@ async function main(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const journals = await runCases(ids, {
-    apiUrl: process.env.API_URL ?? 'http://127.0.0.1:5000',
-    prometheusUrl: process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
-    alertmanagerUrl: process.env.ALERTMANAGER_URL ?? 'http://127.0.0.1:9093',
-    chaosToken: process.env.CHAOS_TOKEN || undefined,
-    profile: profileName ? PROFILES[profileName as keyof typeof PROFILES] : undefined,
-    reportsDir: process.env.REPORTS_DIR ?? path.join(projectRoot(), 'reports'),
+    apiUrl: env.API_URL,
+    prometheusUrl: env.PROMETHEUS_URL,
+    alertmanagerUrl: env.ALERTMANAGER_URL,
+    chaosToken: env.CHAOS_TOKEN,
+    profile: env.SCENARIO_PROFILE && PROFILES[env.SCENARIO_PROFILE],
+    reportsDir: env.REPORTS_DIR,
     signal: interrupt.signal,
     messages: m,
   });

@@ -5,7 +5,7 @@ import { dockerComposeUnavailable } from './docker';
 import { COMPONENT_NAMES, optionsFromEnv, resolveOptions, type ComponentName, type StackOptions } from './options';
 import { formatAlerts, formatStatus, formatUrlTable } from './report';
 import { readStackState, stackStatus, StackRunningError, startStack, stopStack } from './stack';
-import { describeError } from './wait';
+import { describeError } from '../kit/wait';
 
 const USAGE = `Usage: node --import tsx stack/cli.ts <command> [options]
 

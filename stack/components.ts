@@ -6,7 +6,7 @@ import { httpProbe, postgresProbe } from './probes';
 import { readCmdline } from './process';
 import { renderAlertmanagerConfig, renderPrometheusConfig } from './render';
 import type { Tool } from './tools';
-import type { Probe } from './wait';
+import { waitUntil, type HealthProbe } from '../kit/wait';
 
 /**
  * glibc raises its mmap threshold to the size of the largest block freed (up to 32 MB): after the first
@@ -30,7 +30,7 @@ export interface Component {
   /** What a person opens or connects to. */
   url: string;
   /** Health check, for readiness (polled) and `status` (once). */
-  probe: Probe;
+  probe: HealthProbe;
   /** Renders configs and checks what the process needs; runs before any component starts. */
   prepare?(): void;
   command(tools: Record<Tool, string>): { argv: string[]; env: NodeJS.ProcessEnv; cwd: string };
@@ -55,6 +55,12 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
   const { ports } = o;
   const databaseUrl = `postgres://${DATABASE.user}:${DATABASE.password}@127.0.0.1:${ports.postgres}/${DATABASE.name}`;
   const withEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...extra });
+  /** A component serving HTTP on 127.0.0.1:port: its address, its URL (+ path) and a probe of readyPath. */
+  const http = (port: number, urlPath: string, readyPath: string) => ({
+    address: `127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${port}${urlPath}`,
+    probe: httpProbe(`http://127.0.0.1:${port}${readyPath}`),
+  });
 
   return {
     postgres: {
@@ -90,9 +96,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
     },
     'alert-sink': {
       name: 'alert-sink',
-      address: `127.0.0.1:${ports.alertSink}`,
-      url: `http://127.0.0.1:${ports.alertSink}/alerts`,
-      probe: httpProbe(`http://127.0.0.1:${ports.alertSink}/healthz`),
+      ...http(ports.alertSink, '/alerts', '/healthz'),
       command: () => ({
         argv: nodeScript('alert-sink'),
         env: withEnv({
@@ -105,9 +109,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
     },
     alertmanager: {
       name: 'alertmanager',
-      address: `127.0.0.1:${ports.alertmanager}`,
-      url: `http://127.0.0.1:${ports.alertmanager}`,
-      probe: httpProbe(`http://127.0.0.1:${ports.alertmanager}/-/ready`),
+      ...http(ports.alertmanager, '', '/-/ready'),
       prepare: () => {
         const source = path.join(o.root, 'monitoring', 'alertmanager', 'alertmanager.yml');
         writeFile(
@@ -130,9 +132,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
     },
     api: {
       name: 'api',
-      address: `127.0.0.1:${ports.api}`,
-      url: `http://127.0.0.1:${ports.api}`,
-      probe: httpProbe(`http://127.0.0.1:${ports.api}/livez`),
+      ...http(ports.api, '', '/livez'),
       prepare: () => {
         const entry = o.apiCommand.find((arg) => /\.[cm]?[jt]s$/.test(arg));
         if (entry !== undefined && !fs.existsSync(path.resolve(o.root, entry))) {
@@ -155,9 +155,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
     },
     prometheus: {
       name: 'prometheus',
-      address: `127.0.0.1:${ports.prometheus}`,
-      url: `http://127.0.0.1:${ports.prometheus}`,
-      probe: httpProbe(`http://127.0.0.1:${ports.prometheus}/-/ready`),
+      ...http(ports.prometheus, '', '/-/ready'),
       prepare: () => {
         const source = path.join(o.root, 'monitoring', 'prometheus', PROMETHEUS_CONFIGS[o.profile]);
         writeFile(path.join(paths.dir('prometheus'), 'prometheus.yml'), renderPrometheusConfig(source, ports));
@@ -205,10 +203,11 @@ async function stopOrphanedPostmaster(dataDir: string): Promise<string | undefin
   const isOurPostmaster = (): boolean => readCmdline(pid)?.join(' ').includes(dataDir) ?? false;
   if (!isOurPostmaster()) return undefined;
   process.kill(pid, 'SIGINT');
-  const deadline = Date.now() + 10_000;
-  while (isOurPostmaster()) {
-    if (Date.now() > deadline) return `PostgreSQL server ${pid} left running by a killed supervisor did not stop`;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return `stopped PostgreSQL server ${pid}, left running by a killed supervisor`;
+  const stopped = await waitUntil(`PostgreSQL server ${pid} to stop`, () => !isOurPostmaster(), {
+    timeoutMs: 10_000,
+    intervalMs: 50,
+  }).catch(() => false);
+  return stopped
+    ? `stopped PostgreSQL server ${pid}, left running by a killed supervisor`
+    : `PostgreSQL server ${pid} left running by a killed supervisor did not stop`;
 }

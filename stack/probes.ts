@@ -1,11 +1,11 @@
 import net from 'node:net';
 import pg from 'pg';
-import type { Probe } from './wait';
+import type { HealthProbe } from '../kit/wait';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
 /** Healthy when GET `url` answers 2xx (and, if given, the body passes `check`, which returns a reason when not). */
-export function httpProbe(url: string, check?: (body: string) => string | undefined): Probe {
+export function httpProbe(url: string, check?: (body: string) => string | undefined): HealthProbe {
   return async () => {
     const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     const body = await res.text();
@@ -15,7 +15,7 @@ export function httpProbe(url: string, check?: (body: string) => string | undefi
 }
 
 /** Healthy when a client can connect to the database and run a query. */
-export function postgresProbe(connectionString: string): Probe {
+export function postgresProbe(connectionString: string): HealthProbe {
   return async () => {
     const client = new pg.Client({ connectionString, connectionTimeoutMillis: PROBE_TIMEOUT_MS });
     client.on('error', () => undefined);

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitUntil } from '../kit/wait';
 
 /** What `up` records about a process it started, so a later `down` can stop exactly that process. */
 export interface ProcessRecord {
@@ -101,12 +102,10 @@ export async function stopRecordedProcess(
 }
 
 async function waitForExit(record: ProcessRecord, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isRecordedProcessRunning(record)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+  return waitUntil(`pid ${record.pid} to exit`, () => !isRecordedProcessRunning(record), {
+    timeoutMs,
+    intervalMs: 50,
+  }).catch(() => false);
 }
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {

@@ -23,7 +23,7 @@ import {
 } from './process';
 import { waitForTargetsUp } from './targets';
 import { requireTools, type Tool } from './tools';
-import { describeError, waitFor, WaitError } from './wait';
+import { describeError, waitHealthy, WaitError } from '../kit/wait';
 
 /** URLs of a running stack. */
 export interface StackUrls {
@@ -157,7 +157,7 @@ async function startInOrder(
       const { argv, env, cwd } = component.command(tools);
       const child = spawnDetached(name, argv, { cwd, env, logFile: log });
       records.write(child.record);
-      await waitFor(`${name} on ${component.address}`, component.probe, {
+      await waitHealthy(`${name} on ${component.address}`, component.probe, {
         timeoutMs: o.readyTimeoutMs,
         signal,
         giveUp: () => child.exitReason(),

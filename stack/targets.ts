@@ -1,33 +1,5 @@
-import { waitFor } from './wait';
-
-/** One scrape target as Prometheus's /api/v1/targets reports it. */
-export interface ScrapeTarget {
-  job: string;
-  address: string;
-  health: 'up' | 'down' | 'unknown';
-  lastError: string;
-}
-
-export async function fetchTargets(prometheusUrl: string): Promise<ScrapeTarget[]> {
-  const res = await fetch(`${prometheusUrl}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(2_000) });
-  if (!res.ok) throw new Error(`GET /api/v1/targets: HTTP ${res.status}`);
-  const body = (await res.json()) as {
-    data: {
-      activeTargets: {
-        labels: Record<string, string>;
-        scrapeUrl: string;
-        health: ScrapeTarget['health'];
-        lastError: string;
-      }[];
-    };
-  };
-  return body.data.activeTargets.map((t) => ({
-    job: t.labels['job'] ?? '',
-    address: new URL(t.scrapeUrl).host,
-    health: t.health,
-    lastError: t.lastError,
-  }));
-}
+import { PrometheusClient, type ScrapeTarget } from '../kit/prometheus';
+import { waitHealthy } from '../kit/wait';
 
 /**
  * Waits until Prometheus has scraped every target that belongs to this stack (its address is one
@@ -38,11 +10,12 @@ export async function waitForTargetsUp(
   ownAddresses: ReadonlySet<string>,
   options: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<{ up: ScrapeTarget[]; skipped: ScrapeTarget[] }> {
+  const prometheus = new PrometheusClient(prometheusUrl);
   let targets: ScrapeTarget[] = [];
-  await waitFor(
+  await waitHealthy(
     'Prometheus targets',
     async () => {
-      targets = await fetchTargets(prometheusUrl);
+      targets = await prometheus.targets();
       const own = targets.filter((t) => ownAddresses.has(t.address));
       if (own.length === 0) return 'no target of this stack in the Prometheus config';
       const notUp = own.filter((t) => t.health !== 'up');

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { FaultClient } from '../kit/faults';
 import { adminUrl } from './support/app';
-import { createDatabase, freshDatabase } from './support/postgres';
+import { createDatabase, freshDatabase } from '../kit/postgres';
 import { startOtlpReceiver } from './support/otlp-receiver';
-import { pollUntil } from './support/poll';
+import { waitUntil } from '../kit/wait';
 import { spawnServer, type ServerProcess } from './support/server-process';
 
 describe('the server process (app/server.ts)', () => {
@@ -38,11 +39,10 @@ describe('the server process (app/server.ts)', () => {
 
     it('logs one JSON line per request with route, status, duration, request id, trace id and span id', async () => {
       await fetch(`${s.baseUrl}/api/accounts/ACC-002`, { headers: { 'X-Request-Id': 'req-log-1' } });
-      const line = await pollUntil(
-        'the request log line',
-        () => s.logs().find((l) => l.request_id === 'req-log-1'),
-        (l) => l !== undefined,
-      );
+      const line = await waitUntil('the request log line', () => s.logs().find((l) => l.request_id === 'req-log-1'), {
+        until: (l) => l !== undefined,
+        timeoutMs: 10_000,
+      });
       expect(line).to.include({ message: 'request', method: 'GET', route: '/api/accounts/:number', status: 200 });
       expect(line?.trace_id).to.match(/^[0-9a-f]{32}$/);
       expect(line?.span_id).to.match(/^[0-9a-f]{16}$/);
@@ -54,39 +54,36 @@ describe('the server process (app/server.ts)', () => {
       const body = (await res.json()) as { error: { trace_id: string; request_id: string } };
       expect(res.status).to.equal(404);
       expect(body.error.request_id).to.equal('req-err-1');
-      const line = await pollUntil(
-        'the error log line',
-        () => s.logs().find((l) => l.request_id === 'req-err-1'),
-        (l) => l !== undefined,
-      );
+      const line = await waitUntil('the error log line', () => s.logs().find((l) => l.request_id === 'req-err-1'), {
+        until: (l) => l !== undefined,
+        timeoutMs: 10_000,
+      });
       expect(body.error.trace_id).to.equal(line?.trace_id);
     });
 
     it('exports http, express and pg spans of one request under one trace id, with fault events', async () => {
-      await fetch(`${s.baseUrl}/api/failures`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"latency_ms": 1}',
-      });
+      expect((await new FaultClient(s.baseUrl).inject({ latency_ms: 1 }, 60)).status).to.equal(200);
       const res = await fetch(`${s.baseUrl}/api/balance`, { headers: { 'X-Request-Id': 'req-trace-1' } });
       expect(res.status).to.equal(200);
-      await fetch(`${s.baseUrl}/api/reset`, { method: 'POST' });
-      const line = await pollUntil(
-        'the log line',
-        () => s.logs().find((l) => l.request_id === 'req-trace-1'),
-        (l) => l !== undefined,
-      );
+      expect((await new FaultClient(s.baseUrl).reset()).status).to.equal(200);
+      const line = await waitUntil('the log line', () => s.logs().find((l) => l.request_id === 'req-trace-1'), {
+        until: (l) => l !== undefined,
+        timeoutMs: 10_000,
+      });
       const traceId = line?.trace_id as string;
-      const spans = await pollUntil(
+      const spans = await waitUntil(
         'spans of the request from http, express and pg instrumentation',
         () => otlp.spans.filter((sp) => sp.traceId === traceId),
-        (list) => ['http', 'express', 'pg'].every((k) => list.some((sp) => sp.scope.includes(k))),
-        { timeoutMs: 15_000, intervalMs: 250 },
+        {
+          until: (list) => ['http', 'express', 'pg'].every((k) => list.some((sp) => sp.scope.includes(k))),
+          timeoutMs: 15_000,
+          intervalMs: 250,
+        },
       );
-      const marked = await pollUntil(
+      const marked = await waitUntil(
         'a span of the request with the chaos.fault event',
         () => otlp.spans.filter((sp) => sp.traceId === traceId),
-        (list) => list.some((sp) => sp.events.includes('chaos.fault')),
+        { until: (list) => list.some((sp) => sp.events.includes('chaos.fault')), timeoutMs: 10_000 },
       );
       expect(marked.length).to.be.at.least(spans.length);
     });
@@ -112,11 +109,10 @@ describe('the server process (app/server.ts)', () => {
       const res = await fetch(`${s.baseUrl}/api/accounts/ACC-404`, { headers: { 'X-Request-Id': 'req-untraced-1' } });
       const body = (await res.json()) as { error: { trace_id?: string } };
       expect(body.error.trace_id).to.match(/^[0-9a-f]{32}$/);
-      const line = await pollUntil(
-        'the log line',
-        () => s.logs().find((l) => l.request_id === 'req-untraced-1'),
-        (l) => l !== undefined,
-      );
+      const line = await waitUntil('the log line', () => s.logs().find((l) => l.request_id === 'req-untraced-1'), {
+        until: (l) => l !== undefined,
+        timeoutMs: 10_000,
+      });
       expect(line?.trace_id).to.equal(body.error.trace_id);
     });
   });
@@ -129,11 +125,7 @@ describe('the server process (app/server.ts)', () => {
     after(async () => s?.kill('SIGKILL'));
 
     it('completes requests already accepted, refuses new connections, closes the pool and exits 0', async () => {
-      await fetch(`${s.baseUrl}/api/failures`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"latency_ms": 1500}',
-      });
+      expect((await new FaultClient(s.baseUrl).inject({ latency_ms: 1500 }, 60)).status).to.equal(200);
       const inflight = Array.from({ length: 10 }, (_, i) =>
         fetch(`${s.baseUrl}/api/transfer`, {
           method: 'POST',
@@ -141,21 +133,19 @@ describe('the server process (app/server.ts)', () => {
           body: JSON.stringify({ amount: 1, to_account: 'ACC-002' }),
         }).then((r) => r.status),
       );
-      await pollUntil(
-        'ten requests in flight',
-        () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()),
-        (t) => /fintech_requests_in_progress 10\b/.test(t),
-      );
+      await waitUntil('ten requests in flight', () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()), {
+        until: (t) => /fintech_requests_in_progress 10\b/.test(t),
+        timeoutMs: 10_000,
+      });
       s.child.kill('SIGTERM');
-      await pollUntil(
+      await waitUntil(
         'new connections to be refused',
         () =>
           fetch(`${s.baseUrl}/livez`).then(
             () => 'accepted',
             () => 'refused',
           ),
-        (v) => v === 'refused',
-        { timeoutMs: 5000, intervalMs: 50 },
+        { until: (v) => v === 'refused', timeoutMs: 5000, intervalMs: 50 },
       );
       expect(await Promise.all(inflight)).to.deep.equal(Array(10).fill(200));
       expect(await s.exited).to.equal(0);

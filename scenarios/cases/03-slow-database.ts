@@ -1,6 +1,14 @@
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { READS_AND_TRANSFERS, healthyApi, memoryGuard, sleepingInPostgres, recovered, windowSeconds } from './common';
+import {
+  READS_AND_TRANSFERS,
+  healthyApi,
+  memoryGuard,
+  sleepingInPostgres,
+  recovered,
+  windowSeconds,
+  level,
+} from './common';
 
 /** docs/cases/03-slow-database.md: a slow PostgreSQL holds connections; transactions pile up; /livez stays fast. */
 export const slowDatabase: ScenarioFactory = (profile) => ({
@@ -51,20 +59,8 @@ export const slowDatabase: ScenarioFactory = (profile) => ({
   ],
   recovery: [
     ...recovered(profile),
-    {
-      kind: 'metric',
-      name: 'database query p95 back under 100 ms',
-      expr: q.dbQueryQuantile(0.95, profile.window),
-      unit: 's',
-      tolerance: { kind: 'range', max: 0.1 },
-    },
-    {
-      kind: 'metric',
-      name: 'transactions no longer piling up',
-      expr: q.activeTransactions(),
-      unit: 'count',
-      tolerance: { kind: 'range', max: 5 },
-    },
+    level('database query p95 back under 100 ms', q.dbQueryQuantile(0.95, profile.window), 's', { max: 0.1 }),
+    level('transactions no longer piling up', q.activeTransactions(), 'count', { max: 5 }),
   ],
   guards: [memoryGuard],
 });

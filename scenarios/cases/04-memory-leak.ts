@@ -1,6 +1,6 @@
 import { q } from '../lib/queries';
 import type { ScenarioFactory } from '../lib/scenario';
-import { healthyApi, memoryGuard, recovered } from './common';
+import { healthyApi, memoryGuard, recovered, level } from './common';
 
 const MB = 1024 * 1024;
 const LEAK_MB = 5;
@@ -37,20 +37,8 @@ export const memoryLeak: ScenarioFactory = (profile, { memoryCapBytes = 512 * MB
   ],
   recovery: [
     ...recovered(profile),
-    {
-      kind: 'metric',
-      name: 'leaked bytes released',
-      expr: q.leakedBytes(),
-      unit: 'bytes',
-      tolerance: { kind: 'range', max: 0 },
-    },
-    {
-      kind: 'metric',
-      name: 'RSS fell by at least half the cap',
-      expr: `${q.maxRss('2m')} - ${q.rss()}`,
-      unit: 'bytes',
-      tolerance: { kind: 'range', min: memoryCapBytes / 2 },
-    },
+    level('leaked bytes released', q.leakedBytes(), 'bytes', { max: 0 }),
+    level('RSS fell by at least half the cap', `${q.maxRss('2m')} - ${q.rss()}`, 'bytes', { min: memoryCapBytes / 2 }),
   ],
   guards: [{ ...memoryGuard, tolerance: { kind: 'range', max: memoryCapBytes + 1024 * MB } }],
 });

@@ -1,69 +1,40 @@
-import { randomTransfer, type LoadRequest } from '../lib/load';
-import type { ClientLatencyProbe, LevelProbe, Probe, ShareProbe, WindowMetricProbe } from '../lib/probes';
+import type { LoadRequest } from '../../kit/load';
+import type {
+  ClientLatencyProbe,
+  LevelProbe,
+  MetricProbe,
+  Probe,
+  ShareProbe,
+  Unit,
+  WindowMetricProbe,
+} from '../lib/probes';
 import type { Profile } from '../lib/profiles';
 import { q } from '../lib/queries';
 
 /** The latency SLO the workshop uses: p99 under 500 ms. */
 export const LATENCY_SLO_SECONDS = 0.5;
 
+/** A level probe: the query's single value within the range, on consecutive polls. */
+export function level(name: string, expr: string, unit: Unit, range: { min?: number; max?: number }): MetricProbe {
+  return { kind: 'metric', name, expr, unit, tolerance: { kind: 'range', ...range } };
+}
+
 /** Probes every case starts from: the API is scraped, fast, and not failing. */
 export function healthyApi(profile: Profile): Probe[] {
   return [
-    {
-      kind: 'metric',
-      name: 'API target up',
-      expr: q.apiUp(),
-      unit: 'count',
-      tolerance: { kind: 'range', min: 1, max: 1 },
-    },
-    {
-      kind: 'metric',
-      name: 'traffic flowing',
-      expr: q.requestRate(profile.window),
-      unit: 'count',
-      tolerance: { kind: 'range', min: 1 },
-    },
-    {
-      kind: 'metric',
-      name: 'error ratio below 1%',
-      expr: q.errorRatio(profile.window),
-      unit: 'ratio',
-      tolerance: { kind: 'range', max: 0.01 },
-    },
-    {
-      kind: 'metric',
-      name: 'p99 latency under the SLO',
-      expr: q.latencyQuantile(0.99, profile.window),
-      unit: 's',
-      tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
-    },
+    level('API target up', q.apiUp(), 'count', { min: 1, max: 1 }),
+    level('traffic flowing', q.requestRate(profile.window), 'count', { min: 1 }),
+    level('error ratio below 1%', q.errorRatio(profile.window), 'ratio', { max: 0.01 }),
+    level('p99 latency under the SLO', q.latencyQuantile(0.99, profile.window), 's', { max: LATENCY_SLO_SECONDS }),
   ];
 }
 
 /** After rollback: latency and errors back to normal (windows must flush the faulty traffic). */
 export function recovered(profile: Profile): Probe[] {
   return [
-    {
-      kind: 'metric',
-      name: 'p99 latency back under the SLO',
-      expr: q.latencyQuantile(0.99, profile.window),
-      unit: 's',
-      tolerance: { kind: 'range', max: LATENCY_SLO_SECONDS },
-    },
-    {
-      kind: 'metric',
-      name: 'error ratio back below 1%',
-      expr: q.errorRatio(profile.window),
-      unit: 'ratio',
-      tolerance: { kind: 'range', max: 0.01 },
-    },
-    {
-      kind: 'metric',
-      name: 'no fault active',
-      expr: q.anyFaultActive(),
-      unit: 'count',
-      tolerance: { kind: 'range', max: 0 },
-    },
+    level('p99 latency back under the SLO', q.latencyQuantile(0.99, profile.window), 's', { max: LATENCY_SLO_SECONDS }),
+    level('error ratio back below 1%', q.errorRatio(profile.window), 'ratio', { max: 0.01 }),
+    level('no fault active', q.anyFaultActive(), 'count', { max: 0 }),
   ];
 }
 
@@ -122,3 +93,13 @@ export const READS_AND_TRANSFERS: LoadRequest[] = [
   { method: 'GET', path: '/api/balance' },
   { method: 'POST', path: '/api/transfers', body: randomTransfer },
 ];
+
+const USD_ACCOUNTS = ['ACC-002', 'ACC-003', 'ACC-004', 'ACC-005', 'ACC-006', 'ACC-007', 'ACC-008', 'ACC-010'];
+
+/** A small transfer between two different random USD demo accounts. */
+export function randomTransfer(): Record<string, unknown> {
+  const from = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
+  let to = from;
+  while (to === from) to = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
+  return { from_account: from, to_account: to, amount: (1 + Math.floor(Math.random() * 99)) / 100 };
+}

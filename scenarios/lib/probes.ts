@@ -1,5 +1,5 @@
-import type { LoadResponse } from './load';
-import type { AlertmanagerClient, PrometheusClient } from './prometheus';
+import type { LoadResponse } from '../../kit/load';
+import type { AlertmanagerClient, PrometheusClient } from '../../kit/prometheus';
 
 /** A numeric expectation: a closed range. */
 export interface Tolerance {

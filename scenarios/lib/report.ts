@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { renderChart } from './chart';
-import type { Journal } from './runner';
+import type { Journal } from './journal';
 import { formatValue } from './probes';
 import { en, type Messages } from './lang/en';
 

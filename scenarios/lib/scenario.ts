@@ -1,8 +1,12 @@
-import type { LoadSpec } from './load';
+import type { FaultChange } from '../../kit/faults';
+import type { LoadOptions } from '../../kit/load';
 import type { LevelProbe, Probe, Unit } from './probes';
 import type { Profile } from './profiles';
 
 /** A workshop case as data: the runner does the rest (hypothesis -> inject -> detect -> rollback -> recover). */
+/** The load of a case: bounded by the runner's own deadline. */
+export type LoadSpec = Pick<LoadOptions, 'requests' | 'connections' | 'overallRate'>;
+
 export interface Scenario {
   id: number;
   slug: string;
@@ -10,8 +14,8 @@ export interface Scenario {
   /** docs/cases file the case follows. */
   doc: string;
   hypothesis: string;
-  /** Body of POST /api/failures. */
-  faults: Record<string, unknown>;
+  /** Body of POST /api/failures (the runner adds the safety expiry). */
+  faults: FaultChange;
   load: LoadSpec;
   /** The signal charted at the end. */
   mainSignal: { name: string; expr: string; unit: Unit };

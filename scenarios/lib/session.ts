@@ -1,5 +1,6 @@
 import { CASES } from '../cases';
-import { FaultsApi } from './faults-api';
+import { FaultClient } from '../../kit/faults';
+import { PrometheusClient } from '../../kit/prometheus';
 import { PROFILES, type Profile } from './profiles';
 import { writeReports, summary } from './report';
 import { runScenario, type Journal, type RunnerOptions } from './runner';
@@ -12,15 +13,8 @@ export interface SessionOptions extends Omit<RunnerOptions, 'profile'> {
 
 /** Picks the profile from the scrape interval Prometheus really uses (1 s: fast, otherwise workshop). */
 export async function detectProfile(prometheusUrl: string): Promise<Profile> {
-  try {
-    const res = await fetch(`${prometheusUrl}/api/v1/status/config`, { signal: AbortSignal.timeout(3000) });
-    const yaml = ((await res.json()) as { data: { yaml: string } }).data.yaml;
-    const interval = /scrape_interval:\s*(\d+)(ms|s)/.exec(yaml);
-    const seconds = interval ? Number(interval[1]) / (interval[2] === 'ms' ? 1000 : 1) : 5;
-    return seconds <= 1 ? PROFILES.fast : PROFILES.workshop;
-  } catch {
-    return PROFILES.workshop;
-  }
+  const seconds = await new PrometheusClient(prometheusUrl).scrapeIntervalSeconds().catch(() => undefined);
+  return seconds !== undefined && seconds <= 1 ? PROFILES.fast : PROFILES.workshop;
 }
 
 /** Runs the given cases one after another; prints the summary and writes the reports of each. */
@@ -31,9 +25,10 @@ export async function runCases(ids: number[], options: SessionOptions): Promise<
   const journals: Journal[] = [];
   for (const id of ids) {
     const factory = CASES[id];
-    if (!factory) throw new Error(`no scenario ${id}: choose 1-5`);
-    const state = await new FaultsApi(options.apiUrl, options.chaosToken).state().catch(() => ({ faults: undefined }));
-    const scenario = factory(profile, { memoryCapBytes: state.faults?.memory_leak?.cap_bytes });
+    if (!factory) throw new Error(`no scenario ${id}`);
+    const view = await new FaultClient(options.apiUrl, { token: options.chaosToken }).view().catch(() => undefined);
+    const cap = view?.faults.memory_leak.cap_bytes;
+    const scenario = factory(profile, { memoryCapBytes: typeof cap === 'number' ? cap : undefined });
     log(
       `\n${m.header(scenario.id, m.text(scenario.title), profile.name)}\n${m.hypothesisLine(m.text(scenario.hypothesis))}\n`,
     );

@@ -1,13 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { Database } from '../../app/db/database';
 import { migrateIfNeeded } from '../../app/db/migrate';
 import { HealthChecks } from '../../app/health/checks';
 import { createNoopMetrics } from '../../app/telemetry/metrics';
 import { startApp, type TestApp } from '../support/app';
-import { createDatabase, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
+import { waitUntil } from '../../kit/wait';
+import { createDatabase, startEmbeddedPostgres, type TestPostgres } from '../../kit/postgres';
 
 describe('health', () => {
   describe('with the database up', () => {
@@ -100,12 +100,15 @@ describe('health', () => {
 
     it('recovers by itself once the database is back', async () => {
       await pg.start();
-      const deadline = Date.now() + 10_000;
-      let status = 0;
-      while (Date.now() < deadline && status !== 200) {
-        status = (await t.request.get('/api/balance')).status;
-        if (status !== 200) await sleep(100);
-      }
+      const status = await waitUntil(
+        'GET /api/balance to answer 200',
+        async () => (await t.request.get('/api/balance')).status,
+        {
+          until: (s) => s === 200,
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        },
+      );
       expect(status).to.equal(200);
       await t.request.get('/health').expect(200);
     });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
 import { startApp, type TestApp } from '../support/app';
-import { parseExposition, sampleSum } from '../support/metrics';
+import { parseExposition, sampleSum } from '../../kit/exposition';
 
 describe('GET /metrics', () => {
   let t: TestApp;

@@ -11,7 +11,7 @@ import { runCases } from '../../scenarios/lib/session';
 import type { ReceivedAlert } from '../../stack/alert-sink';
 import { dockerComposeUnavailable } from '../../stack/docker';
 import { waitForTargetsUp } from '../../stack/targets';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 import { describeWhereDockerRuns } from '../support/skips';
 
 /**
@@ -140,11 +140,10 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
       body: JSON.stringify([{ labels: { alertname, severity: 'info' }, annotations: { summary: 'container test' } }]),
     });
     expect(res.status, await res.text()).to.equal(200);
-    await pollUntil(
+    await waitUntil(
       `${alertname} at the sink`,
       async () => (await getJson<ReceivedAlert[]>(`${url('ALERT_SINK_PORT')}/alerts?alertname=${alertname}`)).body,
-      (alerts) => Array.isArray(alerts) && alerts.length > 0,
-      { timeoutMs: 30_000, intervalMs: 500 },
+      { until: (alerts) => Array.isArray(alerts) && alerts.length > 0, timeoutMs: 30_000, intervalMs: 500 },
     );
   });
 
@@ -232,7 +231,8 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
         }
         return missing;
       };
-      const missing = await pollUntil('data for every panel', empty, (list) => list.length === 0, {
+      const missing = await waitUntil('data for every panel', empty, {
+        until: (list) => list.length === 0,
         timeoutMs: 60_000,
         intervalMs: 5_000,
       }).catch(async () => empty());
@@ -242,7 +242,7 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
 
   describe('Jaeger', () => {
     it("returns the API's traces, with HTTP and database spans", async () => {
-      const traces = await pollUntil(
+      const traces = await waitUntil(
         'fintech-api traces in Jaeger',
         async () =>
           (
@@ -250,8 +250,7 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
               `${url('JAEGER_UI_PORT')}/api/traces?service=fintech-api&limit=200&lookback=1h`,
             )
           ).body?.data ?? [],
-        (data) => data.length > 0,
-        { timeoutMs: 30_000, intervalMs: 1_000 },
+        { until: (data) => data.length > 0, timeoutMs: 30_000, intervalMs: 1_000 },
       );
       const keys = new Set(traces.flatMap((t) => t.spans.flatMap((s) => s.tags.map((tag) => tag.key))));
       expect(
@@ -276,11 +275,10 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
           }
         });
       const id = ids.at(-1) ?? expect.fail('no log line of the API carries a trace_id');
-      const { status, body } = await pollUntil(
+      const { status, body } = await waitUntil(
         `trace ${id} in Jaeger`,
         () => getJson<{ data?: { traceID: string }[] }>(`${url('JAEGER_UI_PORT')}/api/traces/${id}`),
-        (r) => r.status === 200,
-        { timeoutMs: 30_000, intervalMs: 1_000 },
+        { until: (r) => r.status === 200, timeoutMs: 30_000, intervalMs: 1_000 },
       );
       expect([status, body.data?.[0]?.traceID]).to.deep.equal([200, id]);
     });

@@ -5,11 +5,13 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
 import { CASES } from '../../scenarios/cases';
-import { startLoad, type RunningLoad } from '../../scenarios/lib/load';
+import { FaultClient } from '../../kit/faults';
+import { startLoad, type RunningLoad } from '../../kit/load';
+import { PrometheusClient } from '../../kit/prometheus';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { startStack, type Stack } from '../../stack/stack';
 import { SOURCE_API_COMMAND, startSourceStack, suiteDir } from '../support/native-stack';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 import {
   SHELL_LANGS,
   answerProblems,
@@ -141,7 +143,7 @@ describe('the docs, run against an isolated native stack', function () {
       let load: RunningLoad | undefined;
       before(() => {
         const factory = caseId === undefined ? undefined : CASES[caseId];
-        if (factory) load = startLoad(stack.urls.api, factory(PROFILES.fast, {}).load, 150);
+        if (factory) load = startLoad({ url: stack.urls.api, ...factory(PROFILES.fast, {}).load, seconds: 150 });
       });
       after(async () => {
         await load?.stop();
@@ -150,13 +152,7 @@ describe('the docs, run against an isolated native stack', function () {
           { url: stack.urls.api, token: undefined },
           ...[...extras.values()].map((e) => ({ url: e.stack.urls.api, token: e.env.CHAOS_TOKEN })),
         ];
-        for (const { url, token } of apis) {
-          const res = await fetch(`${url}/api/reset`, {
-            method: 'POST',
-            headers: token ? { authorization: `Bearer ${token}` } : {},
-          });
-          await res.arrayBuffer();
-        }
+        for (const { url, token } of apis) await new FaultClient(url, { token }).reset();
       });
 
       for (const block of runnable) {
@@ -208,11 +204,14 @@ describe('the docs, run against an isolated native stack', function () {
             counts.promqlBlocks += 1;
             const first = await query(stack.urls.prometheus, block.body);
             expect(first.error, `${where}: Prometheus refused the query`).to.equal(undefined);
-            const values = await pollUntil(
+            const values = await waitUntil(
               `${where} to return a sample${condition ? ` ${condition}` : ''}`,
               async () => (await query(stack.urls.prometheus, block.body)).values,
-              (vs) => vs.some((v) => !Number.isNaN(v) && exps.every((e) => holds(v, e))),
-              { timeoutMs: caseId === undefined ? QUERY_DEADLINE_MS : CASE_QUERY_DEADLINE_MS, intervalMs: 500 },
+              {
+                until: (vs) => vs.some((v) => !Number.isNaN(v) && exps.every((e) => holds(v, e))),
+                timeoutMs: caseId === undefined ? QUERY_DEADLINE_MS : CASE_QUERY_DEADLINE_MS,
+                intervalMs: 500,
+              },
             );
             expect(values).to.not.have.lengthOf(0);
           });
@@ -305,18 +304,11 @@ async function runShell(
 }
 
 /** An instant query: the sample values, or Prometheus's error for an invalid query. */
-async function query(prometheus: string, expr: string): Promise<{ values: number[]; error?: string }> {
-  const res = await fetch(`${prometheus}/api/v1/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ query: expr }),
-  });
-  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: unknown } };
-  if (body.status !== 'success' || !body.data) return { values: [], error: body.error ?? `HTTP ${res.status}` };
-  const { resultType, result } = body.data;
-  if (resultType === 'scalar') return { values: [Number((result as [number, string])[1])] };
-  if (resultType !== 'vector') return { values: [], error: `a ${resultType}, not an instant vector or scalar` };
-  return { values: (result as { value: [number, string] }[]).map((r) => Number(r.value[1])) };
+function query(prometheus: string, expr: string): Promise<{ values: number[]; error?: string }> {
+  return new PrometheusClient(prometheus).query(expr).then(
+    (samples) => ({ values: samples.map((x) => x.value) }),
+    (err: Error) => ({ values: [], error: err.message }),
+  );
 }
 
 /** The HTTP calls a curl command makes to the API on port 5000: method and path. */

@@ -599,6 +599,8 @@ function makeTargets(root = projectRoot()): Set<string> {
   for (const line of fs.readFileSync(path.join(root, 'Makefile'), 'utf8').split('\n')) {
     const m = /^([a-z0-9][a-z0-9 .-]*?)\s*:(?!=)/.exec(line);
     if (m) for (const t of (m[1] as string).split(/\s+/)) out.add(t);
+    // The pattern rule runs any case of scenarios/cases, so scenario-N exists exactly for those N.
+    if (line.startsWith('scenario-%:')) for (const id of Object.keys(CASES)) out.add(`scenario-${id}`);
   }
   return out;
 }

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
-import { FaultsApi } from '../../scenarios/lib/faults-api';
+import { FaultClient } from '../../kit/faults';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { safetyExpirySeconds } from '../../scenarios/lib/runner';
 import type { Stack } from '../../stack/stack';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 
 /** `make scenario-1` as a process of its own, against the stack, on the fast profile. */
 function startScenarioCli(stack: Stack, reportsDir: string) {
@@ -32,27 +32,23 @@ function startScenarioCli(stack: Stack, reportsDir: string) {
 /** Registers the tests of a runner that is interrupted twice or killed, on the shared stack of workshop.test.ts. */
 export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () => string): void {
   describe('a scenario run that is interrupted or killed', () => {
-    const latencyOn = async (api: FaultsApi) => (await api.state()).faults?.latency?.active === true;
+    const latencyOn = async (api: FaultClient) => (await api.view()).faults.latency.active;
+    const latencyInjected = (api: FaultClient) =>
+      waitUntil('the scenario to inject its latency', () => latencyOn(api), { timeoutMs: 90_000 });
 
     it('rolls back on Ctrl-C even when Ctrl-C comes twice', async () => {
       const stack = getStack();
-      const api = new FaultsApi(stack.urls.api);
+      const api = new FaultClient(stack.urls.api);
       const run = startScenarioCli(stack, reportsDir());
       try {
-        await pollUntil(
-          'the scenario to inject its latency',
-          () => latencyOn(api),
-          (on) => on,
-          { timeoutMs: 90_000, intervalMs: 200 },
-        );
+        await latencyInjected(api);
         run.child.kill('SIGINT');
         // The second Ctrl-C once the first is being handled (signals sent together may merge into one).
-        await pollUntil(
-          'the runner to start its rollback',
-          () => run.output.join(''),
-          (out) => out.includes('interrupted: rolling back'),
-          { intervalMs: 10 },
-        );
+        await waitUntil('the runner to start its rollback', () => run.output.join(''), {
+          until: (out) => out.includes('interrupted: rolling back'),
+          intervalMs: 10,
+          timeoutMs: 10_000,
+        });
         run.child.kill('SIGINT');
         const code = await run.exited;
         expect(code, run.output.join('')).to.equal(1);
@@ -68,15 +64,10 @@ export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () =>
       const expiry = safetyExpirySeconds(PROFILES.fast);
       this.timeout((90 + expiry + 15) * 1000);
       const stack = getStack();
-      const api = new FaultsApi(stack.urls.api);
+      const api = new FaultClient(stack.urls.api);
       const run = startScenarioCli(stack, reportsDir());
-      await pollUntil(
-        'the scenario to inject its latency',
-        () => latencyOn(api),
-        (on) => on,
-        { timeoutMs: 90_000, intervalMs: 200 },
-      );
-      const expiresAt = Date.parse((await api.state()).faults?.latency?.expires_at ?? '');
+      await latencyInjected(api);
+      const expiresAt = Date.parse((await api.view()).faults.latency.expires_at ?? '');
       run.child.kill('SIGKILL');
       await run.exited;
       expect(expiresAt - Date.now(), 'expiry set by the runner, in ms from now').to.be.within(
@@ -84,12 +75,11 @@ export function describeInterruptedRuns(getStack: () => Stack, reportsDir: () =>
         expiry * 1000,
       );
       expect(await latencyOn(api), 'still on right after the kill: no rollback ran').to.equal(true);
-      await pollUntil(
-        'the latency fault to expire by itself',
-        () => latencyOn(api),
-        (on) => !on,
-        { timeoutMs: (expiry + 10) * 1000, intervalMs: 500 },
-      );
+      await waitUntil('the latency fault to expire by itself', () => latencyOn(api), {
+        until: (on) => !on,
+        timeoutMs: (expiry + 10) * 1000,
+        intervalMs: 500,
+      });
       expect(Date.now()).to.be.at.least(expiresAt);
     });
   });

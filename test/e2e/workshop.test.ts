@@ -5,6 +5,7 @@ import { dashboardQueries } from '../../monitoring/grafana/queries';
 import { PROFILES } from '../../scenarios/lib/profiles';
 import { CASES } from '../../scenarios/cases';
 import { q } from '../../scenarios/lib/queries';
+import { FaultClient } from '../../kit/faults';
 import { runScenario, type Journal } from '../../scenarios/lib/runner';
 import type { Scenario } from '../../scenarios/lib/scenario';
 import { runCases } from '../../scenarios/lib/session';
@@ -152,10 +153,7 @@ describe('the workshop, end to end on the native stack (fast profile)', function
     expect(journal.verdict).to.equal('fail');
     expect(journal.aborted).to.match(/^guard "no latency fault" failed/);
     expect(journal.phases.find((p) => p.phase === 'rollback')?.ok).to.equal(true);
-    const state = (await (await fetch(`${stack.urls.api}/api/failures`)).json()) as {
-      current_config: { latency_ms: number };
-    };
-    expect(state.current_config.latency_ms).to.equal(0);
+    expect((await new FaultClient(stack.urls.api).view()).current_config.latency_ms).to.equal(0);
   });
 
   describeAblations(() => stack, LEAK_CAP_MB * 1024 * 1024);

@@ -12,6 +12,7 @@ const PAGE = 'docs/adding-a-fault.md';
 /** What a new fault's checks need of the tree; the rest (scenarios, stack, docs) is not copied. */
 const COPIED = [
   'app',
+  'kit',
   'test/support',
   'test/faults/control-plane.test.ts',
   'package.json',

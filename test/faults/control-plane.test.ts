@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startApp, type TestApp } from '../support/app';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { pollUntil } from '../support/poll';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { waitUntil } from '../../kit/wait';
 
 describe('fault control plane', () => {
   let t: TestApp;
@@ -103,7 +103,8 @@ describe('fault control plane', () => {
     it('switches the faults of that request off by itself, leaving others on', async () => {
       await t.request.post('/api/failures').send({ error_rate: 1 }).expect(200);
       await t.request.post('/api/failures').send({ latency_ms: 10, duration_s: 1 }).expect(200);
-      const body = await pollUntil('latency to expire', current, (b) => b.current_config.latency_ms === 0, {
+      const body = await waitUntil('latency to expire', current, {
+        until: (b) => b.current_config.latency_ms === 0,
         timeoutMs: 5000,
       });
       expect(body.current_config.error_rate).to.equal(1);

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { startApp, type TestApp } from '../support/app';
-import { createTemplate, freshDatabase, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
+import { createTemplate, freshDatabase, startEmbeddedPostgres, type TestPostgres } from '../../kit/postgres';
 import { auditLedger } from '../support/ledger';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { pollUntil, timed } from '../support/poll';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { waitUntil, timed } from '../../kit/wait';
 
 describe('database faults', () => {
   let t: TestApp;
@@ -25,7 +25,7 @@ describe('database faults', () => {
       const observer = new Client({ connectionString: t.config.DATABASE_URL });
       await observer.connect();
       try {
-        const sleeping = await pollUntil(
+        const sleeping = await waitUntil(
           'a pg_sleep from the API in pg_stat_activity',
           async () =>
             (
@@ -33,8 +33,7 @@ describe('database faults', () => {
                 "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active'",
               )
             ).rows[0].n,
-          (n) => n >= 1,
-          { timeoutMs: 3000, intervalMs: 50 },
+          { until: (n) => n >= 1, timeoutMs: 3000, intervalMs: 50 },
         );
         expect(sleeping).to.be.at.least(1);
       } finally {
@@ -57,7 +56,7 @@ describe('database faults', () => {
             .send({ from_account: 'ACC-001', to_account: `ACC-00${(i % 8) + 2}`, amount: 1 }),
         ),
       );
-      const peak = await pollUntil(
+      const peak = await waitUntil(
         'active transactions and waiting clients to rise',
         async () => {
           const s = await metrics();
@@ -66,8 +65,7 @@ describe('database faults', () => {
             waiting: sampleSum(s, 'fintech_db_pool_connections', { state: 'waiting' }),
           };
         },
-        (v) => v.active >= 10 && v.waiting >= 1,
-        { timeoutMs: 5000, intervalMs: 50 },
+        { until: (v) => v.active >= 10 && v.waiting >= 1, timeoutMs: 5000, intervalMs: 50 },
       );
       expect(peak.active).to.equal(10);
       // All of them lock ACC-001, so the last in line may exceed the pool wait and get a clean 503.

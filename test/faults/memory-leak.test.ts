@@ -1,20 +1,15 @@
 import { expect } from 'chai';
 import { adminUrl, startApp, type TestApp } from '../support/app';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { pollUntil } from '../support/poll';
-import { freshDatabase } from '../support/postgres';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { FaultClient } from '../../kit/faults';
+import { waitUntil } from '../../kit/wait';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 
 const MB = 1024 * 1024;
 
 const scrape = async (baseUrl: string) => parseExposition(await (await fetch(`${baseUrl}/metrics`)).text());
 const leakedBytes = async (baseUrl: string) => sampleSum(await scrape(baseUrl), 'fintech_fault_leaked_bytes');
-const post = (baseUrl: string, path: string, body?: unknown) =>
-  fetch(`${baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
 
 describe('memory_leak_mb', () => {
   // RSS is measured on a server process of its own: in the test runner, memory freed by earlier
@@ -33,15 +28,17 @@ describe('memory_leak_mb', () => {
 
     it('retains memory_leak_mb of real memory per affected request (RSS grows), releases it on reset (RSS falls)', async () => {
       const before = await rss();
-      expect((await post(s.baseUrl, '/api/failures', { memory_leak_mb: 10 })).status).to.equal(200);
+      const faults = new FaultClient(s.baseUrl);
+      expect((await faults.inject({ memory_leak_mb: 10 }, 60)).status).to.equal(200);
       for (let i = 0; i < 12; i += 1) expect((await fetch(`${s.baseUrl}/api/balance`)).status).to.equal(200);
       expect(await leakedBytes(s.baseUrl)).to.equal(120 * MB);
       const leaking = await rss();
       expect(leaking - before).to.be.at.least(100 * MB);
-      const reset = (await (await post(s.baseUrl, '/api/reset')).json()) as { released_bytes: number };
-      expect(reset.released_bytes).to.equal(120 * MB);
+      const reset = await faults.reset();
+      expect(reset.ok && reset.body.released_bytes).to.equal(120 * MB);
       expect(await leakedBytes(s.baseUrl)).to.equal(0);
-      const after = await pollUntil('RSS to fall by 100 MB after reset', rss, (r) => leaking - r >= 100 * MB, {
+      const after = await waitUntil('RSS to fall by 100 MB after reset', rss, {
+        until: (r) => leaking - r >= 100 * MB,
         timeoutMs: 10_000,
       });
       expect(leaking - after).to.be.at.least(100 * MB);

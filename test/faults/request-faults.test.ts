@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { adminUrl, startApp, type TestApp } from '../support/app';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { timed } from '../support/poll';
-import { freshDatabase } from '../support/postgres';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { timed } from '../../kit/wait';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 
 describe('request faults', () => {

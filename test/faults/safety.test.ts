@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startApp, type TestApp } from '../support/app';
-import { timed } from '../support/poll';
+import { timed } from '../../kit/wait';
 
 const TOKEN = 'workshop-secret-token-123';
 

@@ -8,7 +8,7 @@ import { startGameDay } from '../../gameday/session';
 import type { GameRecord, RoundRecord } from '../../gameday/game';
 import type { Stack } from '../../stack/stack';
 import { startSourceStack, suiteDir } from '../support/native-stack';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 import { findLeaks, type Observed } from './leaks';
 
 /** This suite's ports (20800-20899 belong to the game-day tests). */
@@ -141,7 +141,7 @@ describe('a game day on the native stack (fast profile)', function () {
     await fetch(`${stack.urls.api}/api/failures`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ ...injection(incident, stage, 10), hidden: false }),
+      body: JSON.stringify({ ...injection(incident, stage), duration_s: 10, hidden: false }),
     });
     try {
       await fetch(`${stack.urls.api}/api/transfers`, {
@@ -149,10 +149,10 @@ describe('a game day on the native stack (fast profile)', function () {
         headers: auth,
         body: JSON.stringify({ from_account: 'ACC-002', to_account: 'ACC-003', amount: 0.01 }),
       });
-      const found = await pollUntil(
+      const found = await waitUntil(
         'the scan finds the open fault',
         async () => findLeaks(incident, await observe(fromLine), baseline),
-        (l) => l.length > 0,
+        { timeoutMs: 10_000, until: (l) => l.length > 0 },
       );
       expect(found.join('\n')).to.match(/fintech_fault_active\{fault="latency"\} 1|"latency"/);
     } finally {
@@ -178,7 +178,7 @@ describe('a game day on the native stack (fast profile)', function () {
       expect(data.length, `round ${r.round}: Prometheus samples`).to.be.greaterThan(10);
       expect(markdown)
         .to.include(`## Round ${r.round}: ${r.incident.id}`)
-        .and.include(r.injected_at as string);
+        .and.include(r.injected_at);
       for (const k of r.incident.signals) {
         const svg = path.join(
           path.dirname(report.markdown),

@@ -9,7 +9,7 @@ import { planGame } from '../../gameday/plan';
 import { PENALTY, score } from '../../gameday/scoring';
 import { startGameDay, type RunningGameDay } from '../../gameday/session';
 import { startApp, type TestApp } from '../support/app';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 
 describe('game day', () => {
   describe('the catalogue and the draw', () => {
@@ -20,8 +20,8 @@ describe('game day', () => {
       for (const incident of INCIDENTS) {
         expect(FAULT_NAMES).to.include(incident.family);
         for (const stage of incident.stages) {
-          const body = updateSchema.parse(injection(incident, stage, 30));
-          expect(body).to.include({ hidden: true, duration_s: 30 });
+          const body = updateSchema.parse({ ...injection(incident, stage), duration_s: 30 });
+          expect(body).to.include({ hidden: true });
         }
       }
     });
@@ -107,12 +107,10 @@ describe('game day', () => {
     });
 
     it('scores right answers, penalises wrong ones, refuses bad ones (400/409) without changing a score, and resets on stop', async () => {
-      const truth = await pollUntil(
-        'the first incident is injected',
-        () => day.game.truth(),
-        (t) => t?.injected_at !== undefined,
-        { timeoutMs: 15_000 },
-      ).then((t) => t!);
+      const truth = await waitUntil('the first incident is injected', () => day.game.truth(), {
+        timeoutMs: 15_000,
+        until: (t) => t?.injected_at !== undefined,
+      }).then((t) => t!);
       const right = { team: 'red', family: truth.family, scope: truth.scope, started_at: truth.injected_at };
       const wrongFamily = FAULT_NAMES.find((f) => f !== truth.family);
       for (const bad of [
@@ -140,11 +138,10 @@ describe('game day', () => {
       ]);
 
       expect((await post('/game/reveal')).status).to.equal(200);
-      await pollUntil(
-        'the round is closed',
-        () => day.game.status().round,
-        (round) => round === undefined,
-      );
+      await waitUntil('the round is closed', () => day.game.status().round, {
+        timeoutMs: 10_000,
+        until: (round) => round === undefined,
+      });
       const late = await post('/game/diagnoses', { ...right, team: 'blue' });
       expect(late.status).to.equal(409);
       expect(await board()).to.deep.equal([

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { INCIDENTS, injection, type Incident } from '../../gameday/incidents';
+import { waitUntil } from '../../kit/wait';
 import { startApp, type TestApp } from '../support/app';
 import { memoryLogger } from '../support/memory-logger';
 import { findLeaks, type Observed } from './leaks';
@@ -30,7 +31,7 @@ describe('game-day masking: the leak scan', () => {
     for (const stage of incident.stages)
       await t.request
         .post('/api/failures')
-        .send({ ...injection(incident, stage, 60), hidden })
+        .send({ ...injection(incident, stage), duration_s: 60, hidden })
         .expect(200);
     const answers: Observed['answers'] = [];
     const keep = (path: string, res: { status: number; headers: Record<string, unknown>; text: string }) =>
@@ -77,13 +78,12 @@ describe('game-day masking: the leak scan', () => {
   it('ends the masking when the last hidden fault expires, so a killed game leaves nothing hidden', async () => {
     await t.request.post('/api/failures').send({ latency_ms: 5, duration_s: 1, hidden: true }).expect(200);
     expect((await t.request.get('/api/failures')).body).to.deep.equal({ enabled: true, hidden: true });
-    const deadline = Date.now() + 5000;
-    let body: { hidden?: boolean; faults?: { latency?: { active: boolean } } } = {};
-    while (Date.now() < deadline) {
-      body = (await t.request.get('/api/failures')).body as typeof body;
-      if (body.faults) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const body = await waitUntil(
+      'the fault expires',
+      async () =>
+        (await t.request.get('/api/failures')).body as { hidden?: boolean; faults?: { latency?: { active: boolean } } },
+      { timeoutMs: 5000, until: (b) => b.faults !== undefined },
+    );
     expect(body.hidden).to.equal(undefined);
     expect(body.faults?.latency?.active).to.equal(false);
   });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEFAULT_PORTS, type Ports } from '../../stack/options';
 import { renderAlertmanagerConfig } from '../../stack/render';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 import { ALERTMANAGER_DIR, RULE_FILES, rulesOf, runTool } from './tools';
 
 const NATIVE_SINK = 'http://127.0.0.1:9099/alerts';
@@ -157,12 +157,10 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
     );
     alertmanager.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     alertmanager.stderr?.on('data', (chunk: Buffer) => (logs += chunk.toString()));
-    await pollUntil(
-      'Alertmanager to be ready',
-      async () => (await fetch(`${url}/-/ready`)).status,
-      (status) => status === 200,
-      { timeoutMs: 15_000 },
-    ).catch((err: Error) => {
+    await waitUntil('Alertmanager to be ready', async () => (await fetch(`${url}/-/ready`)).status, {
+      until: (status) => status === 200,
+      timeoutMs: 15_000,
+    }).catch((err: Error) => {
       throw new Error(`${err.message}\n${logs}`);
     });
   });
@@ -193,21 +191,19 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
 
   it('delivers a critical alert to the sink through the urgent receiver within seconds', async () => {
     await post([{ labels: { alertname: 'FintechHighErrorRatio', severity: 'critical' } }]);
-    const seen = await pollUntil(
+    const seen = await waitUntil(
       'FintechHighErrorRatio at the sink',
       () => received.filter((r) => r.alertname === 'FintechHighErrorRatio'),
-      (list) => list.length > 0,
-      { timeoutMs: 5_000 },
+      { until: (list) => list.length > 0, timeoutMs: 5_000 },
     );
     expect(seen[0]).to.deep.include({ receiver: 'urgent', status: 'firing' });
   });
 
   it('sends a critical alert to Telegram through the configured Bot API URL, with the chat id', async () => {
-    const message = await pollUntil(
+    const message = await waitUntil(
       'a sendMessage about FintechHighErrorRatio at the Bot API stand-in',
       () => telegram.find((t) => String(t.body['text']).includes('FintechHighErrorRatio')),
-      (found) => found !== undefined,
-      { timeoutMs: 5_000 },
+      { until: (found) => found !== undefined, timeoutMs: 5_000 },
     );
     expect(message?.path).to.equal(`/bot${TELEGRAM.botToken}/sendMessage`);
     expect(String(message?.body['chat_id'])).to.equal(String(TELEGRAM.chatId));
@@ -215,14 +211,10 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
 
   it('does not send a warning to Telegram', async () => {
     await post([{ labels: { alertname: 'FintechHighMemory', severity: 'warning' } }]);
-    await pollUntil(
-      'FintechHighMemory at the sink',
-      () => received.some((r) => r.alertname === 'FintechHighMemory'),
-      Boolean,
-      {
-        timeoutMs: 5_000,
-      },
-    );
+    await waitUntil('FintechHighMemory at the sink', () => received.some((r) => r.alertname === 'FintechHighMemory'), {
+      until: Boolean,
+      timeoutMs: 5_000,
+    });
     expect(telegram.filter((t) => String(t.body['text']).includes('FintechHighMemory'))).to.deep.equal([]);
   });
 
@@ -230,30 +222,24 @@ describe('Alertmanager running alertmanager.yml, with Telegram', function () {
     await post([
       { labels: { alertname: 'FintechHighErrorRatio', severity: 'critical' }, endsAt: new Date().toISOString() },
     ]);
-    await pollUntil(
+    await waitUntil(
       'the resolved FintechHighErrorRatio at the sink',
       () => received.filter((r) => r.alertname === 'FintechHighErrorRatio' && r.status === 'resolved'),
-      (list) => list.length > 0,
-      { timeoutMs: 5_000 },
+      { until: (list) => list.length > 0, timeoutMs: 5_000 },
     );
   });
 
   it('suppresses symptom alerts while FintechApiDown fires, but not FintechApiDown itself', async () => {
     await post([{ labels: { alertname: 'FintechApiDown', severity: 'critical', job: 'fintech-api' } }]);
-    await pollUntil(
-      'FintechApiDown at the sink',
-      () => received.some((r) => r.alertname === 'FintechApiDown'),
-      Boolean,
-      {
-        timeoutMs: 5_000,
-      },
-    );
+    await waitUntil('FintechApiDown at the sink', () => received.some((r) => r.alertname === 'FintechApiDown'), {
+      until: Boolean,
+      timeoutMs: 5_000,
+    });
     await post([{ labels: { alertname: 'FintechHighLatencyP99', severity: 'critical' } }]);
-    const status = await pollUntil(
+    const status = await waitUntil(
       'FintechHighLatencyP99 to be suppressed',
       () => alertStatus('FintechHighLatencyP99'),
-      (s) => s?.state === 'suppressed',
-      { timeoutMs: 5_000 },
+      { until: (s) => s?.state === 'suppressed', timeoutMs: 5_000 },
     );
     expect(status?.inhibitedBy).to.have.lengthOf(1);
     expect((await alertStatus('FintechApiDown'))?.state).to.equal('active');

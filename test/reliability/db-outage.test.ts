@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { auditLedger, type LedgerAudit } from '../support/ledger';
-import { pollUntil, timed } from '../support/poll';
-import { createDatabase, startEmbeddedPostgres, type TestPostgres } from '../support/postgres';
+import { waitUntil, timed } from '../../kit/wait';
+import { createDatabase, startEmbeddedPostgres, type TestPostgres } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 
 const CONNECT_TIMEOUT_MS = 1_000;
@@ -98,33 +98,28 @@ describe('database outage and recovery under load (real server process, real Pos
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       LOG_LEVEL: 'warn',
     });
-    await pollUntil(
-      'the schema and demo data',
-      () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status),
-      (st) => st === 200,
-    );
+    await waitUntil('the schema and demo data', () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status), {
+      until: (st) => st === 200,
+      timeoutMs: 10_000,
+    });
     initial = await auditLedger(url);
     uptimeBefore = ((await (await fetch(`${s.baseUrl}/livez`)).json()) as { uptime_s: number }).uptime_s;
 
     const load = Array.from({ length: WORKERS }, (_, n) => worker(n));
     try {
-      await pollUntil(
+      await waitUntil(
         '100 answered requests before the outage',
         () => during('up').filter((x) => x.status === 200).length,
-        (n) => n >= 100,
-        { timeoutMs: 20_000 },
+        { until: (n) => n >= 100, timeoutMs: 20_000 },
       );
 
       phase = 'stopping';
       await pg.stop();
       phase = 'down';
-      await pollUntil(
+      await waitUntil(
         '400 requests to database routes answered while PostgreSQL is down',
         () => databaseRoutesWhileDown().length,
-        (n) => n >= 400,
-        {
-          timeoutMs: 20_000,
-        },
+        { until: (n) => n >= 400, timeoutMs: 20_000 },
       ).finally(() => expectAlive('while PostgreSQL was down'));
       const healthz = await timed(() => fetch(`${s.baseUrl}/healthz`));
       probes.healthz = { status: healthz.value.status, body: (await healthz.value.json()) as never, ms: healthz.ms };
@@ -135,22 +130,17 @@ describe('database outage and recovery under load (real server process, real Pos
       await pg.start();
       const started = performance.now();
       phase = 'recovered';
-      await pollUntil(
+      await waitUntil(
         'the first 200 from /api/balance after PostgreSQL is back',
         () => fetch(`${s.baseUrl}/api/balance`).then((r) => r.status),
-        (st) => st === 200,
-        {
-          timeoutMs: 20_000,
-          intervalMs: 20,
-        },
+        { until: (st) => st === 200, timeoutMs: 20_000, intervalMs: 20 },
       );
       recoveryMs = performance.now() - started;
       expectAlive('after PostgreSQL came back');
-      await pollUntil(
+      await waitUntil(
         '100 answered requests after recovery',
         () => during('recovered').filter((x) => x.status === 200).length,
-        (n) => n >= 100,
-        { timeoutMs: 20_000 },
+        { until: (n) => n >= 100, timeoutMs: 20_000 },
       );
     } finally {
       loadRunning = false;

@@ -5,12 +5,12 @@ import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
 import { CASES } from '../../scenarios/cases';
 import { PROFILES } from '../../scenarios/lib/profiles';
-import { PrometheusClient } from '../../scenarios/lib/prometheus';
+import { PrometheusClient } from '../../kit/prometheus';
 import { runScenario, type Journal } from '../../scenarios/lib/runner';
 import { API_MALLOC_ENV } from '../../stack/components';
 import type { Stack } from '../../stack/stack';
 import { failedProbes, startSourceStack, suiteDir } from '../support/native-stack';
-import { pollUntil } from '../support/poll';
+import { waitUntil } from '../../kit/wait';
 
 const MB = 1024 * 1024;
 
@@ -107,12 +107,11 @@ describe('RSS after a memory-leak reset', () => {
           await runScenario(CASES[4]!(PROFILES.fast, { memoryCapBytes: CAP_MB * MB }), { ...options, log }),
         );
         const started = Date.now();
-        await pollUntil(
-          'FintechMemoryLeak no longer firing',
-          () => prometheus.firingAlerts(),
-          (firing) => !firing.includes('FintechMemoryLeak'),
-          { timeoutMs: 90_000, intervalMs: 500 },
-        );
+        await waitUntil('FintechMemoryLeak no longer firing', () => prometheus.firingAlerts(), {
+          until: (firing) => !firing.includes('FintechMemoryLeak'),
+          timeoutMs: 90_000,
+          intervalMs: 500,
+        });
         resolvedAfter.push((Date.now() - started) / 1000);
       }
     });

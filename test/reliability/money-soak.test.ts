@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { Client } from 'pg';
 import { startApp, type TestApp } from '../support/app';
 import { auditLedger, type LedgerAudit } from '../support/ledger';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { pollUntil } from '../support/poll';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { waitUntil } from '../../kit/wait';
 
 const USD = [
   'ACC-001',
@@ -199,11 +199,10 @@ describe('money under chaos (soak)', function () {
     await Promise.all([chaos(), ...Array.from({ length: CLIENTS }, client)]);
 
     // Attempts the clients gave up on may still be running in the server (a delayed request is not cancelled).
-    await pollUntil(
+    await waitUntil(
       'the server to finish every request it accepted',
       async () => sampleSum(parseExposition((await t.request.get('/metrics')).text), 'fintech_requests_in_progress'),
-      (n) => n === 0,
-      { timeoutMs: 15_000 },
+      { until: (n) => n === 0, timeoutMs: 15_000 },
     );
     // With the faults off, a last retry with the same key settles every transfer whose outcome the client never learnt.
     for (const op of ops.filter((o) => o.outcome === 'unknown')) {

@@ -9,7 +9,7 @@ import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../../app/config';
 import { projectRoot } from '../../app/paths';
 import { adminUrl, startApp, type TestApp } from '../support/app';
-import { freshDatabase } from '../support/postgres';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 import { hostileCases, sendRaw, SQL_TEXT, STACK_TRACE, type RawResponse } from './hostile-inputs';
 

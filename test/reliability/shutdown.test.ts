@@ -2,9 +2,9 @@ import http from 'node:http';
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { adminUrl } from '../support/app';
-import { parseExposition, sampleSum } from '../support/metrics';
-import { pollUntil } from '../support/poll';
-import { freshDatabase } from '../support/postgres';
+import { parseExposition, sampleSum } from '../../kit/exposition';
+import { waitUntil } from '../../kit/wait';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 
 const MB = 1024 * 1024;
@@ -141,7 +141,7 @@ describe('shutdown and limits (real server process)', function () {
       };
       const load = Array.from({ length: WORKERS }, (_, n) => worker(n));
       try {
-        await pollUntil(
+        await waitUntil(
           `${WORKERS} requests in flight and three rounds already answered`,
           async () => ({
             inFlight: sampleSum(
@@ -150,8 +150,7 @@ describe('shutdown and limits (real server process)', function () {
             ),
             answered: outcomes.length,
           }),
-          (v) => v.inFlight >= WORKERS && v.answered >= 3 * WORKERS,
-          { timeoutMs: 20_000 },
+          { until: (v) => v.inFlight >= WORKERS && v.answered >= 3 * WORKERS, timeoutMs: 20_000 },
         );
         connectionsUnderLoad = await apiConnections(database);
         sigtermAt = performance.now();
@@ -200,12 +199,10 @@ describe('shutdown and limits (real server process)', function () {
 
     it("closes its pool: PostgreSQL shows no 'fintech-api' connection left, and none was simply dropped", async () => {
       expect(connectionsUnderLoad).to.be.greaterThan(0);
-      const left = await pollUntil(
-        'the server backends of the API to end',
-        () => apiConnections(database),
-        (n) => n === 0,
-        { timeoutMs: 5_000 },
-      );
+      const left = await waitUntil('the server backends of the API to end', () => apiConnections(database), {
+        until: (n) => n === 0,
+        timeoutMs: 5_000,
+      });
       expect(left).to.equal(0);
       // A process that exits without ending its pool also leaves no connection, but PostgreSQL counts
       // each of those sessions as abandoned (the client never said goodbye).

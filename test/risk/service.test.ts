@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { adminUrl } from '../support/app';
-import { freshDatabase } from '../support/postgres';
+import { freshDatabase } from '../../kit/postgres';
 import { readDecisions, startRisk, type TestRisk } from '../support/risk';
 
 describe('risk service', () => {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { adminUrl } from '../support/app';
 import { startOtlpReceiver } from '../support/otlp-receiver';
-import { pollUntil } from '../support/poll';
-import { freshDatabase } from '../support/postgres';
+import { waitUntil } from '../../kit/wait';
+import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
 
 /** Both services as real processes exporting spans to one OTLP receiver (the stand-in for Jaeger). */
@@ -33,17 +33,17 @@ describe('one trace across the API and the risk service', () => {
       body: JSON.stringify({ from_account: 'ACC-001', to_account: 'ACC-002', amount: '1.00' }),
     });
     expect(res.status).to.equal(201);
-    const apiLine = await pollUntil(
+    const apiLine = await waitUntil(
       "the API's request log line",
       () => api.logs().find((l) => l.request_id === 'trace-req-1'),
-      (l) => l !== undefined,
+      { until: (l) => l !== undefined, timeoutMs: 10_000 },
     );
     const traceId = apiLine?.trace_id as string;
     expect(traceId).to.match(/^[0-9a-f]{32}$/);
-    const riskLine = await pollUntil(
+    const riskLine = await waitUntil(
       "the risk service's request log line with the same trace id",
       () => risk.logs().find((l) => l.message === 'request' && l.route === '/api/decisions'),
-      (l) => l !== undefined,
+      { until: (l) => l !== undefined, timeoutMs: 10_000 },
     );
     expect(riskLine?.trace_id).to.equal(traceId);
 
@@ -51,15 +51,18 @@ describe('one trace across the API and the risk service', () => {
       const text = sp.attributes['db.statement'] ?? sp.attributes['db.query.text'];
       return typeof text === 'string' ? text : '';
     };
-    const spans = await pollUntil(
+    const spans = await waitUntil(
       'spans of both services and both databases under the trace id',
       () => otlp.spans.filter((sp) => sp.traceId === traceId),
-      (list) =>
-        list.some((sp) => sp.name === 'risk.assess') &&
-        list.some((sp) => sp.scope.includes('http') && String(sp.name).includes('/api/decisions')) &&
-        list.some((sp) => sp.scope.includes('pg') && statement(sp).includes('risk.decisions')) &&
-        list.some((sp) => sp.scope.includes('pg') && statement(sp).includes('transfer_money')),
-      { timeoutMs: 15_000, intervalMs: 250 },
+      {
+        until: (list) =>
+          list.some((sp) => sp.name === 'risk.assess') &&
+          list.some((sp) => sp.scope.includes('http') && String(sp.name).includes('/api/decisions')) &&
+          list.some((sp) => sp.scope.includes('pg') && statement(sp).includes('risk.decisions')) &&
+          list.some((sp) => sp.scope.includes('pg') && statement(sp).includes('transfer_money')),
+        timeoutMs: 15_000,
+        intervalMs: 250,
+      },
     );
     expect(spans.length).to.be.at.least(4);
   });

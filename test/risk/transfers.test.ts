@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { adminUrl, startApp, type TestApp } from '../support/app';
 import { auditLedger } from '../support/ledger';
-import { freePort, freshDatabase } from '../support/postgres';
+import { freshDatabase } from '../../kit/postgres';
+import { freePort } from '../../kit/ports';
 import { readDecisions, startRisk, type TestRisk } from '../support/risk';
 
 const TOKEN = 'risk-policy-token-0123456789';

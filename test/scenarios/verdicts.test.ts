@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import type { LoadResponse } from '../../scenarios/lib/load';
+import type { LoadResponse } from '../../kit/load';
 import type { ClientLatencyProbe, HttpProbe, ProbeContext } from '../../scenarios/lib/probes';
-import { AlertmanagerClient, PrometheusClient } from '../../scenarios/lib/prometheus';
+import { AlertmanagerClient, PrometheusClient } from '../../kit/prometheus';
 import { PhaseVerdicts } from '../../scenarios/lib/verdicts';
 
 describe('scenario verdicts (PhaseVerdicts)', () => {

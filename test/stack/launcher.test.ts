@@ -7,8 +7,8 @@ import { COMPONENT_NAMES, type Ports } from '../../stack/options';
 import { isPortFree } from '../../stack/probes';
 import { isAlive, ProcessRecords, readCmdline, type ProcessRecord } from '../../stack/process';
 import { startStack, stopStack, type Stack } from '../../stack/stack';
-import { fetchTargets } from '../../stack/targets';
-import { waitFor } from '../../stack/wait';
+import { PrometheusClient } from '../../kit/prometheus';
+import { waitHealthy } from '../../kit/wait';
 import { ensureTools, run } from './helpers';
 
 /** Far from the defaults, so the tests run beside a developer's `make up`. */
@@ -71,7 +71,7 @@ describe('native stack launcher', function () {
     });
 
     it('has Prometheus scrape the API, the exporter, Alertmanager and itself', async () => {
-      const targets = await fetchTargets(stack.urls.prometheus);
+      const targets = await new PrometheusClient(stack.urls.prometheus).targets();
       const health = Object.fromEntries(targets.map((t) => [t.address, t.health]));
       expect(health).to.include({
         [`127.0.0.1:${PORTS.api}`]: 'up',
@@ -110,7 +110,7 @@ describe('native stack launcher', function () {
         ]),
       });
       expect(res.status).to.equal(200);
-      await waitFor(
+      await waitHealthy(
         'LauncherTest in the alert sink',
         async () => {
           const alerts = (await (await fetch(`${stack.urls.alertSink}?alertname=LauncherTest`)).json()) as unknown[];
@@ -196,7 +196,7 @@ describe('native stack launcher', function () {
       const postmaster = postmasterPid(stateDir);
       const postmasterCmdline = readCmdline(postmaster);
       process.kill(supervisor.pid, 'SIGKILL');
-      await waitFor(
+      await waitHealthy(
         'supervisor gone',
         () => Promise.resolve(stillRuns(supervisor.pid, supervisor.argv) ? 'running' : undefined),
         { timeoutMs: 5_000 },

@@ -10,7 +10,7 @@ import {
   tailLog,
   type ProcessRecord,
 } from '../../stack/process';
-import { waitFor } from '../../stack/wait';
+import { waitHealthy } from '../../kit/wait';
 
 describe('stack processes', () => {
   let dir: string;
@@ -18,7 +18,9 @@ describe('stack processes', () => {
 
   /** Gone for good: a killed child stays a zombie until this (parent) process reaps it. */
   const gone = (pid: number): Promise<void> =>
-    waitFor(`pid ${pid} gone`, () => Promise.resolve(isAlive(pid) ? 'still alive' : undefined), { timeoutMs: 5_000 });
+    waitHealthy(`pid ${pid} gone`, () => Promise.resolve(isAlive(pid) ? 'still alive' : undefined), {
+      timeoutMs: 5_000,
+    });
 
   function start(script: string): ProcessRecord {
     const { record } = spawnDetached('test', [process.execPath, '-e', script], {
@@ -44,7 +46,7 @@ describe('stack processes', () => {
   it('starts a process that writes to its log and records its command', async () => {
     const record = start('console.log("hello from the child"); setInterval(() => {}, 1000)');
     expect(isRecordedProcessRunning(record)).to.equal(true);
-    await waitFor(
+    await waitHealthy(
       'child output',
       () => Promise.resolve(tailLog(record.log).includes('hello from the child') ? undefined : 'no output yet'),
       {
@@ -61,7 +63,7 @@ describe('stack processes', () => {
 
   it('kills a process that ignores SIGTERM once the deadline passes', async () => {
     const record = start('process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)');
-    await waitFor(
+    await waitHealthy(
       'handler installed',
       () => Promise.resolve(tailLog(record.log).includes('ready') ? undefined : 'not yet'),
       {
@@ -88,7 +90,7 @@ describe('stack processes', () => {
 
   it('reports a process that is already gone as not running', async () => {
     const record = start('process.exit(0)');
-    await waitFor('child exit', () => Promise.resolve(isRecordedProcessRunning(record) ? 'running' : undefined), {
+    await waitHealthy('child exit', () => Promise.resolve(isRecordedProcessRunning(record) ? 'running' : undefined), {
       timeoutMs: 5_000,
     });
     expect(await stopRecordedProcess(record)).to.equal('not running');
@@ -96,11 +98,11 @@ describe('stack processes', () => {
 
   it('shows only the latest run of a log that several runs appended to', async () => {
     const first = start('console.log("first run")');
-    await waitFor('first run', () => Promise.resolve(isRecordedProcessRunning(first) ? 'running' : undefined), {
+    await waitHealthy('first run', () => Promise.resolve(isRecordedProcessRunning(first) ? 'running' : undefined), {
       timeoutMs: 5_000,
     });
     const second = start('console.log("second run")');
-    await waitFor(
+    await waitHealthy(
       'second run',
       () => Promise.resolve(tailLog(second.log).includes('second run') ? undefined : 'no output yet'),
       {

@@ -5,7 +5,7 @@ import supertest from 'supertest';
 import { loadConfig, type Config } from '../../app/config';
 import { createServices, type Services } from '../../app/services';
 import type { Logger } from '../../app/telemetry/logger';
-import { freshDatabase } from './postgres';
+import { freshDatabase } from '../../kit/postgres';
 
 export function adminUrl(): string {
   const url = process.env.FINTECH_TEST_ADMIN_URL;

@@ -1,4 +1,4 @@
-import { createTemplate, startEmbeddedPostgres, type TestPostgres } from './postgres';
+import { createTemplate, startEmbeddedPostgres, type TestPostgres } from '../../kit/postgres';
 
 /**
  * Mocha global fixture: one real PostgreSQL for the whole run (the embedded one from npm,

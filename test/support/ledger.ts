@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { withClient } from '../../kit/postgres';
 
 /** The ledger's invariants, read straight from PostgreSQL. */
 export interface LedgerAudit {
@@ -12,9 +12,7 @@ export interface LedgerAudit {
 }
 
 export async function auditLedger(databaseUrl: string): Promise<LedgerAudit> {
-  const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
+  return withClient(databaseUrl, async (c) => {
     const { rows } = await c.query<{
       total: string;
       negative: number;
@@ -44,7 +42,5 @@ export async function auditLedger(databaseUrl: string): Promise<LedgerAudit> {
       transactions: r.transactions,
       entries: r.entries,
     };
-  } finally {
-    await c.end();
-  }
+  });
 }

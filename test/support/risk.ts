@@ -1,8 +1,8 @@
-import { Client } from 'pg';
 import type supertest from 'supertest';
 import { loadRiskConfig, type RiskConfig } from '../../risk/config';
 import { migrateRisk } from '../../risk/migrate';
 import { createRiskServices, type RiskServices } from '../../risk/services';
+import { withClient } from '../../kit/postgres';
 import { serveOnFreePort } from './app';
 
 /** A real risk service (risk/) in this process, on the given database (its own schema), on a free port. */
@@ -29,15 +29,10 @@ export interface DecisionRow {
 }
 
 export async function readDecisions(databaseUrl: string): Promise<DecisionRow[]> {
-  const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
-    return (
-      await c.query<DecisionRow>(
-        'SELECT idempotency_key, decision, calls, amount_cents FROM risk.decisions ORDER BY created_at',
-      )
-    ).rows;
-  } finally {
-    await c.end();
-  }
+  const { rows } = await withClient(databaseUrl, (c) =>
+    c.query<DecisionRow>(
+      'SELECT idempotency_key, decision, calls, amount_cents FROM risk.decisions ORDER BY created_at',
+    ),
+  );
+  return rows;
 }

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../app/paths';
-import { pollUntil } from './poll';
-import { freePort } from './postgres';
+import { waitUntil } from '../../kit/wait';
+import { freePort } from '../../kit/ports';
 
 /** A real server entry point (app/server.ts, or risk/server.ts) running as its own process, with its log lines captured. */
 export interface ServerProcess {
@@ -68,13 +68,10 @@ export async function spawnServer(
     },
   };
   if (options.waitReady !== false) {
-    await pollUntil(
+    await waitUntil(
       `the server on ${baseUrl} to answer /livez`,
       () => fetch(`${baseUrl}/livez`).then((r) => r.status),
-      (s) => s === 200,
-      {
-        timeoutMs: 20_000,
-      },
+      { until: (s) => s === 200, timeoutMs: 20_000 },
     ).catch(async (err) => {
       await proc.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\nstderr: ${stderr.join('')}\nstdout: ${lines.slice(-10).join('\n')}`);

@@ -1,4 +1,4 @@
-import type { Phase } from '../runner';
+import type { Phase } from '../journal';
 
 /** Every sentence the scenario runner prints or writes into a report, in English (the default). */
 export const en = {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { projectRoot } from '../../app/paths';
+import { projectRoot } from '../app/paths';
+import { freePort } from './ports';
 
-/** A PostgreSQL server the tests may create databases on. */
+/** A PostgreSQL server that tests and the benchmark create databases on. */
 export interface TestPostgres {
   /** Connection URL of the maintenance database (postgres) with superuser rights. */
   adminUrl: string;
@@ -61,58 +61,37 @@ export async function startEmbeddedPostgres(options: { postgresFlags?: string[] 
   };
 }
 
+/** Runs fn with a connected client of the database, and always disconnects. */
+export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates the template database with init.sql applied; fresh test databases are copied from it. */
 export async function createTemplate(adminUrl: string): Promise<void> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
+  await withClient(adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
-  } finally {
-    await admin.end();
-  }
-  const tpl = new Client({ connectionString: databaseUrl(adminUrl, TEMPLATE_DB) });
-  await tpl.connect();
-  try {
-    await tpl.query(fs.readFileSync(path.join(projectRoot(), 'init.sql'), 'utf8'));
-  } finally {
-    await tpl.end();
-  }
+  });
+  await withClient(databaseUrl(adminUrl, TEMPLATE_DB), (tpl) =>
+    tpl.query(fs.readFileSync(path.join(projectRoot(), 'init.sql'), 'utf8')),
+  );
 }
 
 /** Creates an empty database (no schema) and returns its URL. */
 export async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   return databaseUrl(adminUrl, name);
 }
 
 /** A new database with the schema and demo data, unique to the caller. */
 export async function freshDatabase(adminUrl: string): Promise<string> {
   const name = `fintech_test_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`);
-  } finally {
-    await admin.end();
-  }
+  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DB}`));
   return databaseUrl(adminUrl, name);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,10 +1,11 @@
-/** Parses Prometheus text exposition into samples (enough for assertions; exemplars and comments skipped). */
+/** One sample of the Prometheus text exposition format. */
 export interface Sample {
   name: string;
   labels: Record<string, string>;
   value: number;
 }
 
+/** Parses the text exposition into samples (comments and exemplars skipped). */
 export function parseExposition(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const line of text.split('\n')) {
