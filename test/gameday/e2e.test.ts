@@ -176,9 +176,7 @@ describe('a game day on the native stack (fast profile)', function () {
         .flat()
         .filter((s) => s.v !== undefined);
       expect(data.length, `round ${r.round}: Prometheus samples`).to.be.greaterThan(10);
-      expect(markdown)
-        .to.include(`## Round ${r.round}: ${r.incident.id}`)
-        .and.include(r.injected_at);
+      expect(markdown).to.include(`## Round ${r.round}: ${r.incident.id}`).and.include(r.injected_at);
       for (const k of r.incident.signals) {
         const svg = path.join(
           path.dirname(report.markdown),
