@@ -74,10 +74,11 @@ describe('game day', () => {
     this.timeout(60_000);
     let api: TestApp;
     let day: RunningGameDay;
-    const post = (route: string, body?: unknown) =>
+    const TOKEN = 'facilitator-token-0123456789';
+    const post = (route: string, body?: unknown, token?: string) =>
       fetch(`${day.url}${route}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
         body: JSON.stringify(body ?? {}),
       });
     const board = async () =>
@@ -98,6 +99,7 @@ describe('game day', () => {
         reportsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-reports-')),
         lockFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-lock-')), 'gameday.pid'),
         loadRate: 0,
+        token: TOKEN,
       });
     });
     after(async () => {
@@ -106,7 +108,7 @@ describe('game day', () => {
       await api?.stop();
     });
 
-    it('scores right answers, penalises wrong ones, refuses bad ones (400/409) without changing a score, and resets on stop', async () => {
+    it('scores right answers, penalises wrong ones, refuses bad ones (400/409) without changing a score, reveals and stops only for the facilitator, and resets on stop', async () => {
       const truth = await waitUntil('the first incident is injected', () => day.game.truth(), {
         timeoutMs: 15_000,
         until: (t) => t?.injected_at !== undefined,
@@ -137,7 +139,9 @@ describe('game day', () => {
         { team: 'blue', score: -PENALTY },
       ]);
 
-      expect((await post('/game/reveal')).status).to.equal(200);
+      expect((await post('/game/reveal')).status, 'reveal without the facilitator token').to.equal(401);
+      expect((await post('/game/stop', {}, 'not-the-facilitator-token')).status).to.equal(403);
+      expect((await post('/game/reveal', {}, TOKEN)).status).to.equal(200);
       await waitUntil('the round is closed', () => day.game.status().round, {
         timeoutMs: 10_000,
         until: (round) => round === undefined,
