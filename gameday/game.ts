@@ -249,7 +249,10 @@ export class Game {
     this.deps.onEvent?.(`round ${record.round}: incident injected`, record);
   }
 
-  /** One poll: every main signal (for the charts and the first one to show the incident) and the alerts. */
+  /**
+   * One poll: every main signal (for the charts and the first one to show the incident) and the alerts;
+   * alerts that fire before the injection are left out, like those firing when the round opened.
+   */
   private async observe(record: RoundRecord, alreadyFiring: Set<string>): Promise<void> {
     const t = Date.now();
     const keys = Object.keys(SIGNALS) as SignalKey[];
@@ -257,12 +260,17 @@ export class Game {
       keys.map((k) => this.deps.prometheus.value(SIGNALS[k].expr).catch(() => undefined)),
     );
     const firing = await this.deps.prometheus.firingAlerts().catch((): string[] => []);
+    // A signal shows the incident when it crosses its level after the injection: one still high from the
+    // previous round (its window not yet past) counts only once it fell and rose again.
+    const above = (k: SignalKey, v: number | undefined) => v !== undefined && v > SIGNALS[k].above;
+    const crossed = keys.findIndex((k, i) => above(k, values[i]) && !above(k, record.samples[k].at(-1)?.v));
     keys.forEach((k, i) => record.samples[k].push({ t, v: values[i] }));
-    if (!record.injected_at) return;
-    if (!record.first_signal) {
-      const i = keys.findIndex((k, j) => (values[j] ?? -Infinity) > SIGNALS[k].above);
-      if (i >= 0) record.first_signal = { signal: keys[i] as SignalKey, at: iso(t), value: values[i] as number };
+    if (!record.injected_at) {
+      for (const name of firing) alreadyFiring.add(name);
+      return;
     }
+    if (!record.first_signal && crossed >= 0)
+      record.first_signal = { signal: keys[crossed] as SignalKey, at: iso(t), value: values[crossed] as number };
     const alert = firing.find((name) => !alreadyFiring.has(name));
     if (!record.first_alert && alert) record.first_alert = { name: alert, at: iso(t) };
   }

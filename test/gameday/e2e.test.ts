@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { FAULT_NAMES } from '../../app/faults/catalogue';
-import { INCIDENTS, injection, type Incident } from '../../gameday/incidents';
+import { INCIDENTS, SIGNALS, injection, type Incident } from '../../gameday/incidents';
 import { PENALTY } from '../../gameday/scoring';
 import { startGameDay } from '../../gameday/session';
 import type { GameRecord, RoundRecord } from '../../gameday/game';
@@ -184,6 +184,14 @@ describe('a game day on the native stack (fast profile)', function () {
         );
         expect(fs.readFileSync(svg, 'utf8')).to.match(/^<svg[\s\S]*<polyline/);
       }
+    }
+    for (const r of saved.rounds.filter((x) => x.first_signal)) {
+      const { signal, at } = r.first_signal!;
+      const before = r.samples[signal].filter((x) => x.t < Date.parse(at)).at(-1);
+      expect(before?.v ?? 0, `round ${r.round}: ${signal} was below its level just before it showed`).to.be.at.most(
+        SIGNALS[signal].above,
+      );
+      expect(Date.parse(at)).to.be.at.least(Date.parse(r.injected_at!));
     }
     const shown = saved.rounds.filter((r) => r.first_signal && r.incident.signals.includes(r.first_signal.signal));
     expect(
