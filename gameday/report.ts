@@ -52,7 +52,7 @@ export function writeReport(record: GameRecord, dir: string): { markdown: string
     const to = r.closed_at ? Date.parse(r.closed_at) : Date.now();
     const marks = r.stages.map((s, i) => ({ t: Date.parse(s.at), label: i === 0 ? 'injected' : 'worsened' }));
     for (const k of r.incident.signals)
-      fs.writeFileSync(path.join(dir, chartName(r, k)), sparkline(r.samples[k], from, to, marks));
+      fs.writeFileSync(path.join(dir, chartName(r, k)), sparkline(r.samples[k], from, to, marks, SIGNALS[k].unit));
   }
   const markdown = [
     `# Game day debrief (seed ${record.seed})`,

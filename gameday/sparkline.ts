@@ -5,13 +5,14 @@ const HEIGHT = 60;
 
 /**
  * A small SVG line chart of one signal over a round, with vertical marks (e.g. the injection). Values
- * are scaled from 0 to the round's maximum; gaps (no data) break the line.
+ * are scaled from 0 to the round's maximum (printed top left with `unit`); gaps (no data) break the line.
  */
 export function sparkline(
   samples: readonly Sample[],
   from: number,
   to: number,
   marks: { t: number; label: string }[],
+  unit = '',
 ): string {
   const known = samples.filter((s): s is { t: number; v: number } => s.v !== undefined && Number.isFinite(s.v));
   const max = Math.max(0, ...known.map((s) => s.v)) || 1;
@@ -35,6 +36,7 @@ export function sparkline(
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff" stroke="#ccc"/>`,
+    `<text x="4" y="11" font-size="10" font-family="sans-serif" fill="#555">max ${Number(max.toPrecision(3))}${unit ? ` ${unit}` : ''}</text>`,
     ...markLines,
     ...polylines,
     '</svg>',
