@@ -35,6 +35,8 @@ async function call(method: 'GET' | 'POST', route: string, body?: unknown): Prom
     headers: headers(),
     ...(body !== undefined && { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(5000),
+  }).catch((err: Error) => {
+    throw new Error(`no game answers at ${gameUrl} (${err.message}): start one with make gameday`, { cause: err });
   });
   console.log(JSON.stringify(await res.json(), null, 2));
   return res.ok ? 0 : 1;
