@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The kit's two images, from one build stage: `api` (the last stage; Compose's alert-sink and
+# The kit's two images, from one build stage: `api` (the last stage; Compose's alert-sink, control-room and
 # alertmanager-config services run from it too) and `scenarios` (the workshop scenarios, for Docker
 # users without Node). Versions of every component on each path: docs/versions.md.
 # Node 24 is an LTS line maintained until 2028-04; the native path runs on Node 20.19 and later.
@@ -15,6 +15,8 @@ COPY tsconfig.json ./
 COPY app ./app
 COPY stack ./stack
 COPY scenarios ./scenarios
+COPY control-room ./control-room
+COPY monitoring ./monitoring
 RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim AS production-deps
@@ -39,6 +41,9 @@ COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # package.json marks the project root; the API applies init.sql itself when the schema is missing
 COPY package.json init.sql ./
+# the control room serves its page as files and builds its charts from the Grafana dashboards
+COPY control-room/public ./control-room/public
+COPY monitoring/grafana/dashboards ./dist/monitoring/grafana/dashboards
 # alertmanager-config writes here; a new named volume mounted here starts owned by node, like this folder
 RUN mkdir /rendered && chown node:node /rendered
 USER node

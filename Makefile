@@ -9,7 +9,7 @@ GAMEDAY := node --import tsx gameday/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts logs test test-quick test-compose typecheck lint format scenarios \
-        bench clean k8s-generate k8s-test k8s-kind gameday gameday-answer gameday-board gameday-reveal gameday-stop
+        bench clean k8s-generate k8s-test k8s-kind screenshots gameday gameday-answer gameday-board gameday-reveal gameday-stop
 
 help: ## list the targets, and the workshop cases scenario-N runs
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{sub("%", "N", $$1); printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ alerts: install ## alert notifications received from Alertmanager
 	@$(STACK) alerts
 
 test: build lint ## lint, then run every test (installs and starts what the tests need; the container test only where Docker runs)
-	scripts/ensure-tools.sh --compose
+	scripts/ensure-tools.sh --compose --browser
 	$(NODE_BIN)/mocha 'test/**/*.test.ts'
 
 test-compose: install ## the container test alone: build, run and check the Compose stack, then remove it (needs Docker)
@@ -89,6 +89,10 @@ k8s-test: install ## render and validate the Kubernetes manifests offline (part 
 
 k8s-kind: ## the kit on a local kind cluster with kube-prometheus-stack (needs Docker, kind, kubectl, helm)
 	deploy/kubernetes/kind.sh up
+
+screenshots: install ## save the control room's main states as docs/images/control-room-*.png (starts its own stack)
+	scripts/ensure-tools.sh --browser
+	SCREENSHOTS_DIR=docs/images $(NODE_BIN)/mocha test/control-room/page.test.ts
 
 clean: ## remove build output and reports (not the running stack's state)
 	rm -rf dist reports bench-results

@@ -46,4 +46,24 @@ export default defineConfig(
     extends: [js.configs.recommended],
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },
+  {
+    // The control room's page: plain ES modules run by the browser as they are, with uPlot's global.
+    files: ['control-room/public/**/*.mjs'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'sessionStorage',
+          'localStorage',
+          'fetch',
+          'URLSearchParams',
+          'Event',
+          'setTimeout',
+          'uPlot',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: { eqeqeq: 'error' },
+  },
 );

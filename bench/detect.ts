@@ -77,7 +77,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     fs.rmSync(stateDir, { recursive: true, force: true });
   };
   ctx.defer(removeState);
-  const ports = await distinctFreePorts(6);
+  const ports = await distinctFreePorts(7);
   progress(`starting the native stack, fast profile, ports ${ports.join(', ')}`);
   const stack = await startStack({
     stateDir,
@@ -89,6 +89,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
       postgres: ports[3],
       postgresExporter: ports[4],
       alertSink: ports[5],
+      controlRoom: ports[6],
     },
     apiEnv: { LOG_LEVEL: 'info' },
     onProgress: (line) => progress(`  ${line}`),
@@ -253,8 +254,8 @@ function floorOf(floors: Map<string, AlertFloor>, alert: string): AlertFloor {
   return floor;
 }
 
-async function distinctFreePorts(n: number): Promise<[number, number, number, number, number, number]> {
+async function distinctFreePorts(n: number): Promise<[number, number, number, number, number, number, number]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
-  return [...ports] as [number, number, number, number, number, number];
+  return [...ports] as [number, number, number, number, number, number, number];
 }

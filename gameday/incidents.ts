@@ -25,7 +25,7 @@ export const SIGNALS = {
   eventLoopLag: {
     name: 'event-loop lag p99',
     expr: `max(${NODE_METRICS.eventLoopLagP99}{job="fintech-api"})`,
-    above: 0.05,
+    above: 0.1,
     unit: 's',
   },
 } as const satisfies Record<string, Signal>;

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Installs the monitoring binaries the native stack runs (Prometheus, Alertmanager,
-# postgres_exporter; with --compose also docker-compose, which validates docker-compose.yml).
+# postgres_exporter; with --compose also docker-compose, which validates docker-compose.yml; with --browser
+# Debian's chromium, which the control room's browser tests drive).
 # Idempotent and silent when everything is present. Installs only on Debian/Ubuntu as root;
 # elsewhere it names what to install and exits 1.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [--compose]" >&2
+  echo "usage: $0 [--compose] [--browser]" >&2
   exit 2
 }
 
 with_compose=false
+with_browser=false
 for arg in "$@"; do
   case "$arg" in
     --compose) with_compose=true ;;
+    --browser) with_browser=true ;;
     *) usage ;;
   esac
 done
@@ -23,6 +26,10 @@ packages=(prometheus prometheus-alertmanager prometheus-postgres-exporter)
 if $with_compose; then
   tools+=(docker-compose)
   packages+=(docker-compose)
+fi
+if $with_browser; then
+  tools+=(chromium)
+  packages+=(chromium)
 fi
 
 missing=()

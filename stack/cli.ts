@@ -10,7 +10,8 @@ import { describeError } from '../kit/wait';
 const USAGE = `Usage: node --import tsx stack/cli.ts <command> [options]
 
 Commands:
-  up          start the native stack (PostgreSQL, postgres_exporter, alert sink, Alertmanager, API, Prometheus)
+  up          start the native stack (PostgreSQL, postgres_exporter, alert sink, Alertmanager, API, Prometheus,
+              control room)
   down        stop what up started
   status      health of each component; exit 0 only when all are up
   alerts      alert notifications the sink received, oldest first

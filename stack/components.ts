@@ -4,6 +4,7 @@ import { exporterVersionOf, postgresExporterFlags } from './exporter';
 import { DATABASE, type ComponentName, type Profile, type ResolvedOptions } from './options';
 import { httpProbe, postgresProbe } from './probes';
 import { readCmdline } from './process';
+import { liveJournalFile } from '../scenarios/lib/report';
 import { renderAlertmanagerConfig, renderPrometheusConfig } from './render';
 import type { Tool } from './tools';
 import { waitUntil, type HealthProbe } from '../kit/wait';
@@ -172,6 +173,24 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
         ],
         env: process.env,
         cwd: paths.dir('prometheus'),
+      }),
+    },
+    'control-room': {
+      name: 'control-room',
+      address: `127.0.0.1:${ports.controlRoom}`,
+      url: `http://127.0.0.1:${ports.controlRoom}`,
+      probe: httpProbe(`http://127.0.0.1:${ports.controlRoom}/healthz`),
+      command: () => ({
+        argv: nodeScript(path.join('..', 'control-room', 'server')),
+        env: withEnv({
+          CONTROL_ROOM_HOST: '127.0.0.1',
+          CONTROL_ROOM_PORT: String(ports.controlRoom),
+          API_URL: `http://127.0.0.1:${ports.api}`,
+          PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
+          ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
+          JOURNAL_FILE: liveJournalFile(process.env['REPORTS_DIR'] ?? path.join(o.root, 'reports')),
+        }),
+        cwd: o.root,
       }),
     },
   };

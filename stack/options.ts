@@ -9,6 +9,7 @@ export const COMPONENT_NAMES = [
   'alertmanager',
   'api',
   'prometheus',
+  'control-room',
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 
@@ -25,6 +26,7 @@ export interface Ports {
   postgres: number;
   postgresExporter: number;
   alertSink: number;
+  controlRoom: number;
 }
 
 export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
@@ -34,6 +36,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   postgres: 5432,
   postgresExporter: 9187,
   alertSink: 9099,
+  controlRoom: 8088,
 });
 
 /** Options of startStack; every field has a default, so `startStack()` starts the workshop stack in `.run/`. */
@@ -115,6 +118,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = 
   postgres: ['PG_PORT'],
   postgresExporter: ['PG_EXPORTER_PORT'],
   alertSink: ['ALERT_SINK_PORT'],
+  controlRoom: ['CONTROL_ROOM_PORT'],
 };
 
 /** The launcher's environment variables, all problems reported at once. */

@@ -11,6 +11,7 @@ const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
   postgres: 'postgres',
   postgresExporter: 'postgres-exporter',
   alertSink: 'alert-sink',
+  controlRoom: 'control-room',
 };
 
 /**

@@ -6,6 +6,7 @@ import type { ComponentStatus, Stack } from './stack';
 export function formatUrlTable(stack: Pick<Stack, 'urls' | 'components'>): string {
   const { urls } = stack;
   const rows: [string, string, ComponentName | undefined][] = [
+    ['Control room', urls.controlRoom, 'control-room'],
     ['API', urls.api, 'api'],
     ['Prometheus', urls.prometheus, 'prometheus'],
     ['Alertmanager', urls.alertmanager, 'alertmanager'],

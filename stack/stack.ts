@@ -32,6 +32,8 @@ export interface StackUrls {
   alertmanager: string;
   postgresExporter: string;
   alertSink: string;
+  /** The control room: the page to break the system and watch it. */
+  controlRoom: string;
   /** postgres://… connection string of the `fintech` database. */
   postgres: string;
 }
@@ -74,6 +76,8 @@ const DEPENDENCIES: Readonly<Record<ComponentName, readonly ComponentName[]>> = 
   api: ['postgres'],
   // last, so its first scrapes find every target up and alerts have somewhere to go
   prometheus: ['postgres-exporter', 'alertmanager', 'api'],
+  // it only reads the others on demand: nothing to wait for
+  'control-room': [],
 };
 
 const TOOLS_OF: Partial<Record<ComponentName, Tool>> = {
@@ -272,6 +276,7 @@ export function stackUrls(ports: Ports): StackUrls {
     alertmanager: c.alertmanager.url,
     postgresExporter: c['postgres-exporter'].url,
     alertSink: c['alert-sink'].url,
+    controlRoom: c['control-room'].url,
     postgres: c.postgres.url,
   };
 }
@@ -312,7 +317,7 @@ async function assertPortsFree(components: Component[]): Promise<void> {
   if (busy.length > 0) {
     throw new StackError(
       `already in use: ${busy.join(', ')}. Another stack (make down, or docker compose down) or another program holds it; ` +
-        'or choose other ports (API_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT)',
+        'or choose other ports (API_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, CONTROL_ROOM_PORT)',
     );
   }
 }

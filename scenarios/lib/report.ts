@@ -74,6 +74,19 @@ export function markdown(j: Journal, m: Messages = en): string {
   ].join('\n');
 }
 
+/** Where the running scenario's journal is kept, for the control room to show. */
+export function liveJournalFile(reportsDir: string): string {
+  return path.join(reportsDir, 'live.json');
+}
+
+/** Replaces the live journal in one rename, so a reader never sees half a file. */
+export function writeLiveJournal(j: Journal, dir: string, running: boolean): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = liveJournalFile(dir);
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify({ ...j, running }));
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 /** Writes the JSON journal and the Markdown report; returns their paths. */
 export function writeReports(j: Journal, dir: string, m: Messages = en): { json: string; md: string } {
   fs.mkdirSync(dir, { recursive: true });

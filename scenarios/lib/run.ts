@@ -20,6 +20,8 @@ export interface RunnerOptions {
   signal?: AbortSignal | undefined;
   /** The language of the progress lines (default English); the journal itself is the same in every language. */
   messages?: Messages;
+  /** Receives the journal so far at every progress line (the control room shows it live). */
+  onProgress?: (journal: Journal) => void;
 }
 
 /** Ends a run early (a tripped guard, Ctrl-C); the rollback still runs. */
@@ -75,6 +77,7 @@ export class Run {
     this.log(
       `[${this.elapsed().toFixed(1).padStart(5)}s] ${this.messages.phases[phase].padEnd(this.phaseWidth)} ${text}`,
     );
+    this.options.onProgress?.(this.journal);
   }
 
   sayResult(phase: Phase, r: ProbeResult): void {

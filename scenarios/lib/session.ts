@@ -2,7 +2,7 @@ import { CASES } from '../cases';
 import { FaultClient } from '../../kit/faults';
 import { PrometheusClient } from '../../kit/prometheus';
 import { PROFILES, type Profile } from './profiles';
-import { writeReports, summary } from './report';
+import { writeLiveJournal, writeReports, summary } from './report';
 import { runScenario, type Journal, type RunnerOptions } from './runner';
 import { en } from './lang/en';
 
@@ -32,9 +32,12 @@ export async function runCases(ids: number[], options: SessionOptions): Promise<
     log(
       `\n${m.header(scenario.id, m.text(scenario.title), profile.name)}\n${m.hypothesisLine(m.text(scenario.hypothesis))}\n`,
     );
-    const journal = await runScenario(scenario, { ...options, profile, log });
+    const reportsDir = options.reportsDir;
+    const live = reportsDir === undefined ? undefined : (j: Journal) => writeLiveJournal(j, reportsDir, true);
+    const journal = await runScenario(scenario, { ...options, profile, log, ...(live && { onProgress: live }) });
     log(summary(journal, m));
     if (options.reportsDir) {
+      writeLiveJournal(journal, options.reportsDir, false);
       const files = writeReports(journal, options.reportsDir, m);
       log(`\n${m.files(files.md, files.json)}`);
     }

@@ -29,6 +29,7 @@ const HOST_PORTS = {
   ALERTMANAGER_PORT: 19893,
   GRAFANA_PORT: 19830,
   JAEGER_UI_PORT: 19866,
+  CONTROL_ROOM_PORT: 19888,
 };
 const ENV = {
   ...Object.fromEntries(Object.entries(HOST_PORTS).map(([k, v]) => [k, String(v)])),
@@ -158,6 +159,23 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     });
     expect(scenarios.map((j) => [j.scenario.id, j.verdict])[0]).to.deep.equal([1, 'pass']);
     expect(scenarios).to.have.length(2);
+  });
+
+  it('serves the control room, which reaches the API, Prometheus and Alertmanager over the container network', async () => {
+    const room = url('CONTROL_ROOM_PORT');
+    const openapi = await getJson<{ components: { schemas: Record<string, unknown> } }>(`${room}/openapi.json`);
+    expect(openapi.status).to.equal(200);
+    expect(openapi.body.components.schemas).to.have.property('FaultUpdate');
+    const catalogue = await getJson<{ signals: { exprs: string[] }[] }>(`${room}/catalogue.json`);
+    const expr = catalogue.body.signals[0]?.exprs[0] ?? expect.fail('no signal in the catalogue');
+    const end = Math.floor(Date.now() / 1000);
+    const range = await getJson<{ data: { result: unknown[] } }>(
+      `${room}/prometheus/api/v1/query_range?${new URLSearchParams({ query: expr, start: String(end - 300), end: String(end), step: '2' }).toString()}`,
+    );
+    expect(range.status).to.equal(200);
+    expect(range.body.data.result, `${expr} after the scenarios`).to.not.have.lengthOf(0);
+    expect((await getJson(`${room}/prometheus/api/v1/alerts`)).status).to.equal(200);
+    expect((await getJson(`${room}/alertmanager/api/v2/alerts`)).status).to.equal(200);
   });
 
   describe('Grafana', () => {

@@ -61,6 +61,7 @@ const PORTS = {
   postgres: 18732,
   postgresExporter: 18787,
   alertSink: 18799,
+  controlRoom: 18798,
 };
 /** Extra APIs for run-with blocks listen from here on. */
 const EXTRA_API_PORT = 18701;

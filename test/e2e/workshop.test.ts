@@ -22,6 +22,7 @@ const PORTS = {
   postgres: 18532,
   postgresExporter: 18587,
   alertSink: 18599,
+  controlRoom: 18598,
 };
 
 /**

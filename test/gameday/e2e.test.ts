@@ -19,6 +19,7 @@ const PORTS = {
   postgres: 20803,
   postgresExporter: 20804,
   alertSink: 20805,
+  controlRoom: 20807,
 };
 const GAME_PORT = 20806;
 const TOKEN = 'gameday-facilitator-token';

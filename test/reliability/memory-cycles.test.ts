@@ -79,6 +79,7 @@ describe('RSS after a memory-leak reset', () => {
       postgres: 18832,
       postgresExporter: 18887,
       alertSink: 18899,
+      controlRoom: 18898,
     };
     /**
      * The workshop's default cap. With 256 MB the ramp took 13 s and FintechMemoryLeak (30 s window, `for: 10s`)

@@ -2,8 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
+import { controlRoomConfigSchema } from '../../control-room/config';
+import { DASHBOARDS_DIR } from '../../monitoring/grafana/queries';
 import { defineComponents } from '../../stack/components';
 import { exporterVersionOf, parseExporterVersion, postgresExporterFlags } from '../../stack/exporter';
+import { liveJournalFile } from '../../scenarios/lib/report';
 import { DEFAULT_PORTS, PORT_VARIABLES, resolveOptions, type Ports } from '../../stack/options';
 import { findExecutable, TOOLS } from '../../stack/tools';
 import { ensureTools, ROOT, run } from './helpers';
@@ -111,7 +114,7 @@ describe('docker-compose.yml', () => {
 
     it('publishes the workshop UIs and APIs by default, and PostgreSQL only with compose.postgres-port.yml', () => {
       const defaults = published.map(({ port }) => interpolate(port));
-      for (const port of [5000, 9090, 9093, 9099, 9187, 3000, 16686])
+      for (const port of [5000, 8088, 9090, 9093, 9099, 9187, 3000, 16686])
         expect(defaults, `port ${port}`).to.include(`127.0.0.1:${port}:${port}`);
       expect(service('postgres').ports).to.equal(undefined);
       const extra = readYaml<{ services: Record<string, Service> }>(POSTGRES_PORT_FILE).services;
@@ -241,6 +244,43 @@ describe('docker-compose.yml', () => {
     expect(sink.environment?.['ALERT_SINK_HOST']).to.equal('0.0.0.0');
   });
 
+  it('runs the control room from the API image on all interfaces, aimed at the Compose services on their ports', () => {
+    const room = service('control-room');
+    expect(room.image).to.equal(service('api').image);
+    expect(room.command).to.deep.equal(['node', 'dist/control-room/server.js']);
+    const env = room.environment ?? {};
+    const known = Object.keys(controlRoomConfigSchema.shape);
+    expect(
+      Object.keys(env).filter((k) => !known.includes(k)),
+      'variables the control room does not read',
+    ).to.deep.equal([]);
+    expect(env['CONTROL_ROOM_HOST']).to.equal('0.0.0.0');
+    expect(room.ports?.[0]).to.match(new RegExp(`:${env['CONTROL_ROOM_PORT']}$`));
+    for (const [variable, name] of [
+      ['API_URL', 'api'],
+      ['PROMETHEUS_URL', 'prometheus'],
+      ['ALERTMANAGER_URL', 'alertmanager'],
+    ] as const) {
+      const url = new URL(env[variable] ?? expect.fail(`${variable} unset`));
+      expect(url.hostname, variable).to.equal(name);
+      expect(
+        (service(name).ports ?? []).some((p) => p.endsWith(`:${url.port}`)),
+        `${variable}: ${name} listens on ${url.port}`,
+      ).to.equal(true);
+    }
+  });
+
+  it("shows the scenarios service's journal: the control room reads live.json from the volume the scenarios write reports to", () => {
+    const reportsDir = /^ENV .*REPORTS_DIR=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    const volumeAt = (s: Service, dir: string) =>
+      s.volumes?.map((v) => v.split(':')).find(([, target]) => target === dir)?.[0];
+    const journal = service('control-room').environment?.['JOURNAL_FILE'] ?? expect.fail('JOURNAL_FILE unset');
+    expect(path.basename(journal)).to.equal(path.basename(liveJournalFile(reportsDir ?? '')));
+    const shared = volumeAt(service('scenarios'), reportsDir ?? expect.fail('REPORTS_DIR not set in the Dockerfile'));
+    expect(shared, 'a named volume at the reports folder of the scenarios').to.match(/^[a-z]/);
+    expect(volumeAt(service('control-room'), path.dirname(journal))).to.equal(shared);
+  });
+
   it("configures the API for the container network: all interfaces, Compose PostgreSQL, Jaeger v2's OTLP/HTTP port", () => {
     const env = service('api').environment ?? {};
     expect(env['HOST']).to.equal('0.0.0.0');
@@ -353,6 +393,12 @@ describe('Dockerfile', () => {
 
   it('ships what the API reads at run time: package.json (the project root marker) and init.sql', () => {
     expect(finalStage).to.match(/^COPY package\.json init\.sql \.\/$/m);
+  });
+
+  it('ships what the control room reads at run time: its page, and the dashboards where the compiled catalogue looks', () => {
+    expect(finalStage).to.match(/^COPY control-room\/public \.\/control-room\/public$/m);
+    const compiledDashboards = path.relative(ROOT, DASHBOARDS_DIR).replace(/^/, 'dist/');
+    expect(finalStage).to.match(new RegExp(`^COPY monitoring/grafana/dashboards \\./${compiledDashboards}$`, 'm'));
   });
 
   it('has the stages docker-compose.yml builds, the API last (the default target)', () => {

@@ -19,6 +19,7 @@ const PORTS: Ports = {
   postgres: 19442,
   postgresExporter: 19487,
   alertSink: 19499,
+  controlRoom: 19498,
 };
 /** The API from source, so the test needs no build. */
 const API_COMMAND = [process.execPath, '--import', 'tsx', 'app/server.ts'];

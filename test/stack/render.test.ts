@@ -15,6 +15,7 @@ const PORTS: Ports = {
   postgres: 19442,
   postgresExporter: 19487,
   alertSink: 19499,
+  controlRoom: 19498,
 };
 const ALERTMANAGER_CONFIG = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.yml');
 const TELEGRAM = { botToken: '123456:ABC-def_ghi', chatId: -100123, apiUrl: 'http://127.0.0.1:19698' };

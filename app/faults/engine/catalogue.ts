@@ -58,7 +58,19 @@ export function createCatalogue<const D extends readonly AnyFault[]>(definitions
   const settingsSchema = z.strictObject(shape as Shape);
   type Settings = z.output<typeof settingsSchema>;
   const keys = Object.keys(shape) as (keyof Settings & string)[];
-  const optional = Object.fromEntries(keys.map((k) => [k, (shape[k] as z.ZodDefault<z.ZodType>).unwrap().optional()]));
+  // The description (with its unit) sits on the default wrapper: kept for the OpenAPI document and the control room.
+  const optional = Object.fromEntries(
+    keys.map((k) => {
+      const setting = shape[k] as z.ZodDefault<z.ZodType>;
+      return [
+        k,
+        setting
+          .unwrap()
+          .optional()
+          .describe(setting.description ?? k),
+      ];
+    }),
+  );
   const updateSchema = z
     .strictObject({ ...(optional as Optional<Shape>), ...scopeSettings })
     .meta({ id: 'FaultUpdate' });

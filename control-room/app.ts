@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import helmet from 'helmet';
+import { projectRoot } from '../app/paths';
+import { AppError } from '../app/errors';
+import { refuseForeignOrigins } from '../app/faults/engine/auth';
+import { CONTROL_PLANE_PATHS } from '../app/faults/engine';
+import type { Catalogue } from './catalogue';
+import type { ControlRoomConfig } from './config';
+import { forwardTo } from './proxy';
+
+export const PUBLIC_DIR = path.join(projectRoot(), 'control-room', 'public');
+/** uPlot's own distribution files, served as they are: no front-end build. */
+const UPLOT_DIR = path.dirname(require.resolve('uplot'));
+
+/** Paths the page may reach on each component; anything else is not proxied. */
+export const PROXIED = {
+  api: [...CONTROL_PLANE_PATHS, '/openapi.json'],
+  prometheus: ['/api/v1/query_range', '/api/v1/alerts'],
+  alertmanager: ['/api/v2/alerts'],
+} as const;
+
+/** The control room: the page, its catalogue, and read-through proxies to the API, Prometheus and Alertmanager. */
+export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogue): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } } }));
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/catalogue.json', (_req, res) => void res.json(catalogue));
+  app.get('/scenario.json', (_req, res) => {
+    const journal = readJournal(config.JOURNAL_FILE);
+    if (journal === undefined) res.status(204).end();
+    else res.type('json').send(journal);
+  });
+
+  // The proxy drops the browser's Origin, so it enforces the API's own rule first: no control from foreign pages.
+  app.all(
+    [...PROXIED.api],
+    refuseForeignOrigins([]),
+    express.raw({ type: () => true, limit: '64kb' }),
+    forwardTo('The API', config.API_URL),
+  );
+  for (const p of PROXIED.prometheus)
+    app.get(`/prometheus${p}`, forwardTo('Prometheus', config.PROMETHEUS_URL, '/prometheus'));
+  for (const p of PROXIED.alertmanager)
+    app.get(`/alertmanager${p}`, forwardTo('Alertmanager', config.ALERTMANAGER_URL, '/alertmanager'));
+
+  app.use('/vendor/uplot', express.static(UPLOT_DIR, { index: false }));
+  app.use(express.static(PUBLIC_DIR));
+  app.use((_req, res) => void res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such page.' } }));
+  app.use(renderError);
+  return app;
+}
+
+const renderError: ErrorRequestHandler = (err, _req, res, _next) => {
+  const error = err instanceof AppError ? err : new AppError('INTERNAL');
+  res.status(error.status).json({ error: { code: error.code, message: error.message, details: error.details } });
+};
+
+function readJournal(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
