@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The kit's two images, from one build stage: `api` (the last stage; Compose's alert-sink, control-room and
+# The kit's two images, from one build stage: `api` (the last stage; Compose's risk, alert-sink, control-room and
 # alertmanager-config services run from it too) and `scenarios` (the workshop scenarios, for Docker
 # users without Node). Versions of every component on each path: docs/versions.md.
 # Node 24 is an LTS line maintained until 2028-04; the native path runs on Node 20.19 and later.
@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY app ./app
+COPY risk ./risk
 COPY stack ./stack
 COPY scenarios ./scenarios
 COPY control-room ./control-room
@@ -41,6 +42,8 @@ COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # package.json marks the project root; the API applies init.sql itself when the schema is missing
 COPY package.json init.sql ./
+# the risk service (same image, `node dist/risk/server.js`) applies its schema at every start
+COPY risk/schema.sql ./risk/schema.sql
 # the control room serves its page as files and builds its charts from the Grafana dashboards
 COPY control-room/public ./control-room/public
 COPY monitoring/grafana/dashboards ./dist/monitoring/grafana/dashboards

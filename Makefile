@@ -34,7 +34,7 @@ lint: install ## check the format (Prettier) and lint with type information (ESL
 format: install ## rewrite the code in the house format (Prettier)
 	$(NODE_BIN)/prettier --write --log-level warn $(FORMATTED)
 
-up: build ## run the kit: Docker Compose when a Docker engine is reachable, else the native stack
+up: build ## run the kit: Docker Compose when a Docker engine is reachable, else the native stack (REPLICAS=3: API replicas behind HAProxy, native only)
 	@if $(STACK) has-docker 2>/dev/null; then docker compose up -d --build; else scripts/ensure-tools.sh && $(STACK) up; fi
 
 down: install ## stop what `make up` started (the native stack, and the Compose stack where Docker runs)

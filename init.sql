@@ -31,6 +31,15 @@ CREATE INDEX IF NOT EXISTS transactions_from_idx ON transactions (from_account, 
 CREATE INDEX IF NOT EXISTS transactions_to_idx ON transactions (to_account, created_at DESC);
 CREATE INDEX IF NOT EXISTS transactions_created_idx ON transactions (created_at DESC, id DESC);
 
+-- A transfer refused for insufficient funds, by its Idempotency-Key: a retry with the key gets the same
+-- refusal, even if the balance has grown since (the key's first answer is its answer for good).
+CREATE TABLE IF NOT EXISTS refused_transfers (
+  idempotency_key    TEXT PRIMARY KEY,
+  request_hash       TEXT,
+  from_balance_cents BIGINT NOT NULL,
+  created_at         TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
 -- Double entry: every transaction has one debit (negative) and one credit (positive) that sum to zero.
 CREATE TABLE IF NOT EXISTS ledger_entries (
   id             BIGSERIAL PRIMARY KEY,
@@ -76,6 +85,7 @@ DECLARE
   src accounts%ROWTYPE;
   dst accounts%ROWTYPE;
   t transactions%ROWTYPE;
+  r refused_transfers%ROWTYPE;
 BEGIN
   IF p_key IS NOT NULL THEN
     SELECT * INTO t FROM transactions WHERE transactions.idempotency_key = p_key;
@@ -94,7 +104,26 @@ BEGIN
         src.currency, dst.currency, NULL::bigint;
       RETURN;
     END IF;
+    IF p_key IS NOT NULL THEN
+      -- Under the row locks: an attempt with this key that was in flight may have settled it meanwhile.
+      SELECT * INTO t FROM transactions WHERE transactions.idempotency_key = p_key;
+      IF t.id IS NOT NULL THEN
+        RETURN QUERY SELECT 'replayed', t.*, NULL::char(3), NULL::char(3), NULL::bigint;
+        RETURN;
+      END IF;
+      SELECT * INTO r FROM refused_transfers WHERE refused_transfers.idempotency_key = p_key;
+      IF r.idempotency_key IS NOT NULL THEN
+        RETURN QUERY SELECT CASE WHEN r.request_hash = p_hash THEN 'insufficient_funds' ELSE 'key_reused' END,
+          NULL::uuid, p_from, p_to, p_cents, NULL::char(3), NULL, NULL, NULL, NULL::timestamptz,
+          src.currency, dst.currency, r.from_balance_cents;
+        RETURN;
+      END IF;
+    END IF;
     IF src.balance_cents < p_cents THEN
+      IF p_key IS NOT NULL THEN
+        INSERT INTO refused_transfers (idempotency_key, request_hash, from_balance_cents)
+          VALUES (p_key, p_hash, src.balance_cents) ON CONFLICT DO NOTHING;
+      END IF;
       RETURN QUERY SELECT 'insufficient_funds', NULL::uuid, p_from, p_to, p_cents, NULL::char(3), NULL, NULL, NULL, NULL::timestamptz,
         src.currency, dst.currency, src.balance_cents;
       RETURN;

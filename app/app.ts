@@ -26,7 +26,7 @@ import { policyRoutes } from './risk/routes';
 
 /** Everything the HTTP layer needs, built once by app/services.ts. */
 export interface AppDeps {
-  config: Pick<Config, 'BODY_LIMIT_KB' | 'CHAOS_TOKEN' | 'CORS_ORIGINS' | 'SERVICE_NAME'>;
+  config: Pick<Config, 'BODY_LIMIT_KB' | 'CHAOS_TOKEN' | 'CORS_ORIGINS' | 'SERVICE_NAME' | 'INSTANCE_ID'>;
   version: string;
   logger: Logger;
   metrics: Metrics;
@@ -54,6 +54,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  // Which replica answered: behind a load balancer, the first thing to know about a bad response.
+  app.use((_req, res, next) => {
+    res.setHeader('X-Instance-Id', deps.config.INSTANCE_ID);
+    next();
+  });
 
   const routes = routeTable({ risk: deps.risk !== undefined });
   const openapi = buildOpenApi(

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -37,6 +38,26 @@ export const configSchema = z
       .url()
       .optional()
       .describe('OTLP/HTTP endpoint (e.g. http://127.0.0.1:4318); traces are exported only when set.'),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,63}$/, 'letters, digits, ".", "_" or "-", at most 63')
+      .optional()
+      .describe(
+        "This replica's id: in the X-Instance-Id header, every log line, the instance_id label of every metric and fault targeting (default: host-pid).",
+      ),
+    FAULT_STORE: z
+      .enum(['memory', 'postgres'])
+      .default('memory')
+      .describe(
+        'Where the fault state lives: memory (one process) or postgres (shared by every replica on DATABASE_URL).',
+      ),
+    FAULT_STORE_REFRESH_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(60000)
+      .default(2000)
+      .describe('With FAULT_STORE=postgres: how often a replica re-reads the state in case a notification was lost.'),
     CHAOS_ENABLED: z.stringbool().default(true).describe('false turns fault injection off entirely.'),
     CHAOS_TOKEN: z
       .string()
@@ -84,7 +105,13 @@ export const configSchema = z
   })
   .strict();
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+/** INSTANCE_ID is always set once loaded: unset, it is this host and process. */
+export type Config = Readonly<z.infer<typeof configSchema> & { INSTANCE_ID: string }>;
+
+/** A readable id unique to this process: host-pid. */
+export function defaultInstanceId(): string {
+  return `${os.hostname()}-${process.pid}`.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
+}
 
 /** Names of every variable the app reads. */
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];
@@ -98,7 +125,8 @@ export class ConfigError extends Error {
 
 /** Reads the known keys from an environment, validates them all at once and freezes the result. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseEnvironment(configSchema, env);
+  const config = parseEnvironment(configSchema, env);
+  return Object.freeze({ ...config, INSTANCE_ID: config.INSTANCE_ID ?? defaultInstanceId() });
 }
 
 /** Any service's settings: the schema's keys read from the environment (empty means unset), every problem at once, frozen. */

@@ -39,6 +39,10 @@ export const ERRORS = {
     message: 'The risk service sent an answer that could not be read; nothing was moved.',
   },
   SHUTTING_DOWN: { status: 503, message: 'The service is shutting down.' },
+  FAULT_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The shared fault store (PostgreSQL) is unreachable: nothing was changed; try again shortly.',
+  },
   INTERNAL: { status: 500, message: 'Internal server error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -6,6 +6,7 @@ import { PROMETHEUS_CONFIGS } from '../stack/components';
 import { startStack, stopStack } from '../stack/stack';
 import { FaultClient, succeeded, type FaultChange } from '../kit/faults';
 import { startLoad } from '../kit/load';
+import type { LoadSpec } from '../scenarios/lib/scenario';
 import { freePort } from '../kit/ports';
 import { PrometheusClient } from '../kit/prometheus';
 import { waitUntil, WaitError } from '../kit/wait';
@@ -21,6 +22,8 @@ interface Case {
   name: string;
   faults: FaultChange;
   alerts: string[];
+  /** The case's own traffic (case 3's transactions alert needs transfers), added while its faults are on. */
+  load: LoadSpec;
 }
 
 /** The cases of scenarios/cases (fast profile, as the stack runs), each with the alerts its expectations name. */
@@ -33,6 +36,7 @@ function workshopCase(id: number): Case {
     name: `case ${s.id} ${s.slug}: ${JSON.stringify(s.faults)}`,
     faults: s.faults,
     alerts: [...new Set(alerts)],
+    load: s.load,
   };
 }
 
@@ -77,7 +81,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     fs.rmSync(stateDir, { recursive: true, force: true });
   };
   ctx.defer(removeState);
-  const ports = await distinctFreePorts(7);
+  const ports = await distinctFreePorts(8);
   progress(`starting the native stack, fast profile, ports ${ports.join(', ')}`);
   const stack = await startStack({
     stateDir,
@@ -89,7 +93,8 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
       postgres: ports[3],
       postgresExporter: ports[4],
       alertSink: ports[5],
-      controlRoom: ports[6],
+      risk: ports[6],
+      controlRoom: ports[7],
     },
     apiEnv: { LOG_LEVEL: 'info' },
     onProgress: (line) => progress(`  ${line}`),
@@ -119,7 +124,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     const misses: string[] = [];
     const plan = schedule(settings.runs);
     for (const { run, c } of plan) {
-      const m = await measureCase(prometheus, faults, c, floors, ctx.signal);
+      const m = await measureCase(stack.urls.api, prometheus, faults, c, floors, ctx.signal);
       const last = (times: Map<string, number>) =>
         c.alerts.every((a) => times.has(a)) ? Math.max(...c.alerts.map((a) => times.get(a) as number)) : NaN;
       detected.get(c.name)?.push(last(m.firedAt));
@@ -168,7 +173,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
       title: SECTION_TITLES.detect,
       setup:
         `The native stack (stack/) in its fast profile (scrape ${sample.scrapeSeconds} s, evaluation ${sample.evaluationSeconds} s) on free ports in a temp directory, ` +
-        `with ${LOAD.rate} req/s of GET ${LOAD.route} (autocannon, ${LOAD.connections} connections) throughout. Seconds from POST /api/failures answering to the alert ` +
+        `with ${LOAD.rate} req/s of GET ${LOAD.route} (autocannon, ${LOAD.connections} connections) throughout, plus each case's own load (scenarios/cases) while its faults are on. Seconds from POST /api/failures answering to the alert ` +
         `reading "firing" in Prometheus's /api/v1/alerts (polled every 200 ms), ${settings.runs} run(s) per single fault and one of the combined case, reset between cases. ` +
         'Floor = scrape interval + evaluation interval + the alert\'s `for:` (from the rule files); "met" means it fired in every run.',
       figures,
@@ -192,6 +197,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
  * Times are seconds after POST /api/failures answered.
  */
 async function measureCase(
+  apiUrl: string,
   prometheus: PrometheusClient,
   faults: FaultClient,
   c: Case,
@@ -217,6 +223,7 @@ async function measureCase(
   );
   const settleSeconds = (Date.now() - settling) / 1000;
   const floor = caseFloor(floors, c);
+  const caseLoad = startLoad({ url: apiUrl, ...c.load, seconds: floor + GRACE_SECONDS + 60, signal });
   succeeded(await faults.inject(c.faults, floor + GRACE_SECONDS + 60), 'POST /api/failures');
   const injected = Date.now();
   const firedAt = new Map<string, number>();
@@ -239,6 +246,7 @@ async function measureCase(
     });
   } finally {
     succeeded(await faults.reset(), 'POST /api/reset');
+    await caseLoad.stop().catch(() => undefined);
   }
   return { firedAt, activeAt, settleSeconds, blockedBy };
 }
@@ -254,8 +262,8 @@ function floorOf(floors: Map<string, AlertFloor>, alert: string): AlertFloor {
   return floor;
 }
 
-async function distinctFreePorts(n: number): Promise<[number, number, number, number, number, number, number]> {
+async function distinctFreePorts(n: 8): Promise<[number, number, number, number, number, number, number, number]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
-  return [...ports] as [number, number, number, number, number, number, number];
+  return [...ports] as [number, number, number, number, number, number, number, number];
 }

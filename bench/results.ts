@@ -30,6 +30,8 @@ export const SECTION_TITLES = {
   precision: '3. Fault precision',
   scrape: '4. Scrape cost',
   detect: '5. Time to detect',
+  dependency: '6. The risk check: its cost per transfer, and the breaker',
+  replicas: '7. Replicas: fault propagation and the load-balancer hop',
 } as const;
 export type SectionId = keyof typeof SECTION_TITLES;
 export const SECTION_IDS = Object.keys(SECTION_TITLES) as SectionId[];

@@ -9,6 +9,8 @@ import { measureTransfers } from './transfers';
 import { measurePrecision } from './precision';
 import { measureScrape } from './scrape';
 import { measureDetection } from './detect';
+import { measureReplicas } from './replicas';
+import { measureDependency } from './dependency';
 import { renderMarkdown, type BenchReport } from './report';
 import { SECTION_IDS, SECTION_TITLES, type SectionId, type SectionResult } from './results';
 import { ServerProcesses } from './servers';
@@ -26,6 +28,8 @@ const PARTS: Record<SectionId, { run: Part; needsPostgres: boolean }> = {
   precision: { run: measurePrecision, needsPostgres: true },
   scrape: { run: measureScrape, needsPostgres: true },
   detect: { run: measureDetection, needsPostgres: false },
+  replicas: { run: measureReplicas, needsPostgres: true },
+  dependency: { run: measureDependency, needsPostgres: true },
 };
 
 /** A safety net above the parts' own bounds: the whole run is meant to take about 5 minutes. */
@@ -64,7 +68,7 @@ function fail(message: string): never {
 function assertBuilt(): void {
   const root = projectRoot();
   const stale: string[] = [];
-  for (const dir of ['app', 'bench']) {
+  for (const dir of ['app', 'risk', 'bench']) {
     for (const file of fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
       const source = path.join(root, dir, file);

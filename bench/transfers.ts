@@ -47,12 +47,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       },
     ];
     servers.push(...contenders.map((c) => c.server));
-    const loads = await Promise.all(
-      contenders.map(async (c) => ({
-        ...c,
-        load: transferLoad(c.server, await openAccounts(c.server), clients, settings.loadSeconds, ctx.signal),
-      })),
-    );
+    const loads = await withTransferLoads(ctx, contenders);
     // Transfers take longer than plain reads to reach steady speed (JIT of the query path, pool, shared buffers).
     const warmup = settings.warmupSeconds * 4;
     progress(`${ACCOUNTS} USD accounts opened in each database; warming up ${warmup} s each`);
@@ -198,6 +193,26 @@ function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / clockTicks();
 }
 
+/** Each contender with its transfer load over accounts opened on its own server. */
+export function withTransferLoads<T extends { server: ServerHandle }>(
+  ctx: BenchContext,
+  contenders: T[],
+): Promise<(T & { load: LoadOptions })[]> {
+  return Promise.all(
+    contenders.map(async (c) => ({
+      ...c,
+      load: transferLoad(
+        c.server,
+        await openAccounts(c.server),
+        ctx.settings.connections,
+        ctx.settings.loadSeconds,
+        ctx.signal,
+      ),
+    })),
+  );
+}
+
+/** Opens the accounts the transfer loads move money between. */
 async function openAccounts(server: ServerHandle): Promise<string[]> {
   const accounts: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {

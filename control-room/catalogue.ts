@@ -68,9 +68,10 @@ export function buildCatalogue(queries: DashboardQuery[] = dashboardQueries()): 
   return {
     signals: CHARTS.map(({ panel, ...chart }) => ({ ...chart, exprs: exprsOf(panel) })),
     faultWindows,
-    presets: Object.values(CASES).map((factory) => {
-      const { id, title, doc, faults } = factory(PROFILES.workshop, {});
-      return { id, title, doc, faults };
-    }),
+    // the page sets the API's faults: the cases that break the risk service (7, 8) are not its presets
+    presets: Object.values(CASES)
+      .map((factory) => factory(PROFILES.workshop, {}))
+      .filter((scenario) => (scenario.target ?? 'api') === 'api')
+      .map(({ id, title, doc, faults }) => ({ id, title, doc, faults })),
   };
 }

@@ -67,6 +67,16 @@ export class FaultClient<T extends FaultTypes = ApiFaultTypes> {
     return this.call<ResetAnswer<T>>('POST', CONTROL_PLANE.reset);
   }
 
+  /**
+   * The API's resilience policies for its risk calls (app/risk; the routes exist when the API has
+   * RISK_URL): back to the defaults, then `policies` merged over them when given.
+   */
+  async setPolicies(policies: object = {}): Promise<Answer<unknown>> {
+    const reset = await this.call<unknown>('POST', '/api/policies/reset');
+    if (!reset.ok || Object.keys(policies).length === 0) return reset;
+    return this.call<unknown>('POST', '/api/policies', policies);
+  }
+
   /** GET /api/failures; throws when the API refuses. */
   async view(): Promise<FaultsView<T>> {
     return succeeded(await this.call<FaultsView<T>>('GET', CONTROL_PLANE.failures), `GET ${CONTROL_PLANE.failures}`);

@@ -5,6 +5,8 @@ export interface LoadRequest {
   method: 'GET' | 'POST';
   path: string | (() => string);
   body?: () => unknown;
+  /** Headers made per request (e.g. a fresh Idempotency-Key, so the API may retry its risk call). */
+  headers?: () => Record<string, string>;
 }
 
 export interface LoadOptions {
@@ -113,17 +115,18 @@ export function countStatus(result: LoadResult, status: string): number {
 }
 
 function toAutocannon(r: LoadRequest): autocannon.Request {
-  const { path, body } = r;
+  const { path, body, headers } = r;
   const request: autocannon.Request = {
     method: r.method,
     headers: { 'content-type': 'application/json' },
     ...(typeof path === 'string' && { path }),
   };
-  if (typeof path === 'function' || body) {
+  if (typeof path === 'function' || body || headers) {
     request.setupRequest = (req: autocannon.Request) => ({
       ...req,
       ...(typeof path === 'function' && { path: path() }),
       ...(body && { body: JSON.stringify(body()) }),
+      ...(headers && { headers: { ...req.headers, ...headers() } }),
     });
   }
   return request;

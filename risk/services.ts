@@ -42,7 +42,7 @@ export function createRiskServices(config: RiskConfig, options: { logger?: Logge
     metrics,
     faults,
     async close() {
-      faults.close();
+      await faults.close();
       await pool.end();
     },
   };

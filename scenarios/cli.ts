@@ -45,6 +45,7 @@ async function main(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const journals = await runCases(ids, {
     apiUrl: env.API_URL,
+    riskUrl: env.RISK_URL,
     prometheusUrl: env.PROMETHEUS_URL,
     alertmanagerUrl: env.ALERTMANAGER_URL,
     chaosToken: env.CHAOS_TOKEN,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the monitoring binaries the native stack runs (Prometheus, Alertmanager,
-# postgres_exporter; with --compose also docker-compose, which validates docker-compose.yml; with --browser
-# Debian's chromium, which the control room's browser tests drive).
+# Installs the binaries the native stack runs (Prometheus, Alertmanager, postgres_exporter, and
+# HAProxy in front of API replicas; with --compose also docker-compose, which validates docker-compose.yml;
+# with --browser Debian's chromium, which the control room's browser tests drive).
 # Idempotent and silent when everything is present. Installs only on Debian/Ubuntu as root;
 # elsewhere it names what to install and exits 1.
 set -euo pipefail
@@ -21,8 +21,8 @@ for arg in "$@"; do
   esac
 done
 
-tools=(prometheus promtool prometheus-alertmanager amtool prometheus-postgres-exporter)
-packages=(prometheus prometheus-alertmanager prometheus-postgres-exporter)
+tools=(prometheus promtool prometheus-alertmanager amtool prometheus-postgres-exporter haproxy)
+packages=(prometheus prometheus-alertmanager prometheus-postgres-exporter haproxy)
 if $with_compose; then
   tools+=(docker-compose)
   packages+=(docker-compose)
@@ -48,9 +48,10 @@ if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ]; then
 fi
 
 # The packages' maintainer scripts may start their daemons, which would hold the ports the stack
-# binds (9090, 9093, 9187): remember what ran before, stop only what the install started.
-daemons=(prometheus prometheus-alertmanager prometheus-postgres-exporter)
-daemon_pids() { pgrep -f "^(/usr/bin/)?$1( |\$)" || true; }
+# binds (9090, 9093, 9187; HAProxy's service is stopped too): remember what ran before, stop only what
+# the install started.
+daemons=(prometheus prometheus-alertmanager prometheus-postgres-exporter haproxy)
+daemon_pids() { pgrep -f "^(/usr/s?bin/)?$1( |\$)" || true; }
 declare -A before
 for daemon in "${daemons[@]}"; do before[$daemon]="$(daemon_pids "$daemon" | tr '\n' ' ')"; done
 

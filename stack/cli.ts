@@ -23,7 +23,7 @@ Options:
   --status=firing|resolved, --json   alerts: filter, or print raw JSON
 
 Environment: STACK_DIR (default .run), STACK_PROFILE, API_PORT (or PORT), PROMETHEUS_PORT,
-ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID
+ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, RISK_PORT, TELEGRAM_BOT_TOKEN + TELEGRAM_CHAT_ID
 (+ TELEGRAM_API_URL, default https://api.telegram.org).`;
 
 async function main(argv: string[]): Promise<number> {

@@ -55,6 +55,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
   const paths = statePaths(o.stateDir);
   const { ports } = o;
   const databaseUrl = `postgres://${DATABASE.user}:${DATABASE.password}@127.0.0.1:${ports.postgres}/${DATABASE.name}`;
+  const riskUrl = `http://127.0.0.1:${ports.risk}`;
   const withEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...extra });
   /** A component serving HTTP on 127.0.0.1:port: its address, its URL (+ path) and a probe of readyPath. */
   const http = (port: number, urlPath: string, readyPath: string) => ({
@@ -131,35 +132,60 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
         cwd: paths.dir('alertmanager'),
       }),
     },
+    risk: {
+      name: 'risk',
+      ...http(ports.risk, '', '/livez'),
+      prepare: () => assertEntryExists(o.root, o.riskCommand),
+      command: () => ({
+        argv: o.riskCommand,
+        env: withEnv({
+          PORT: String(ports.risk),
+          HOST: '127.0.0.1',
+          DATABASE_URL: databaseUrl,
+          // the API's log level and chaos settings apply to the risk service too
+          ...pick(o.apiEnv, ['LOG_LEVEL', 'CHAOS_ENABLED', 'CHAOS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT']),
+        }),
+        cwd: o.root,
+      }),
+    },
     api: {
       name: 'api',
       ...http(ports.api, '', '/livez'),
-      prepare: () => {
-        const entry = o.apiCommand.find((arg) => /\.[cm]?[jt]s$/.test(arg));
-        if (entry !== undefined && !fs.existsSync(path.resolve(o.root, entry))) {
-          throw new Error(
-            `${path.relative(o.root, path.resolve(o.root, entry))} does not exist: run \`npm run build\` first`,
-          );
-        }
-      },
-      command: () => ({
-        argv: o.apiCommand,
-        env: withEnv({
+      prepare: () => assertEntryExists(o.root, o.apiCommand),
+      command: (tools) => {
+        const env = withEnv({
           ...API_MALLOC_ENV,
           PORT: String(ports.api),
           HOST: '127.0.0.1',
           DATABASE_URL: databaseUrl,
+          // the risk check only when this stack runs the risk service
+          ...(o.components.includes('risk') ? { RISK_URL: riskUrl } : {}),
           ...o.apiEnv,
-        }),
-        cwd: o.root,
-      }),
+        });
+        if (o.replicas === 1) return { argv: o.apiCommand, env, cwd: o.root };
+        // Replicas behind HAProxy, as one process group the launcher starts and stops (stack/api-replicas.ts).
+        return {
+          argv: nodeScript('api-replicas'),
+          env: {
+            ...env,
+            REPLICAS: String(o.replicas),
+            REPLICAS_DIR: paths.dir('api'),
+            API_COMMAND: JSON.stringify(o.apiCommand),
+            HAPROXY_BIN: tools.haproxy,
+          },
+          cwd: o.root,
+        };
+      },
     },
     prometheus: {
       name: 'prometheus',
       ...http(ports.prometheus, '', '/-/ready'),
       prepare: () => {
         const source = path.join(o.root, 'monitoring', 'prometheus', PROMETHEUS_CONFIGS[o.profile]);
-        writeFile(path.join(paths.dir('prometheus'), 'prometheus.yml'), renderPrometheusConfig(source, ports));
+        writeFile(
+          path.join(paths.dir('prometheus'), 'prometheus.yml'),
+          renderPrometheusConfig(source, ports, o.replicas),
+        );
       },
       command: (tools) => ({
         argv: [
@@ -201,6 +227,18 @@ function nodeScript(name: string): string[] {
   const fromSource = __filename.endsWith('.ts');
   const file = path.join(__dirname, `${name}${fromSource ? '.ts' : '.js'}`);
   return fromSource ? [process.execPath, '--import', 'tsx', file] : [process.execPath, file];
+}
+
+/** A command's script must exist before anything starts (a missing build fails early). */
+function assertEntryExists(root: string, argv: readonly string[]): void {
+  const entry = argv.find((arg) => /\.[cm]?[jt]s$/.test(arg));
+  if (entry !== undefined && !fs.existsSync(path.resolve(root, entry))) {
+    throw new Error(`${path.relative(root, path.resolve(root, entry))} does not exist: run \`npm run build\` first`);
+  }
+}
+
+function pick(env: Record<string, string>, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((k) => (env[k] === undefined ? [] : [[k, env[k]]])));
 }
 
 function writeFile(file: string, text: string): void {

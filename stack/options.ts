@@ -7,11 +7,15 @@ export const COMPONENT_NAMES = [
   'postgres-exporter',
   'alert-sink',
   'alertmanager',
+  'risk',
   'api',
   'prometheus',
   'control-room',
 ] as const;
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
+
+/** Replicas `make up REPLICAS=N` accepts: each is a Node process of ~80 MB on a workshop laptop. */
+export const MAX_REPLICAS = 9;
 
 /** The database the stack creates and the credentials of its superuser (a local workshop, not a secret). */
 export const DATABASE = Object.freeze({ user: 'postgres', password: 'postgres', name: 'fintech' });
@@ -26,6 +30,7 @@ export interface Ports {
   postgres: number;
   postgresExporter: number;
   alertSink: number;
+  risk: number;
   controlRoom: number;
 }
 
@@ -36,6 +41,7 @@ export const DEFAULT_PORTS: Readonly<Ports> = Object.freeze({
   postgres: 5432,
   postgresExporter: 9187,
   alertSink: 9099,
+  risk: 5001,
   controlRoom: 8088,
 });
 
@@ -51,6 +57,10 @@ export interface StackOptions {
   apiCommand?: string[];
   /** Extra environment for the API (PORT, HOST and DATABASE_URL are set by the stack unless given here). */
   apiEnv?: Record<string, string>;
+  /** API processes; above 1 they share the fault state in PostgreSQL behind HAProxy on the API's port. Default 1. */
+  replicas?: number;
+  /** argv of the risk service; default `node dist/risk/server.js`. With it, the API gets RISK_URL. */
+  riskCommand?: string[];
   /** Receives one line per progress step; default silent. */
   onProgress?: (line: string) => void;
   /** Aborting stops what was started and rejects. */
@@ -84,6 +94,8 @@ export interface ResolvedOptions {
   components: readonly ComponentName[];
   apiCommand: string[];
   apiEnv: Record<string, string>;
+  replicas: number;
+  riskCommand: string[];
   telegram: TelegramSettings | undefined;
   ensureTools: boolean;
   readyTimeoutMs: number;
@@ -103,6 +115,8 @@ export function resolveOptions(options: StackOptions = {}): ResolvedOptions {
     components: COMPONENT_NAMES.filter((c) => (options.components ?? COMPONENT_NAMES).includes(c)),
     apiCommand: options.apiCommand ?? [process.execPath, path.join(root, 'dist', 'app', 'server.js')],
     apiEnv: options.apiEnv ?? {},
+    replicas: options.replicas ?? 1,
+    riskCommand: options.riskCommand ?? [process.execPath, path.join(root, 'dist', 'risk', 'server.js')],
     telegram: options.telegram,
     ensureTools: options.ensureTools ?? true,
     readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
@@ -118,6 +132,7 @@ export const PORT_VARIABLES: Readonly<Record<keyof Ports, readonly string[]>> = 
   postgres: ['PG_PORT'],
   postgresExporter: ['PG_EXPORTER_PORT'],
   alertSink: ['ALERT_SINK_PORT'],
+  risk: ['RISK_PORT'],
   controlRoom: ['CONTROL_ROOM_PORT'],
 };
 
@@ -137,8 +152,12 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StackOptions {
   if (profile !== 'workshop' && profile !== 'fast')
     problems.push(`STACK_PROFILE=${profile} must be "workshop" or "fast"`);
   const telegram = telegramFromEnv(env, problems);
+  const replicas = Number(env['REPLICAS'] || '1');
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICAS)
+    problems.push(`REPLICAS=${env['REPLICAS']} must be a whole number from 1 to ${MAX_REPLICAS}`);
   if (problems.length > 0) throw new Error(`Invalid stack settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   const options: StackOptions = { ports, profile: profile as Profile };
+  if (env['REPLICAS']) options.replicas = replicas;
   if (env['STACK_DIR']) options.stateDir = env['STACK_DIR'];
   if (telegram) options.telegram = telegram;
   return options;

@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML, { isMap, isScalar, isSeq, type Document } from 'yaml';
+import { replicaLayout } from './haproxy';
 import { DEFAULT_PORTS, type Ports, type TelegramSettings } from './options';
+
+/** Scrape jobs of the API replicas and of HAProxy in front of them. */
+export const API_JOB = 'fintech-api';
+export const HAPROXY_JOB = 'haproxy';
 
 /** The Compose service name of each component: the same config may name a component either way. */
 const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
@@ -11,6 +16,7 @@ const SERVICE_NAMES: Readonly<Record<keyof Ports, string>> = {
   postgres: 'postgres',
   postgresExporter: 'postgres-exporter',
   alertSink: 'alert-sink',
+  risk: 'risk',
   controlRoom: 'control-room',
 };
 
@@ -33,9 +39,10 @@ export function substitutePorts(text: string, ports: Ports): string {
 }
 
 /** The Prometheus config for this stack: its ports, and rule_files made absolute (the rendered file lives elsewhere). */
-export function renderPrometheusConfig(sourceFile: string, ports: Ports): string {
+export function renderPrometheusConfig(sourceFile: string, ports: Ports, replicas = 1): string {
   const doc = parseYamlFile(sourceFile);
   substitutePortsInDocument(doc, ports);
+  if (replicas > 1) scrapeReplicas(doc, ports.api, replicas, sourceFile);
   const ruleFiles = doc.get('rule_files');
   if (ruleFiles !== undefined && ruleFiles !== null) {
     if (!isSeq(ruleFiles)) throw new Error(`${sourceFile}: rule_files must be a list`);
@@ -46,6 +53,18 @@ export function renderPrometheusConfig(sourceFile: string, ports: Ports): string
     }
   }
   return doc.toString();
+}
+
+/** With replicas, Prometheus scrapes each replica itself (not through HAProxy, which would mix them) and HAProxy. */
+function scrapeReplicas(doc: Document, apiPort: number, count: number, sourceFile: string): void {
+  const layout = replicaLayout(apiPort, count);
+  const jobs = doc.get('scrape_configs');
+  const api = isSeq(jobs) ? jobs.items.find((j) => isMap(j) && j.get('job_name') === API_JOB) : undefined;
+  if (!isSeq(jobs) || !isMap(api)) throw new Error(`${sourceFile}: no scrape job named ${API_JOB}`);
+  api.set('static_configs', doc.createNode([{ targets: layout.replicas.map((r) => `127.0.0.1:${r.port}`) }]));
+  jobs.add(
+    doc.createNode({ job_name: HAPROXY_JOB, static_configs: [{ targets: [`127.0.0.1:${layout.metricsPort}`] }] }),
+  );
 }
 
 /** Next to alertmanager.yml: the telegram_configs block that extends the last receiver ("urgent"). */

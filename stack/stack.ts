@@ -12,7 +12,8 @@ import {
   type ResolvedOptions,
   type StackOptions,
 } from './options';
-import { isPortFree } from './probes';
+import { replicaLayout } from './haproxy';
+import { httpProbe, isPortFree } from './probes';
 import {
   isRecordedProcessRunning,
   ProcessRecords,
@@ -32,6 +33,7 @@ export interface StackUrls {
   alertmanager: string;
   postgresExporter: string;
   alertSink: string;
+  risk: string;
   /** The control room: the page to break the system and watch it. */
   controlRoom: string;
   /** postgres://… connection string of the `fintech` database. */
@@ -40,7 +42,8 @@ export interface StackUrls {
 
 /** Health of one component: `reason` says why it is not healthy. */
 export interface ComponentStatus {
-  name: ComponentName;
+  /** A component, or one API replica (api-1, ...) behind HAProxy. */
+  name: ComponentName | `api-${number}` | 'haproxy-metrics';
   url: string;
   healthy: boolean;
   reason?: string;
@@ -64,6 +67,7 @@ export interface StackState {
   profile: Profile;
   ports: Ports;
   components: ComponentName[];
+  replicas?: number;
   startedAt: string;
 }
 
@@ -73,9 +77,10 @@ const DEPENDENCIES: Readonly<Record<ComponentName, readonly ComponentName[]>> = 
   'postgres-exporter': ['postgres'],
   'alert-sink': [],
   alertmanager: ['alert-sink'],
-  api: ['postgres'],
+  risk: ['postgres'],
+  api: ['postgres', 'risk'],
   // last, so its first scrapes find every target up and alerts have somewhere to go
-  prometheus: ['postgres-exporter', 'alertmanager', 'api'],
+  prometheus: ['postgres-exporter', 'alertmanager', 'risk', 'api'],
   // it only reads the others on demand: nothing to wait for
   'control-room': [],
 };
@@ -123,6 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     profile: o.profile,
     ports: o.ports,
     components: [...o.components],
+    replicas: o.replicas,
     startedAt: new Date().toISOString(),
   };
   fs.writeFileSync(paths.stackFile, JSON.stringify(state, null, 2) + '\n');
@@ -190,7 +196,7 @@ async function awaitTargets(
   progress: (line: string) => void,
 ): Promise<void> {
   const began = Date.now();
-  const own = new Set(o.components.map((c) => components[c].address));
+  const own = new Set([...o.components.map((c) => components[c].address), ...replicaAddresses(o)]);
   try {
     const { up, skipped } = await waitForTargetsUp(components.prometheus.url, own, {
       timeoutMs: o.targetsTimeoutMs,
@@ -238,10 +244,12 @@ export async function stopStack(
 export async function stackStatus(options: StackOptions = {}): Promise<ComponentStatus[]> {
   const o = resolveOptions(options);
   const state = readStackState(o.stateDir);
-  const resolved = state ? resolveOptions({ ...options, ports: state.ports, components: state.components }) : o;
+  const resolved = state
+    ? resolveOptions({ ...options, ports: state.ports, components: state.components, replicas: state.replicas ?? 1 })
+    : o;
   const components = defineComponents(resolved);
   const records = new ProcessRecords(statePaths(o.stateDir).pids);
-  return Promise.all(
+  const statuses = await Promise.all(
     resolved.components.map(async (name): Promise<ComponentStatus> => {
       const component = components[name];
       const record = records.read(name);
@@ -257,6 +265,32 @@ export async function stackStatus(options: StackOptions = {}): Promise<Component
       return reason === undefined ? { ...base, healthy: true } : { ...base, healthy: false, reason };
     }),
   );
+  if (resolved.replicas === 1 || !resolved.components.includes('api')) return statuses;
+  return [...statuses, ...(await replicaStatuses(resolved))];
+}
+
+/** Each replica's own health, and HAProxy's Prometheus endpoint, when the API runs as replicas. */
+async function replicaStatuses(o: ResolvedOptions): Promise<ComponentStatus[]> {
+  const layout = replicaLayout(o.ports.api, o.replicas);
+  const probes: [ComponentStatus['name'], string][] = [
+    ...layout.replicas.map((r): [ComponentStatus['name'], string] => [
+      r.id as `api-${number}`,
+      `http://127.0.0.1:${r.port}/livez`,
+    ]),
+    ['haproxy-metrics', `http://127.0.0.1:${layout.metricsPort}/metrics`],
+  ];
+  return Promise.all(
+    probes.map(async ([name, url]) => {
+      const reason = await httpProbe(url)().catch((err: unknown) => describeError(err));
+      return reason === undefined ? { name, url, healthy: true } : { name, url, healthy: false, reason };
+    }),
+  );
+}
+
+function replicaAddresses(o: ResolvedOptions): string[] {
+  if (o.replicas === 1 || !o.components.includes('api')) return [];
+  const layout = replicaLayout(o.ports.api, o.replicas);
+  return [...layout.replicas.map((r) => `127.0.0.1:${r.port}`), `127.0.0.1:${layout.metricsPort}`];
 }
 
 export function readStackState(stateDir: string): StackState | undefined {
@@ -276,6 +310,7 @@ export function stackUrls(ports: Ports): StackUrls {
     alertmanager: c.alertmanager.url,
     postgresExporter: c['postgres-exporter'].url,
     alertSink: c['alert-sink'].url,
+    risk: c.risk.url,
     controlRoom: c['control-room'].url,
     postgres: c.postgres.url,
   };
@@ -317,7 +352,7 @@ async function assertPortsFree(components: Component[]): Promise<void> {
   if (busy.length > 0) {
     throw new StackError(
       `already in use: ${busy.join(', ')}. Another stack (make down, or docker compose down) or another program holds it; ` +
-        'or choose other ports (API_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, CONTROL_ROOM_PORT)',
+        'or choose other ports (API_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT, PG_PORT, PG_EXPORTER_PORT, ALERT_SINK_PORT, CONTROL_ROOM_PORT, RISK_PORT)',
     );
   }
 }

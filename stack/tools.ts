@@ -7,6 +7,7 @@ export const TOOLS = {
   prometheus: ['prometheus'],
   alertmanager: ['prometheus-alertmanager', 'alertmanager'],
   postgresExporter: ['prometheus-postgres-exporter', 'postgres_exporter'],
+  haproxy: ['haproxy'],
 } as const;
 export type Tool = keyof typeof TOOLS;
 
@@ -56,5 +57,6 @@ function locateTools(): Record<Tool, string | undefined> {
     prometheus: findExecutable(TOOLS.prometheus),
     alertmanager: findExecutable(TOOLS.alertmanager),
     postgresExporter: findExecutable(TOOLS.postgresExporter),
+    haproxy: findExecutable(TOOLS.haproxy),
   };
 }

@@ -3,6 +3,7 @@ import { FaultClient } from '../kit/faults';
 import { adminUrl } from './support/app';
 import { createDatabase, freshDatabase } from '../kit/postgres';
 import { startOtlpReceiver } from './support/otlp-receiver';
+import { parseExposition, sampleSum } from '../kit/exposition';
 import { waitUntil } from '../kit/wait';
 import { spawnServer, type ServerProcess } from './support/server-process';
 
@@ -134,7 +135,7 @@ describe('the server process (app/server.ts)', () => {
         }).then((r) => r.status),
       );
       await waitUntil('ten requests in flight', () => fetch(`${s.baseUrl}/metrics`).then((r) => r.text()), {
-        until: (t) => /fintech_requests_in_progress 10\b/.test(t),
+        until: (t) => sampleSum(parseExposition(t), 'fintech_requests_in_progress') === 10,
         timeoutMs: 10_000,
       });
       s.child.kill('SIGTERM');

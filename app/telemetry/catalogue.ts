@@ -124,6 +124,18 @@ export const METRICS = {
     'Changes to the fault configuration, by action: update, reset, expire.',
     ['action'],
   ),
+  faultStateVersion: spec(
+    'fintech_fault_state_version',
+    'gauge',
+    'Version of the fault state this replica applies; it only grows, and every replica reaches the same one.',
+    [],
+  ),
+  faultStateStaleness: spec(
+    'fintech_fault_state_staleness_seconds',
+    'gauge',
+    'Seconds since this replica last confirmed its fault state against the shared store (0 for the in-memory store).',
+    [],
+  ),
   dependencyCallDuration: spec(
     'fintech_dependency_call_duration_seconds',
     'histogram',

@@ -34,11 +34,11 @@ const traceContext = winston.format((info) => {
 });
 
 /** JSON lines on stdout; `silent` turns logging off (tests). */
-export function createLogger(options: { level: string; service: string }): winston.Logger {
+export function createLogger(options: { level: string; service: string; instanceId?: string }): winston.Logger {
   return winston.createLogger({
     level: options.level === 'silent' ? 'error' : options.level,
     silent: options.level === 'silent',
-    defaultMeta: { service: options.service },
+    defaultMeta: { service: options.service, ...(options.instanceId && { instance_id: options.instanceId }) },
     format: winston.format.combine(
       traceContext(),
       secretFilter(),

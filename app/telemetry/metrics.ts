@@ -54,6 +54,7 @@ export function createFaultMetrics(registry: Registry) {
     faultSetting: gauge(registry, METRICS.faultSetting),
     faultAffectedRequests: counter(registry, METRICS.faultAffectedRequests),
     faultChangesTotal: counter(registry, METRICS.faultChangesTotal),
+    faultStateVersion: gauge(registry, METRICS.faultStateVersion),
   };
 }
 
@@ -66,9 +67,11 @@ export type FaultMetrics = ReturnType<typeof createFaultMetrics>;
  */
 export function createMetrics(
   registry: Registry,
-  info: { service: string; version: string; exemplars: boolean },
+  info: { service: string; version: string; exemplars: boolean; instanceId?: string; staleness?: () => number },
   poolStats?: () => PoolStats,
 ) {
+  // Every series names its replica, so Prometheus tells replicas apart whichever way it discovered them.
+  if (info.instanceId) registry.setDefaultLabels({ instance_id: info.instanceId });
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   // Gauges named like counters: promtool flags them, and nothing in the kit reads them.
   for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
@@ -94,6 +97,9 @@ export function createMetrics(
     appInfo: gauge(registry, METRICS.appInfo),
     ...createFaultMetrics(registry),
     faultLeakedBytes: gauge(registry, METRICS.faultLeakedBytes),
+    faultStateStaleness: gauge(registry, METRICS.faultStateStaleness, function collect() {
+      this.set(info.staleness?.() ?? 0);
+    }),
     dependencyCallDuration: histogram(registry, METRICS.dependencyCallDuration),
     dependencyAttempts: counter(registry, METRICS.dependencyAttempts),
     dependencyBreakerState: gauge(registry, METRICS.dependencyBreakerState),

@@ -26,7 +26,7 @@ export type TransferResultRow =
   | ({ outcome: 'completed' } & TransactionRow)
   | ({ outcome: 'replayed' } & TransactionRow)
   | {
-      outcome: 'account_not_found' | 'currency_mismatch' | 'insufficient_funds';
+      outcome: 'account_not_found' | 'currency_mismatch' | 'insufficient_funds' | 'key_reused';
       from_account: string | null;
       to_account: string | null;
       from_currency: string;

@@ -142,6 +142,9 @@ function refusal(r: TransferRequest, result: Extract<TransferResultRow, { from_b
           ...(r.currency && { transfer_currency: r.currency }),
         },
       });
+    case 'key_reused':
+      // The key was refused earlier for another body: no transaction carries it.
+      return new AppError('IDEMPOTENCY_KEY_REUSED', { details: { earlier_outcome: 'INSUFFICIENT_FUNDS' } });
     case 'insufficient_funds':
       return new AppError('INSUFFICIENT_FUNDS', {
         details: {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LoadRequest } from '../../kit/load';
 import type {
   ClientLatencyProbe,
@@ -24,9 +25,19 @@ export function healthyApi(profile: Profile): Probe[] {
   return [
     level('API target up', q.apiUp(), 'count', { min: 1, max: 1 }),
     level('traffic flowing', q.requestRate(profile.window), 'count', { min: 1 }),
-    level('error ratio below 1%', q.errorRatio(profile.window), 'ratio', { max: 0.01 }),
+    errorRatioBelow1(profile),
     level('p99 latency under the SLO', q.latencyQuantile(0.99, profile.window), 's', { max: LATENCY_SLO_SECONDS }),
   ];
+}
+
+/** The 5xx share of user requests under 1%. */
+export function errorRatioBelow1(profile: Profile): MetricProbe {
+  return level('error ratio below 1%', q.errorRatio(profile.window), 'ratio', { max: 0.01 });
+}
+
+/** The API's probes, and the risk service scraped: the cases that break the dependency start from here. */
+export function healthyApiAndRisk(profile: Profile): Probe[] {
+  return [...healthyApi(profile), level('risk service target up', q.riskUp(), 'count', { min: 1, max: 1 })];
 }
 
 /** After rollback: latency and errors back to normal (windows must flush the faulty traffic). */
@@ -103,3 +114,13 @@ export function randomTransfer(): Record<string, unknown> {
   while (to === from) to = USD_ACCOUNTS[Math.floor(Math.random() * USD_ACCOUNTS.length)] as string;
   return { from_account: from, to_account: to, amount: (1 + Math.floor(Math.random() * 99)) / 100 };
 }
+
+/** Small transfers, each with a fresh Idempotency-Key: the API retries only calls that carry one. */
+export const KEYED_TRANSFERS: LoadRequest[] = [
+  {
+    method: 'POST',
+    path: '/api/transfers',
+    body: randomTransfer,
+    headers: () => ({ 'idempotency-key': randomUUID() }),
+  },
+];

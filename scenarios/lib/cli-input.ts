@@ -10,6 +10,10 @@ export const cliEnvSchema = z.object({
     .url({ protocol: /^https?$/ })
     .default('http://127.0.0.1:5000')
     .describe('The API under test.'),
+  RISK_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://127.0.0.1:5001')
+    .describe('The risk service, for the cases that break it (7 and 8).'),
   PROMETHEUS_URL: z
     .url({ protocol: /^https?$/ })
     .default('http://127.0.0.1:9090')

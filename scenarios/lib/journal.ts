@@ -67,7 +67,11 @@ export function newJournal(scenario: Scenario, profile: Profile, startedMs: numb
 
 /** The verdict rule: pass when nothing aborted the run and every required phase held; anything else fails. */
 export function verdictOf(journal: Journal): 'pass' | 'fail' {
-  const held = (p: Phase) => journal.phases.find((r) => r.phase === p)?.ok === true;
+  // every record of the phase: a case in halves has one detect record per half
+  const held = (p: Phase) => {
+    const records = journal.phases.filter((r) => r.phase === p);
+    return records.length > 0 && records.every((r) => r.ok);
+  };
   return !journal.aborted && REQUIRED_PHASES.every(held) ? 'pass' : 'fail';
 }
 

@@ -1,4 +1,4 @@
-import { METRICS, NODE_METRICS } from '../../app/telemetry/catalogue';
+import { METRICS, NODE_METRICS, RISK_METRICS } from '../../app/telemetry/catalogue';
 import { NOT_CONTROL_PLANE } from '../../app/faults/engine';
 
 /**
@@ -13,6 +13,7 @@ const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';
 
 export const q = {
   apiUp: () => `up{${API_JOB}}`,
+  riskUp: () => 'up{job="risk"}',
   requestRate: (w = '10s') => `sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
   /** User requests answered so far (a counter: window probes take its increase), optionally of one status. */
   requestsAnswered: (status?: number) =>
@@ -35,6 +36,18 @@ export const q = {
     `sum(rate(${METRICS.faultAffectedRequests.name}{fault="memory_leak"}[${w}])) * max(${METRICS.faultSetting.name}{setting="memory_leak_mb"}) * 1048576`,
   /** Sessions PostgreSQL shows in wait event PgSleep (pg_stat_activity, via postgres_exporter), averaged over the window. */
   pgSleepingSessions: (w: string) => `max(avg_over_time(${PG_SLEEPING_SESSIONS}{job="postgres"}[${w}]))`,
+  /** Latency quantile of one route (e.g. the balance reads while transfers wait on the risk service). */
+  endpointLatencyQuantile: (quantile: number, endpoint: string, w = '10s') =>
+    `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.requestLatency.name}_bucket{endpoint="${endpoint}"}[${w}])))`,
+  requestsInFlight: () => `max(${METRICS.requestsInProgress.name}{${API_JOB}})`,
+  /** Calls to the risk service per second (one per scored transfer, whatever the retries). */
+  dependencyCallRate: (w = '10s') => `sum(rate(${METRICS.dependencyCallDuration.name}_count[${w}]))`,
+  /** Requests the risk service received per call the API made: the retry amplification, counted at the source. */
+  dependencyAmplification: (range: string) =>
+    `sum(increase(${RISK_METRICS.requestsTotal.name}{endpoint="/api/decisions"}[${range}])) / sum(increase(${METRICS.dependencyCallDuration.name}_count[${range}]))`,
+  breakerOpenedWithin: (w = '10s') => `max(max_over_time(${METRICS.dependencyBreakerState.name}{state="open"}[${w}]))`,
+  fallbackApprovals: (w = '10s') =>
+    `sum(rate(${METRICS.dependencyFallbacks.name}{decision="approved"}[${w}])) or vector(0)`,
   faultActive: (fault: string) => `max(${METRICS.faultActive.name}{fault="${fault}"})`,
   anyFaultActive: () => `max(${METRICS.faultActive.name})`,
 } as const;

@@ -10,6 +10,8 @@ import type { Scenario } from './scenario';
 
 export interface RunnerOptions {
   apiUrl: string;
+  /** The risk service, for cases that inject into it (default http://127.0.0.1:5001). */
+  riskUrl?: string | undefined;
   prometheusUrl: string;
   alertmanagerUrl: string;
   profile: Profile;
@@ -31,7 +33,11 @@ export class Aborted extends Error {}
 export class Run {
   readonly prometheus: PrometheusClient;
   readonly alertmanager: AlertmanagerClient;
+  /** The fault API the case injects into: the API's, or the risk service's. */
   readonly faults: FaultClient;
+  /** The API's own control plane (its policies, for cases in halves). */
+  readonly api: FaultClient;
+  readonly riskUrl: string;
   readonly journal: Journal;
   readonly messages: Messages;
   readonly probes: ProbeContext;
@@ -48,7 +54,9 @@ export class Run {
   ) {
     this.prometheus = new PrometheusClient(options.prometheusUrl);
     this.alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
-    this.faults = new FaultClient(options.apiUrl, { token: options.chaosToken });
+    this.api = new FaultClient(options.apiUrl, { token: options.chaosToken });
+    this.riskUrl = options.riskUrl ?? 'http://127.0.0.1:5001';
+    this.faults = scenario.target === 'risk' ? new FaultClient(this.riskUrl, { token: options.chaosToken }) : this.api;
     this.journal = newJournal(scenario, options.profile, this.startedMs);
     this.messages = options.messages ?? en;
     this.phaseWidth = Math.max(...Object.values(this.messages.phases).map((p) => p.length));

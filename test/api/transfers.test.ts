@@ -203,6 +203,27 @@ describe('transfers', () => {
       expect(await balance('ACC-007')).to.equal(before - 100);
     });
 
+    it('keeps a key refused for insufficient funds refused, even after the balance has grown', async () => {
+      const over = (await balance('ACC-005')) / 100 + 1;
+      const body = { from_account: 'ACC-005', to_account: 'ACC-006', amount: over };
+      const first = await t.request.post('/api/transfers').set('Idempotency-Key', 'refused-1').send(body).expect(422);
+      expect(first.body.error.code).to.equal('INSUFFICIENT_FUNDS');
+      await t.request
+        .post('/api/transfers')
+        .send({ from_account: 'ACC-006', to_account: 'ACC-005', amount: 5 })
+        .expect(201);
+      const before = await balance('ACC-005');
+      const again = await t.request.post('/api/transfers').set('Idempotency-Key', 'refused-1').send(body).expect(422);
+      expect(again.body.error.code).to.equal('INSUFFICIENT_FUNDS');
+      const other = await t.request
+        .post('/api/transfers')
+        .set('Idempotency-Key', 'refused-1')
+        .send({ ...body, amount: 1 })
+        .expect(409);
+      expect(other.body.error.code).to.equal('IDEMPOTENCY_KEY_REUSED');
+      expect(await balance('ACC-005')).to.equal(before);
+    });
+
     it('moves money once when the same key arrives 20 times at once', async () => {
       const before = await balance('ACC-004');
       const body = { from_account: 'ACC-004', to_account: 'ACC-003', amount: 7 };

@@ -108,6 +108,7 @@ describeWhereDockerRuns('the Docker Compose stack (container test)', function ()
     }[];
     const expected = [
       'api',
+      'risk',
       'alert-sink',
       'postgres',
       'postgres-exporter',

@@ -31,6 +31,7 @@ const PORTS: Ports = {
   postgresExporter: 20487,
   alertSink: 20499,
   controlRoom: 20488,
+  risk: 20402,
 };
 const TOKEN = 'control-room-test-token-0123456789';
 /** Case 1 on the fast profile the stack runs: the time the scenario gives the alert to fire. */
@@ -48,9 +49,9 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   let load: RunningLoad | undefined;
   let reportsBefore: string | undefined;
 
-  const faults = async (): Promise<{ current_config: Record<string, unknown> }> => {
+  const faults = async (): Promise<{ current_config: Record<string, unknown>; faults: unknown; version: number }> => {
     const res = await fetch(`${stack.urls.api}/api/failures`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    return (await res.json()) as { current_config: Record<string, unknown> };
+    return (await res.json()) as { current_config: Record<string, unknown>; faults: unknown; version: number };
   };
   const latest = (signal: string, series: RegExp) =>
     page.$$eval(
@@ -142,7 +143,12 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
   });
 
   it('shows the API’s own message for error_rate 150 and changes nothing', async () => {
-    const before = await faults();
+    // the state, not the store's report (its seen_at is the time of each read)
+    const state = async () => {
+      const { current_config, faults: view, version } = await faults();
+      return { current_config, view, version };
+    };
+    const before = await state();
     await page.getByLabel('error_rate', { exact: true }).fill('150');
     await page.getByRole('button', { name: 'Apply' }).click();
     const text = await pollUntil('the refusal on the page', message, (m) => m.includes('VALIDATION_FAILED'));
@@ -150,7 +156,7 @@ describe('The control room in Chromium, against a native stack with CHAOS_TOKEN 
       .to.contain('The request is invalid.')
       .and.to.match(/error_rate: .*100/);
     await screenshot('refused');
-    expect(await faults()).to.deep.equal(before);
+    expect(await state()).to.deep.equal(before);
     await page.getByLabel('error_rate', { exact: true }).fill('');
   });
 

@@ -26,9 +26,11 @@ describe('control room catalogue', () => {
       for (const expr of signal.exprs) expect(exprs.has(expr), `${signal.id}: ${expr}`).to.equal(true);
     }
     expect(exprs.has(catalogue.faultWindows)).to.equal(true);
-    expect(catalogue.presets.map((p) => p.faults)).to.deep.equal(
-      Object.values(CASES).map((f) => f(PROFILES.workshop, {}).faults),
-    );
+    const apiCases = Object.values(CASES)
+      .map((f) => f(PROFILES.workshop, {}))
+      .filter((scenario) => (scenario.target ?? 'api') === 'api');
+    expect(catalogue.presets.map((p) => p.faults)).to.deep.equal(apiCases.map((scenario) => scenario.faults));
+    expect(catalogue.presets.map((p) => p.id)).to.not.include.members([7, 8]);
   });
 
   it('fails at start, naming the panel, when a dashboard panel it draws is gone', () => {

@@ -33,8 +33,8 @@ import { isRussian } from './translations';
  *
  * Conventions (also described at the top of docs/curl-guide.md):
  * - Every ```sh / ```bash / ```shell block of README.md and docs/** runs, in page order, as one bash
- *   script (variables carry from line to line), with the stack's ports in place of 5000, 9090, 9093,
- *   9099 and 9187. Each logical command (continuation lines joined) must exit 0.
+ *   script (variables carry from line to line), with the stack's ports in place of 5000, 5001, 9090,
+ *   9093, 9099 and 9187. Each logical command (continuation lines joined) must exit 0.
  * - Each HTTP answer a curl command gets must be 2xx, or one of the statuses a trailing `# -> 404`
  *   (`# -> 200 or 500`) names. The statuses are read through `curl -D`, so `-w` stays the reader's.
  * - A ```json block right after a command block is the answer of its last command: same keys, JSON
@@ -61,6 +61,7 @@ const PORTS = {
   postgres: 18732,
   postgresExporter: 18787,
   alertSink: 18799,
+  risk: 18751,
   controlRoom: 18798,
 };
 /** Extra APIs for run-with blocks listen from here on. */
@@ -252,6 +253,7 @@ function rewrite(apiUrl: string, stack: Stack): (text: string) => string {
   const apiPort = new URL(apiUrl).port;
   const ports: Record<string, string> = {
     '5000': apiPort,
+    '5001': String(stack.ports.risk),
     '9090': String(stack.ports.prometheus),
     '9093': String(stack.ports.alertmanager),
     '9099': String(stack.ports.alertSink),
@@ -259,7 +261,7 @@ function rewrite(apiUrl: string, stack: Stack): (text: string) => string {
   };
   return (text) =>
     text.replace(
-      /\b(?:127\.0\.0\.1|localhost):(5000|9090|9093|9099|9187)\b/g,
+      /\b(?:127\.0\.0\.1|localhost):(5000|5001|9090|9093|9099|9187)\b/g,
       (_, port: string) => `127.0.0.1:${ports[port]}`,
     );
 }

@@ -309,6 +309,12 @@ export const VARYING: readonly string[] = [
   'leaked_bytes',
   'released_bytes',
   'capped_requests',
+  // the fault state's version counts every change; a replica's id defaults to host-pid
+  'version',
+  'applied_version',
+  'instance_id',
+  'applied_at',
+  'seen_at',
 ];
 
 /**

@@ -39,6 +39,7 @@ export function describeAblations(getStack: () => Stack, memoryCapBytes: number)
       for (const { scenario, fault } of runs) {
         const journal = await runScenario(scenario, {
           apiUrl: stack.urls.api,
+          riskUrl: stack.urls.risk,
           prometheusUrl: stack.urls.prometheus,
           alertmanagerUrl: stack.urls.alertmanager,
           profile: PROFILES.fast,

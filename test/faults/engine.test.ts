@@ -72,12 +72,16 @@ describe('the fault engine reused by another service', () => {
 
   it('serves GET /api/failures for its own catalogue', async () => {
     const res = await service.request.get('/api/failures').expect(200);
-    expect(res.body).to.deep.equal({
+    const { store, instance_id, ...own } = res.body as { store: { kind: string }; instance_id: string };
+    expect(own).to.deep.equal({
       current_config: { teapot_rate: 0, spill_cups: 0 },
       enabled: true,
       faults: { teapot: { active: false }, spill: { active: false } },
       spilled_cups: 0,
+      version: 0,
     });
+    expect(store.kind).to.equal('memory');
+    expect(instance_id).to.match(/^[A-Za-z0-9._-]{1,63}$/);
   });
 
   it('rejects a bad update with every problem listed and changes nothing', async () => {
@@ -116,7 +120,7 @@ describe('the fault engine reused by another service', () => {
 
   it('switches a fault off when its duration is up', async () => {
     let now = 1_000_000;
-    service.registry.close();
+    await service.registry.close();
     service = riskService({ now: () => now });
     const set = await service.request.post('/api/failures').send({ teapot_rate: 50, duration_s: 5 }).expect(200);
     expect(set.body.faults.teapot).to.include({ active: true, expires_at: new Date(now + 5000).toISOString() });
@@ -125,7 +129,7 @@ describe('the fault engine reused by another service', () => {
   });
 
   it('guards the control plane with the bearer token', async () => {
-    service.registry.close();
+    await service.registry.close();
     service = riskService({ token: 'risk-token-0123456789' });
     await service.request.get('/api/failures').expect(401);
     await service.request.get('/api/failures').set('Authorization', 'Bearer risk-token-0123456789').expect(200);

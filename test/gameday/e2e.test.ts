@@ -20,6 +20,7 @@ const PORTS = {
   postgresExporter: 20804,
   alertSink: 20805,
   controlRoom: 20807,
+  risk: 20808,
 };
 const GAME_PORT = 20806;
 const TOKEN = 'gameday-facilitator-token';

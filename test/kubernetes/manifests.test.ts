@@ -52,8 +52,6 @@ const SOURCES = sourceFiles().flatMap((file) =>
 const api = one(objectsOf('base/api.yaml'), 'Deployment', 'fintech-api') as Workload;
 const apiContainer = api.spec.template.spec.containers[0] as Container;
 const envOf = (c: Container, name: string) => c.env?.find((e) => e.name === name);
-/** Settings the API reads that issue 14 (branch replicas) adds to app/config.ts; accepted until it lands. */
-const PENDING_SETTINGS = ['INSTANCE_ID', 'FAULT_STORE'];
 /** Set only to be expanded into DATABASE_URL ($(DB_PASSWORD)); not a setting of the app. */
 const EXPANSION_ONLY = ['DB_PASSWORD'];
 
@@ -137,9 +135,7 @@ describe('Kubernetes manifests (deploy/kubernetes), as written', function () {
 
     it('sets only settings of app/config.ts, with values it accepts', () => {
       const names = (apiContainer.env ?? []).map((e) => e.name);
-      const unknown = names.filter(
-        (n) => ![...CONFIG_KEYS, ...PENDING_SETTINGS, ...EXPANSION_ONLY].includes(n as never),
-      );
+      const unknown = names.filter((n) => ![...CONFIG_KEYS, ...EXPANSION_ONLY].includes(n as never));
       expect(unknown).to.deep.equal([]);
       const settings = Object.fromEntries(
         readYaml<{ configMapGenerator: { name: string; literals?: string[] }[] }>(
@@ -148,9 +144,7 @@ describe('Kubernetes manifests (deploy/kubernetes), as written', function () {
           .configMapGenerator.find((g) => g.name === 'fintech-settings')
           ?.literals?.map((l) => l.split(/=(.*)/s).slice(0, 2)) ?? [],
       ) as Record<string, string>;
-      expect(
-        Object.keys(settings).filter((n) => ![...CONFIG_KEYS, ...PENDING_SETTINGS].includes(n as never)),
-      ).to.deep.equal([]);
+      expect(Object.keys(settings).filter((n) => !CONFIG_KEYS.includes(n as never))).to.deep.equal([]);
       const literal = Object.fromEntries((apiContainer.env ?? []).flatMap((e) => (e.value ? [[e.name, e.value]] : [])));
       const env = {
         ...settings,

@@ -96,7 +96,7 @@ describe('Grafana dashboards', () => {
     });
   }
 
-  it('api-overview answers the workshop questions: traffic, latency, errors, database, runtime, faults, alerts', () => {
+  it('api-overview answers the workshop questions: traffic, latency, errors, database, runtime, faults, alerts, the dependency', () => {
     const exprs = dashboardQueries()
       .filter((q) => q.dashboard === 'api-overview' && !q.panel.startsWith('annotation:'))
       .map((q) => q.expr)
@@ -117,6 +117,10 @@ describe('Grafana dashboards', () => {
       'ALERTS{alertstate="firing"}',
       'fintech_fault_active',
       'fintech_fault_setting',
+      'fintech_dependency_call_duration_seconds_count',
+      'fintech_dependency_call_duration_seconds_bucket',
+      'fintech_dependency_breaker_state',
+      'risk_requests_total',
     ]) {
       expect(exprs, needle).to.include(needle);
     }

@@ -21,12 +21,14 @@ interface PrometheusConfig {
 
 const NATIVE = {
   api: '127.0.0.1:5000',
+  risk: '127.0.0.1:5001',
   postgres: '127.0.0.1:9187',
   alertmanager: '127.0.0.1:9093',
   prometheus: '127.0.0.1:9090',
 };
 const COMPOSE = {
   api: 'api:5000',
+  risk: 'risk:5001',
   postgres: 'postgres-exporter:9187',
   alertmanager: 'alertmanager:9093',
   prometheus: 'prometheus:9090',
@@ -39,7 +41,15 @@ const PROFILES = [
 ];
 const SLO_FILES = ['rules/slo.yml', 'rules/slo-workshop.yml'];
 const RUNBOOK_BASE = 'https://github.com/fintech-chaos-workshop/fintech-chaos-workshop/blob/main/docs/cases/';
-const CASES = ['01-latency.md', '02-error-rate.md', '03-slow-database.md', '04-memory-leak.md', '05-chaos-mix.md'];
+const CASES = [
+  '01-latency.md',
+  '02-error-rate.md',
+  '03-slow-database.md',
+  '04-memory-leak.md',
+  '05-chaos-mix.md',
+  '07-slow-dependency.md',
+  '08-retry-storm.md',
+];
 /** Alerts the automated scenarios wait for, with the longest `for` that still fires within ~30 s. */
 const SCENARIO_ALERTS: Record<string, number> = {
   FintechHighLatencyP99: 15,
@@ -59,6 +69,9 @@ const CONTRACT_ALERTS = [
   'FintechErrorBudgetBurnFast',
   'FintechErrorBudgetBurnSlow',
   'FintechErrorBudgetBurnTicket',
+  'FintechDependencySlow',
+  'FintechDependencyBreakerOpen',
+  'FintechDependencyRetryRatio',
 ];
 
 const allRules = RULE_FILES.flatMap((file) => rulesOf(file).map((rule) => ({ file, rule })));
@@ -86,12 +99,13 @@ describe('Prometheus configuration', () => {
         expect(config.global).to.include({ scrape_interval: profile.interval, evaluation_interval: profile.interval });
       });
 
-      it('scrapes the four contract jobs and sends alerts to Alertmanager', () => {
+      it('scrapes the five contract jobs and sends alerts to Alertmanager', () => {
         const jobs = Object.fromEntries(
           config.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((c) => c.targets)]),
         );
         expect(jobs).to.deep.equal({
           'fintech-api': [profile.hosts.api],
+          risk: [profile.hosts.risk],
           postgres: [profile.hosts.postgres],
           alertmanager: [profile.hosts.alertmanager],
           prometheus: [profile.hosts.prometheus],

@@ -21,9 +21,9 @@ const MB = 1024 * 1024;
  */
 function leakTwice(env: NodeJS.ProcessEnv): number[] {
   const script = `
-    const { memoryLeakFault } = require(${JSON.stringify(path.join(projectRoot(), 'app', 'faults', 'memory-leak.ts'))});
+    const { memoryLeak } = require(${JSON.stringify(path.join(projectRoot(), 'app', 'faults', 'memory-leak.ts'))});
     const rss = () => process.memoryUsage().rss / ${MB};
-    const fault = memoryLeakFault(${400 * MB}, () => {});
+    const fault = memoryLeak.create({ memoryCapBytes: ${400 * MB}, onLeakChange: () => {} });
     const live = [];
     (async () => {
       const released = [];
@@ -79,6 +79,7 @@ describe('RSS after a memory-leak reset', () => {
       postgres: 18832,
       postgresExporter: 18887,
       alertSink: 18899,
+      risk: 18801,
       controlRoom: 18898,
     };
     /**

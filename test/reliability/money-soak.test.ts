@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { startApp, type TestApp } from '../support/app';
+import { adminUrl, startApp, type TestApp } from '../support/app';
 import { auditLedger, type LedgerAudit } from '../support/ledger';
 import { parseExposition, sampleSum } from '../../kit/exposition';
+import { freshDatabase, withClient } from '../../kit/postgres';
 import { waitUntil } from '../../kit/wait';
+import { startRisk, type TestRisk } from '../support/risk';
 
 const USD = [
   'ACC-001',
@@ -20,15 +22,24 @@ const USD = [
   'ACC-010',
 ];
 const CLIENTS = 16;
-const SOAK_MS = 22_000;
+const SOAK_MS = 30_000;
 /** A client gives up on one attempt after this long and retries: the server may still complete it. */
 const ATTEMPT_TIMEOUT_MS = 1_000;
 const MAX_ATTEMPTS = 6;
 /** More than every USD balance together: such a transfer can only be refused. */
 const IMPOSSIBLE_CENTS = 10_000_000;
 
-/** The faults the chaos driver cycles through, each held for a few seconds, with a reset in between. */
-const PHASES: { name: string; settings: Record<string, unknown> | 'reset'; ms: number }[] = [
+/**
+ * The faults the chaos driver cycles through, each held for a few seconds, with a reset in between: the
+ * API's own, and the risk service's (its fault API; `risk down` closes its socket, the next phase restarts it).
+ */
+/** The phases take 24 s: SOAK_MS leaves room for the resets between them on a loaded machine. */
+const PHASES: {
+  name: string;
+  target?: 'risk';
+  settings: Record<string, unknown> | 'reset' | 'risk down';
+  ms: number;
+}[] = [
   { name: 'latency 300-1800 ms', settings: { latency_ms: 300, latency_jitter_ms: 1_500 }, ms: 3_000 },
   { name: 'reset', settings: 'reset', ms: 1_000 },
   { name: '30% injected errors', settings: { error_rate: 30 }, ms: 3_000 },
@@ -41,10 +52,24 @@ const PHASES: { name: string; settings: Record<string, unknown> | 'reset'; ms: n
     ms: 3_000,
   },
   { name: 'reset', settings: 'reset', ms: 1_000 },
+  // the API's risk call times out (300 ms, set below), while the risk service still stores its decision
+  { name: 'risk service slow (1500 ms)', target: 'risk', settings: { latency_ms: 1_500 }, ms: 2_000 },
+  { name: 'risk service fails half its calls', target: 'risk', settings: { error_rate: 50 }, ms: 2_000 },
+  { name: 'risk service down, then restarted', settings: 'risk down', ms: 1_500 },
+  { name: 'reset', settings: 'reset', ms: 1_000 },
 ];
 
 /** Server errors a client may see under these faults; anything else is a bug. */
-const RETRYABLE_CODES = new Set(['FAULT_INJECTED', 'DATABASE_UNAVAILABLE', 'DATABASE_TIMEOUT', 'DATABASE_BUSY']);
+const RETRYABLE_CODES = new Set([
+  'FAULT_INJECTED',
+  'DATABASE_UNAVAILABLE',
+  'DATABASE_TIMEOUT',
+  'DATABASE_BUSY',
+  'DEPENDENCY_UNAVAILABLE',
+  'DEPENDENCY_TIMEOUT',
+]);
+/** Refusals of the impossible transfers: the risk service declines them, or the ledger does. */
+const REFUSAL_CODES = new Set(['INSUFFICIENT_FUNDS', 'RISK_DECLINED']);
 
 interface Transfer {
   key: string;
@@ -120,7 +145,7 @@ async function attempt(baseUrl: string, op: Transfer, tally: Tally): Promise<boo
   if (res.status >= 400 && res.status < 500) {
     op.outcome = 'rejected';
     op.code = code;
-    if (code !== 'INSUFFICIENT_FUNDS') tally.unexpected.push(`${op.key}: ${res.status} ${code}`);
+    if (!REFUSAL_CODES.has(code)) tally.unexpected.push(`${op.key}: ${res.status} ${code}`);
     return true;
   }
   tally.serverErrors[code] = (tally.serverErrors[code] ?? 0) + 1;
@@ -164,9 +189,22 @@ async function ledgerRows(url: string): Promise<{ rows: LedgerRow[]; keysUsedTwi
   }
 }
 
-describe('money under chaos (soak)', function () {
+/** Committed transfers and the risk service's approving decisions under their key (0, 1, or more if doubled). */
+async function approvalsPerTransfer(url: string): Promise<{ key: string | null; approvals: number }[]> {
+  const { rows } = await withClient(url, (c) =>
+    c.query<{ key: string | null; approvals: number }>(`
+      SELECT t.idempotency_key AS key,
+        (SELECT count(*)::int FROM risk.decisions d
+          WHERE d.idempotency_key = t.idempotency_key AND d.decision = 'approve') AS approvals
+      FROM transactions t WHERE t.idempotency_key LIKE 'soak-%'`),
+  );
+  return rows;
+}
+
+describe('money under chaos (soak), every transfer scored by the risk service', function () {
   this.timeout(120_000);
   let t: TestApp;
+  let risk: TestRisk;
   let initial: LedgerAudit;
   const ops: Transfer[] = [];
   const tally: Tally = { timeouts: 0, networkErrors: 0, serverErrors: {}, unexpected: [] };
@@ -174,20 +212,46 @@ describe('money under chaos (soak)', function () {
   let reconciled = 0;
 
   before(async () => {
-    t = await startApp({ DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000' });
+    const url = await freshDatabase(adminUrl());
+    risk = await startRisk(url);
+    t = await startApp(
+      { DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '2000', RISK_URL: risk.baseUrl },
+      { databaseUrl: url },
+    );
+    // 300 ms per attempt, 2 attempts: a slow risk service answers 504 within the clients' 1 s attempt timeout
+    await t.request.post('/api/policies').send({ timeout_ms: 300, retry_max_attempts: 2 }).expect(200);
     initial = await auditLedger(t.config.DATABASE_URL);
     const deadline = Date.now() + SOAK_MS;
+    const riskPort = Number(new URL(risk.baseUrl).port);
+    const riskUp = async () => {
+      if (!risk.server.listening)
+        await new Promise<void>((resolve) => risk.server.listen(riskPort, '127.0.0.1', () => resolve()));
+    };
+    const riskDown = async () => {
+      const closed = new Promise<void>((resolve) => risk.server.close(() => resolve()));
+      risk.server.closeAllConnections();
+      await closed;
+    };
+    const resetAll = async () => {
+      await riskUp();
+      await t.request.post('/api/reset').expect(200);
+      await risk.request.post('/api/reset').expect(200);
+    };
 
     const chaos = async () => {
       for (let i = 0; Date.now() < deadline; i += 1) {
         const phase = PHASES[i % PHASES.length] as (typeof PHASES)[number];
-        await t.request.post('/api/reset').expect(200);
-        if (phase.settings !== 'reset') await t.request.post('/api/failures').send(phase.settings).expect(200);
+        await resetAll();
+        if (phase.settings === 'risk down') await riskDown();
+        else if (phase.settings !== 'reset')
+          await (phase.target === 'risk' ? risk : t).request.post('/api/failures').send(phase.settings).expect(200);
         toggled.push(phase.name);
         // The schedule of the chaos, not a synchronisation: each fault is held this long under load.
         await sleep(Math.min(phase.ms, Math.max(0, deadline - Date.now())));
       }
-      await t.request.post('/api/reset').expect(200);
+      await resetAll();
+      // a fresh chain: the breaker the outage opened starts closed again
+      await t.request.post('/api/policies/reset').expect(200);
     };
     const client = async () => {
       while (Date.now() < deadline) {
@@ -223,12 +287,20 @@ describe('money under chaos (soak)', function () {
     );
     console.log(`      faults toggled: ${toggled.length} (${[...new Set(toggled)].join(', ')})`);
   });
-  after(async () => t?.stop());
+  after(async () => {
+    await t?.stop();
+    await risk?.stop();
+  });
 
   it('ran long enough to mean something: every fault toggled, acknowledgements lost and recovered by retrying', () => {
     expect(ops.length).to.be.at.least(300);
     expect(new Set(toggled)).to.have.keys(...new Set(PHASES.map((p) => p.name)));
-    expect(Object.keys(tally.serverErrors)).to.include.members(['FAULT_INJECTED', 'DATABASE_UNAVAILABLE']);
+    expect(Object.keys(tally.serverErrors)).to.include.members([
+      'FAULT_INJECTED',
+      'DATABASE_UNAVAILABLE',
+      'DEPENDENCY_UNAVAILABLE',
+      'DEPENDENCY_TIMEOUT',
+    ]);
     expect(tally.timeouts).to.be.greaterThan(0);
     expect(ops.some((o) => o.replayed)).to.equal(true);
   });
@@ -271,5 +343,17 @@ describe('money under chaos (soak)', function () {
         );
       });
     expect(wrong.map((o) => o.key)).to.deep.equal([]);
+  });
+
+  it('has exactly one approving risk decision for every committed transfer, and one decision per key', async () => {
+    const rows = await approvalsPerTransfer(t.config.DATABASE_URL);
+    expect(rows.length).to.equal(ops.filter((o) => o.outcome === 'acknowledged').length);
+    expect(rows.filter((r) => r.approvals !== 1)).to.deep.equal([]);
+    const doubled = await withClient(t.config.DATABASE_URL, (c) =>
+      c.query(
+        'SELECT idempotency_key FROM risk.decisions WHERE idempotency_key IS NOT NULL GROUP BY idempotency_key HAVING count(*) > 1',
+      ),
+    );
+    expect(doubled.rows).to.deep.equal([]);
   });
 });

@@ -52,6 +52,8 @@ describe('the scenario runner in Russian (scenarios/lib/lang)', () => {
           s.hypothesis,
           s.mainSignal.name,
           ...[...s.steadyState, ...s.expectations, ...s.recovery, ...s.guards].map((p) => p.name),
+          ...(s.halves ?? []).map((h) => h.name),
+          ...(s.target === 'risk' ? ['risk service'] : []),
         ])
           texts.add(text);
         for (const p of s.expectations) if (p.kind === 'alert') texts.add(`${p.alert} not firing`);

@@ -114,7 +114,7 @@ describe('docker-compose.yml', () => {
 
     it('publishes the workshop UIs and APIs by default, and PostgreSQL only with compose.postgres-port.yml', () => {
       const defaults = published.map(({ port }) => interpolate(port));
-      for (const port of [5000, 8088, 9090, 9093, 9099, 9187, 3000, 16686])
+      for (const port of [5000, 5001, 8088, 9090, 9093, 9099, 9187, 3000, 16686])
         expect(defaults, `port ${port}`).to.include(`127.0.0.1:${port}:${port}`);
       expect(service('postgres').ports).to.equal(undefined);
       const extra = readYaml<{ services: Record<string, Service> }>(POSTGRES_PORT_FILE).services;
@@ -289,6 +289,22 @@ describe('docker-compose.yml', () => {
     expect(service('api').depends_on?.['postgres']?.condition).to.equal('service_healthy');
   });
 
+  it('runs the risk service from the API image on all interfaces, on the same database, and the API scores with it', () => {
+    const risk = service('risk');
+    expect(risk.image).to.equal(service('api').image);
+    expect(risk.pull_policy).to.equal('never');
+    expect(risk.command).to.deep.equal(['node', 'dist/risk/server.js']);
+    const env = risk.environment ?? {};
+    expect(env['HOST']).to.equal('0.0.0.0');
+    expect(env['DATABASE_URL']).to.equal(service('api').environment?.['DATABASE_URL']);
+    expect(env['OTEL_EXPORTER_OTLP_ENDPOINT']).to.equal(service('api').environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']);
+    const riskUrl = new URL(service('api').environment?.['RISK_URL'] ?? '');
+    expect(riskUrl.host).to.equal(`risk:${env['PORT']}`);
+    expect(risk.ports).to.deep.equal([`127.0.0.1:\${RISK_PORT:-${DEFAULT_PORTS.risk}}:${env['PORT']}`]);
+    expect(service('api').depends_on?.['risk']?.condition).to.equal('service_healthy');
+    expect(risk.depends_on?.['postgres']?.condition).to.equal('service_healthy');
+  });
+
   it('gives the API a memory limit above the leak cap plus 10 % and its normal footprint', () => {
     const api = service('api');
     const cap = Number(api.environment?.['MEMORY_LEAK_CAP_MB']);
@@ -370,6 +386,7 @@ describe('postgres_exporter flags per version', () => {
       postgresExporter: binary,
       prometheus: '',
       alertmanager: '',
+      haproxy: '',
     });
     expect(argv).to.include.members(flags);
     expect(run(binary, [...flags, '--version']).status, `${version} accepts ${flags.join(' ')}`).to.equal(0);
@@ -393,6 +410,13 @@ describe('Dockerfile', () => {
 
   it('ships what the API reads at run time: package.json (the project root marker) and init.sql', () => {
     expect(finalStage).to.match(/^COPY package\.json init\.sql \.\/$/m);
+  });
+
+  it('builds risk/ and ships the schema the risk service applies at start', () => {
+    const build = dockerfile.slice(0, dockerfile.indexOf('\nFROM ', dockerfile.indexOf('AS build')));
+    expect(build).to.match(/^COPY risk \.\/risk$/m);
+    expect(finalStage).to.match(/^COPY risk\/schema\.sql \.\/risk\/schema\.sql$/m);
+    expect(fs.readFileSync(path.join(ROOT, 'risk', 'migrate.ts'), 'utf8')).to.include("'risk', 'schema.sql'");
   });
 
   it('ships what the control room reads at run time: its page, and the dashboards where the compiled catalogue looks', () => {
@@ -423,6 +447,6 @@ describe('Dockerfile', () => {
   it('keeps the state directory, dependencies and build output out of the build context', () => {
     const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n');
     expect(ignored).to.include.members(['.run', 'node_modules', 'dist', '.git']);
-    expect(ignored).to.not.include.members(['app', 'stack', 'scenarios']);
+    expect(ignored).to.not.include.members(['app', 'risk', 'stack', 'scenarios']);
   });
 });

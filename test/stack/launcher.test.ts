@@ -9,6 +9,7 @@ import { isAlive, ProcessRecords, readCmdline, type ProcessRecord } from '../../
 import { startStack, stopStack, type Stack } from '../../stack/stack';
 import { PrometheusClient } from '../../kit/prometheus';
 import { waitHealthy } from '../../kit/wait';
+import { SOURCE_RISK_COMMAND } from '../support/native-stack';
 import { ensureTools, run } from './helpers';
 
 /** Far from the defaults, so the tests run beside a developer's `make up`. */
@@ -19,6 +20,7 @@ const PORTS: Ports = {
   postgres: 19442,
   postgresExporter: 19487,
   alertSink: 19499,
+  risk: 19401,
   controlRoom: 19498,
 };
 /** The API from source, so the test needs no build. */
@@ -61,6 +63,7 @@ describe('native stack launcher', function () {
         ports: PORTS,
         profile: 'fast',
         apiCommand: API_COMMAND,
+        riskCommand: SOURCE_RISK_COMMAND,
         apiEnv: { LOG_LEVEL: 'warn' },
         readyTimeoutMs: 60_000,
       });
@@ -71,11 +74,12 @@ describe('native stack launcher', function () {
       fs.rmSync(stateDir, { recursive: true, force: true });
     });
 
-    it('has Prometheus scrape the API, the exporter, Alertmanager and itself', async () => {
+    it('has Prometheus scrape the API, the risk service, the exporter, Alertmanager and itself', async () => {
       const targets = await new PrometheusClient(stack.urls.prometheus).targets();
       const health = Object.fromEntries(targets.map((t) => [t.address, t.health]));
       expect(health).to.include({
         [`127.0.0.1:${PORTS.api}`]: 'up',
+        [`127.0.0.1:${PORTS.risk}`]: 'up',
         [`127.0.0.1:${PORTS.postgresExporter}`]: 'up',
         [`127.0.0.1:${PORTS.alertmanager}`]: 'up',
         [`127.0.0.1:${PORTS.prometheus}`]: 'up',
@@ -87,6 +91,26 @@ describe('native stack launcher', function () {
       expect(statuses.map((s) => [s.name, s.healthy, s.reason])).to.deep.equal(
         COMPONENT_NAMES.map((c) => [c, true, undefined]),
       );
+    });
+
+    it('gives the API the risk service: a transfer is scored, and its decision stored under its key', async () => {
+      const res = await fetch(`${stack.urls.api}/api/transfers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'launcher-risk-1' },
+        body: JSON.stringify({ from_account: 'ACC-001', to_account: 'ACC-002', amount: '1.00' }),
+      });
+      expect(res.status, await res.text()).to.equal(201);
+      const client = new pg.Client({ connectionString: stack.urls.postgres });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ decision: string }>(
+          'SELECT decision FROM risk.decisions WHERE idempotency_key = $1',
+          ['launcher-risk-1'],
+        );
+        expect(rows).to.deep.equal([{ decision: 'approve' }]);
+      } finally {
+        await client.end();
+      }
     });
 
     it('serves the fintech database, with the schema the API applied', async () => {

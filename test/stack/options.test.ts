@@ -17,6 +17,12 @@ describe('stack settings from the environment', () => {
     expect(optionsFromEnv({ PORT: '18000' }).ports).to.deep.equal({ api: 18000 });
   });
 
+  it('reads REPLICAS, and refuses a count that is not 1 to 9', () => {
+    expect(optionsFromEnv({ REPLICAS: '3' }).replicas).to.equal(3);
+    for (const bad of ['0', '10', '2.5', 'three'])
+      expect(() => optionsFromEnv({ REPLICAS: bad }), bad).to.throw(`REPLICAS=${bad}`);
+  });
+
   it('reports every invalid setting at once', () => {
     expect(() =>
       optionsFromEnv({ PROMETHEUS_PORT: '99999', STACK_PROFILE: 'slow', TELEGRAM_BOT_TOKEN: '1:a' }),

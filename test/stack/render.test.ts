@@ -5,7 +5,14 @@ import { expect } from 'chai';
 import YAML from 'yaml';
 import { PROMETHEUS_CONFIGS } from '../../stack/components';
 import { DEFAULT_PORTS, type Ports } from '../../stack/options';
-import { renderAlertmanagerConfig, renderPrometheusConfig, substitutePorts } from '../../stack/render';
+import { replicaLayout } from '../../stack/haproxy';
+import {
+  API_JOB,
+  HAPROXY_JOB,
+  renderAlertmanagerConfig,
+  renderPrometheusConfig,
+  substitutePorts,
+} from '../../stack/render';
 import { ensureTools, ROOT, run } from './helpers';
 
 const PORTS: Ports = {
@@ -15,6 +22,7 @@ const PORTS: Ports = {
   postgres: 19442,
   postgresExporter: 19487,
   alertSink: 19499,
+  risk: 19401,
   controlRoom: 19498,
 };
 const ALERTMANAGER_CONFIG = path.join(ROOT, 'monitoring', 'alertmanager', 'alertmanager.yml');
@@ -85,6 +93,20 @@ describe('config rendering', () => {
           expect(path.isAbsolute(rules), rules).to.equal(true);
           expect(fs.existsSync(rules), rules).to.equal(true);
         }
+      });
+
+      it('with 3 replicas, scrapes each replica on its own port and HAProxy, and passes promtool', () => {
+        const text = renderPrometheusConfig(source, PORTS, 3);
+        const config = YAML.parse(text) as PrometheusConfig & { scrape_configs: { job_name: string }[] };
+        const job = (name: string) =>
+          config.scrape_configs.find((s) => s.job_name === name)?.static_configs.flatMap((c) => c.targets);
+        const layout = replicaLayout(PORTS.api, 3);
+        expect(job(API_JOB)).to.deep.equal(layout.replicas.map((r) => `127.0.0.1:${r.port}`));
+        expect(job(HAPROXY_JOB)).to.deep.equal([`127.0.0.1:${layout.metricsPort}`]);
+        const rendered = path.join(dir, 'prometheus-replicas.yml');
+        fs.writeFileSync(rendered, text);
+        const { status, output } = run('promtool', ['check', 'config', rendered], dir);
+        expect(status, output).to.equal(0);
       });
 
       it('passes promtool check config from outside monitoring/prometheus', () => {

@@ -9,6 +9,9 @@ import { startStack, type Stack } from '../../stack/stack';
 /** The API run from source, as the suites that start a native stack run it. */
 export const SOURCE_API_COMMAND = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'app', 'server.ts')];
 
+/** The risk service run from source, next to the API. */
+export const SOURCE_RISK_COMMAND = [process.execPath, '--import', 'tsx', path.join(projectRoot(), 'risk', 'server.ts')];
+
 /** A fresh temp folder for a suite's stacks; PostgreSQL runs as user postgres and must be able to enter it. */
 export function suiteDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -28,6 +31,7 @@ export function startSourceStack(
     ports,
     profile,
     apiCommand: SOURCE_API_COMMAND,
+    riskCommand: SOURCE_RISK_COMMAND,
     apiEnv: { LOG_LEVEL: 'warn', ...apiEnv },
     readyTimeoutMs: 60_000,
   });

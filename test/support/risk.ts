@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type supertest from 'supertest';
 import { loadRiskConfig, type RiskConfig } from '../../risk/config';
 import { migrateRisk } from '../../risk/migrate';
@@ -8,6 +9,7 @@ import { serveOnFreePort } from './app';
 /** A real risk service (risk/) in this process, on the given database (its own schema), on a free port. */
 export interface TestRisk extends RiskServices {
   config: RiskConfig;
+  server: Server;
   baseUrl: string;
   request: ReturnType<typeof supertest>;
   stop(): Promise<void>;

@@ -19,9 +19,9 @@ export interface ServerProcess {
 
 export async function spawnServer(
   env: Record<string, string>,
-  options: { waitReady?: boolean; entry?: string } = {},
+  options: { waitReady?: boolean; port?: number; entry?: string } = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const entry = path.join(projectRoot(), options.entry ?? 'app/server.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: projectRoot(),

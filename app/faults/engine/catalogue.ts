@@ -23,6 +23,15 @@ export const scopeSettings = {
     .describe(
       'Only requests whose path starts with one of these prefixes are affected (default: every business route and /health).',
     ),
+  instances: z
+    .array(z.string().regex(/^[A-Za-z0-9._-]{1,63}$/, 'must be a replica id such as api-2'))
+    .min(1)
+    .max(16)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not name a replica twice')
+    .optional()
+    .describe(
+      'Only these replicas (INSTANCE_ID) apply the faults this request sets (default: every replica); an unknown id is a 400.',
+    ),
   duration_s: z
     .number()
     .int()
@@ -102,4 +111,4 @@ export interface Catalogue<Name extends string, Settings extends object, Context
   create(context: Context): Record<Name, FaultHooks<Settings>>;
 }
 
-export type ScopeUpdate = { routes?: string[]; duration_s?: number; hidden?: boolean };
+export type ScopeUpdate = { routes?: string[]; instances?: string[]; duration_s?: number; hidden?: boolean };

@@ -5,8 +5,16 @@
  */
 export { defineFault, type FaultDefinition, type FaultHooks, type RequestScope, type SettingsShape } from './fault';
 export { createCatalogue, scopeSettings, type Catalogue } from './catalogue';
-export { FaultRegistry, type FaultView, type RegistryDeps } from './registry';
-export { InMemoryFaultStore, type FaultScope, type FaultState, type FaultStore } from './store';
+export { FaultRegistry, initialFaultState, type FaultView, type RegistryDeps } from './registry';
+export {
+  InMemoryFaultStore,
+  type ChangeContext,
+  type FaultScope,
+  type FaultState,
+  type FaultStore,
+  type ReplicaView,
+  type StoreStatus,
+} from './store';
 export { controlPlaneGuards, faultRouter, faultOperations } from './router';
 export { CONTROL_PLANE, CONTROL_PLANE_PATHS, NOT_CONTROL_PLANE } from './control-plane';
 export { createFaultMetrics, type FaultMetrics } from '../../telemetry/metrics';

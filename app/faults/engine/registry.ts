@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
+import { defaultInstanceId } from '../../config';
 import type { DatabaseHooks } from '../../db/database';
-import { AppError } from '../../errors';
+import { AppError, validationError } from '../../errors';
 import { currentRequest } from '../../http/request-context';
 import type { Logger } from '../../telemetry/logger';
 import type { FaultMetrics } from '../../telemetry/metrics';
@@ -8,13 +9,14 @@ import { addSpanEvent } from '../../telemetry/trace-context';
 import type { Catalogue, ScopeUpdate } from './catalogue';
 import { CONTROL_PLANE_PATHS } from './control-plane';
 import type { FaultHooks } from './fault';
-import { InMemoryFaultStore, type FaultScope, type FaultState, type FaultStore } from './store';
+import { InMemoryFaultStore, type FaultScope, type FaultState, type FaultStore, type StoreStatus } from './store';
 
 export interface FaultView {
   active: boolean;
   started_at?: string;
   expires_at?: string;
   routes?: string[];
+  instances?: string[];
   [extra: string]: unknown;
 }
 
@@ -31,32 +33,63 @@ export interface RegistryDeps<Context> {
   context: Context;
   /** Paths besides the control plane that no fault targets (e.g. /metrics, /livez). */
   exempt?: readonly string[];
+  /** This replica's id, for faults that target named replicas (default: host-pid). */
+  instanceId?: string;
+  /** The clock of the default in-memory store (a shared store brings its own). */
   now?: () => number;
 }
 
+/** No fault is active: where every store starts. */
+export function initialFaultState<Name extends string, Settings extends object>(
+  catalogue: Pick<Catalogue<Name, Settings, unknown>, 'defaults'>,
+): FaultState<Name, Settings> {
+  return { settings: { ...catalogue.defaults }, scopes: {}, version: 0 };
+}
+
 const under = (path: string, p: string) => path === p || path.startsWith(`${p}/`);
+
+/** Whether a fault's scope includes this replica (every replica unless it names some). */
+const targets = (scope: FaultScope | undefined, instanceId: string) =>
+  !scope?.instances || scope.instances.includes(instanceId);
+
+/** A 400 listing every requested replica id the store does not know (none is a live replica). */
+function assertKnownInstances(requested: readonly string[] | undefined, known: readonly string[]): void {
+  const unknown = (requested ?? []).flatMap((id, i) => (known.includes(id) ? [] : [{ id, i }]));
+  if (unknown.length === 0) return;
+  throw validationError(
+    unknown.map(({ id, i }) => ({
+      path: `body.instances.${i}`,
+      message: `no replica "${id}" (known: ${known.join(', ')})`,
+    })),
+  );
+}
 
 /**
  * The one mutable store of a service: the active faults. It validates nothing (the router does),
  * merges updates, expires faults, keeps the fault metrics current and exposes the hooks through
  * which faults act: a request gate and the database hooks (before a connection, before a query).
+ * The state itself lives in a FaultStore, shared by every replica or in memory.
  */
 export class FaultRegistry<Name extends string, Settings extends object, Context> {
   private readonly faults: Record<Name, FaultHooks<Settings>>;
   private readonly untargeted: readonly string[];
   private readonly timer: NodeJS.Timeout;
+  private readonly store: FaultStore<Name, Settings>;
+  readonly instanceId: string;
+  private expiring: Promise<unknown> | undefined;
+  /** What the faults switched off by the latest state let go of (joins the reset answer). */
+  private released: { version: number; values: Record<string, unknown> } = { version: -1, values: {} };
 
   constructor(
     readonly catalogue: Catalogue<Name, Settings, Context>,
     private readonly deps: RegistryDeps<Context>,
-    private readonly store: FaultStore<Name, Settings> = new InMemoryFaultStore<Name, Settings>({
-      settings: { ...catalogue.defaults },
-      scopes: {},
-      version: 0,
-    }),
+    store?: FaultStore<Name, Settings>,
   ) {
+    this.instanceId = deps.instanceId ?? defaultInstanceId();
+    this.store = store ?? new InMemoryFaultStore(this.initialState(), this.instanceId, deps.now);
     this.faults = catalogue.create(deps.context);
     this.untargeted = [...CONTROL_PLANE_PATHS, ...(deps.exempt ?? [])];
+    this.store.onChange((next, before) => this.applied(next, before));
     this.publish(this.store.read());
     // Expiry is also checked on every read; the timer makes it visible without traffic.
     this.timer = setInterval(() => this.current(), 1000);
@@ -72,8 +105,8 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return this.current().hidden === true;
   }
 
-  private now(): number {
-    return (this.deps.now ?? Date.now)();
+  private initialState(): FaultState<Name, Settings> {
+    return initialFaultState(this.catalogue);
   }
 
   private each(): [Name, FaultHooks<Settings>][] {
@@ -85,15 +118,40 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return !scope?.routes || scope.routes.some((prefix) => path.startsWith(prefix));
   }
 
-  /** The current state, after switching off any fault whose time is up. */
+  /** Whether a fault is on for this replica under a state. */
+  private onHere(name: Name, state: FaultState<Name, Settings>): boolean {
+    return this.faults[name].isActive(state.settings) && targets(state.scopes[name], this.instanceId);
+  }
+
+  /**
+   * The current state, after switching off any fault whose time is up (by the store's clock, so every
+   * replica agrees). The expiry is applied at once and saved once: a shared store saves it in the background.
+   */
   current(): FaultState<Name, Settings> {
     const state = this.store.read();
-    const now = this.now();
+    const local = this.withoutExpired(state, this.store.now());
+    if (!local) return state;
+    if (this.expiring) return local;
+    let mine = false;
+    const saved = this.store.change((before, { now }) => {
+      const next = this.withoutExpired(before, now);
+      mine = next !== undefined;
+      return next;
+    });
+    if (!(saved instanceof Promise)) return this.expired(state, saved);
+    this.expiring = saved
+      .then((next) => mine && this.expired(state, next))
+      .catch((err: Error) => this.deps.logger.warn('could not save an expiry', { err: err.message }))
+      .finally(() => (this.expiring = undefined));
+    return local;
+  }
+
+  private withoutExpired(state: FaultState<Name, Settings>, now: number): FaultState<Name, Settings> | undefined {
     const expired = this.catalogue.names.filter((name) => {
       const at = state.scopes[name]?.expiresAt;
       return at !== undefined && at <= now;
     });
-    if (expired.length === 0) return state;
+    if (expired.length === 0) return undefined;
     const settings = { ...state.settings };
     const scopes = { ...state.scopes };
     for (const name of expired) {
@@ -102,20 +160,49 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     }
     // Masking ends with the last hidden fault, so a killed game day leaves nothing hidden behind.
     const hidden = state.hidden === true && Object.keys(scopes).length > 0;
-    const next = this.commit({ settings, scopes, version: state.version + 1, hidden }, state, 'expire');
-    if (!state.hidden) this.deps.logger.info('faults expired', { faults: expired });
-    return next.state;
+    return { settings, scopes, version: state.version + 1, ...(hidden && { hidden }) };
   }
 
-  /** Merges an already validated update: keys left out keep their values. */
-  update(update: Partial<Settings> & ScopeUpdate, actor: Actor): FaultState<Name, Settings> {
-    const before = this.current();
-    const { routes, duration_s, hidden: hide, ...given } = update;
+  private expired(before: FaultState<Name, Settings>, next: FaultState<Name, Settings>): FaultState<Name, Settings> {
+    if (next.version === before.version || before.hidden) return next;
+    this.deps.metrics.faultChangesTotal.inc({ action: 'expire' });
+    this.deps.logger.info('faults expired', {
+      faults: this.catalogue.names.filter((name) => before.scopes[name] && !next.scopes[name]),
+    });
+    return next;
+  }
+
+  /** Merges an already validated update: keys left out keep their values. Rejects unknown replica ids. */
+  async update(update: Partial<Settings> & ScopeUpdate, actor: Actor): Promise<FaultState<Name, Settings>> {
+    const next = await this.store.change((stored, { now, instances }) => {
+      assertKnownInstances(update.instances, instances);
+      return this.merge(this.withoutExpired(stored, now) ?? stored, update, now);
+    });
+    // A hidden change leaves no trace a participant can reach: not even its time.
+    if (next.hidden) return next;
+    this.deps.metrics.faultChangesTotal.inc({ action: 'update' });
+    this.deps.logger.info('faults updated', {
+      change: update,
+      remote_address: actor.address,
+      request_id: actor.requestId,
+    });
+    addSpanEvent('chaos.faults_updated', {
+      'chaos.change': JSON.stringify(update),
+      'chaos.remote_address': actor.address ?? '',
+    });
+    return next;
+  }
+
+  private merge(
+    before: FaultState<Name, Settings>,
+    update: Partial<Settings> & ScopeUpdate,
+    now: number,
+  ): FaultState<Name, Settings> {
+    const { routes, duration_s, instances, hidden, ...given } = update;
     let values = given as Partial<Settings>;
     for (const [, fault] of this.each()) if (fault.complete) values = { ...values, ...fault.complete(values) };
     const settings: Settings = { ...before.settings };
     for (const key of this.catalogue.keys) if (values[key] !== undefined) settings[key] = values[key];
-    const now = this.now();
     const scopes = { ...before.scopes };
     for (const [name, fault] of this.each()) {
       if (!fault.isActive(settings)) {
@@ -131,39 +218,27 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
           ? { expiresAt: now + duration_s * 1000 }
           : previous?.expiresAt !== undefined && { expiresAt: previous.expiresAt }),
         ...(routes !== undefined ? { routes } : previous?.routes && { routes: previous.routes }),
+        ...(instances !== undefined ? { instances } : previous?.instances && { instances: previous.instances }),
       };
     }
-    const hidden = hide ?? before.hidden === true;
-    const next = this.commit({ settings, scopes, version: before.version + 1, hidden }, before, 'update');
-    // A hidden change leaves no trace a participant can reach: not even its time.
-    if (hidden) return next.state;
-    this.deps.logger.info('faults updated', {
-      change: update,
-      remote_address: actor.address,
-      request_id: actor.requestId,
-    });
-    addSpanEvent('chaos.faults_updated', {
-      'chaos.change': JSON.stringify(update),
-      'chaos.remote_address': actor.address ?? '',
-    });
-    return next.state;
+    const masked = hidden ?? before.hidden === true;
+    return { settings, scopes, version: before.version + 1, ...(masked && { hidden: masked }) };
   }
 
-  /** Switches every fault off; `released` is what the faults let go of (e.g. released_bytes). */
-  reset(actor: Actor): { state: FaultState<Name, Settings>; released: Record<string, unknown> } {
-    const before = this.current();
-    const next = this.commit(
-      { settings: { ...this.catalogue.defaults }, scopes: {}, version: before.version + 1 },
-      before,
-      'reset',
-    );
+  /** Switches every fault off on every replica; `released` is what this replica's faults let go of (e.g. released_bytes). */
+  async reset(actor: Actor): Promise<{ state: FaultState<Name, Settings>; released: Record<string, unknown> }> {
+    const state = await this.store.change((before) => ({ ...this.initialState(), version: before.version + 1 }));
+    // What the change switched off was released by applied(); a reset also releases what inactive faults hold.
+    let released = this.released.version === state.version ? { ...this.released.values } : {};
+    for (const [, fault] of this.each()) released = { ...fault.stop?.(), ...released };
+    this.deps.metrics.faultChangesTotal.inc({ action: 'reset' });
     this.deps.logger.info('faults reset', {
       remote_address: actor.address,
       request_id: actor.requestId,
-      ...next.released,
+      ...released,
     });
     addSpanEvent('chaos.faults_reset', { 'chaos.remote_address': actor.address ?? '' });
-    return next;
+    return { state, released };
   }
 
   /** Per-fault view for GET /api/failures. */
@@ -172,10 +247,11 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     for (const [name, fault] of this.each()) {
       const scope = state.scopes[name];
       out[name] = {
-        active: this.deps.enabled && fault.isActive(state.settings),
+        active: this.deps.enabled && this.onHere(name, state),
         ...(scope && { started_at: new Date(scope.startedAt).toISOString() }),
         ...(scope?.expiresAt !== undefined && { expires_at: new Date(scope.expiresAt).toISOString() }),
         ...(scope?.routes && { routes: scope.routes }),
+        ...(scope?.instances && { instances: scope.instances }),
         ...fault.status?.(),
       };
     }
@@ -187,6 +263,11 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return Object.assign({}, ...this.each().map(([, fault]) => fault.summary?.() ?? {})) as Record<string, unknown>;
   }
 
+  /** The store's view of this replica and the others (GET /api/failures). */
+  storeStatus(): Promise<StoreStatus> {
+    return this.store.status();
+  }
+
   /** Express middleware run before each business handler: runs the request hooks of active faults. */
   gate(): RequestHandler {
     return async (req, res, next) => {
@@ -195,8 +276,7 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       const applied: Name[] = [];
       if (!state.hidden) res.locals.faults = applied;
       for (const [name, fault] of this.each()) {
-        if (!fault.beforeRequest || !fault.isActive(state.settings) || !this.inScope(state.scopes[name], req.path))
-          continue;
+        if (!fault.beforeRequest || !this.appliesHere(name, state, req.path)) continue;
         await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), state.hidden, applied);
       }
       next();
@@ -220,14 +300,19 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     const state = this.current();
     const path = currentRequest()?.path ?? '';
     for (const [name, fault] of this.each()) {
-      if (!fault[hook] || !fault.isActive(state.settings) || !this.inScope(state.scopes[name], path)) continue;
+      if (!fault[hook] || !this.appliesHere(name, state, path)) continue;
       await this.apply(name, () => call(fault, state.settings), state.hidden);
     }
   }
 
-  close(): void {
+  private appliesHere(name: Name, state: FaultState<Name, Settings>, path: string): boolean {
+    return this.onHere(name, state) && this.inScope(state.scopes[name], path);
+  }
+
+  async close(): Promise<void> {
     clearInterval(this.timer);
     for (const [, fault] of this.each()) fault.stop?.();
+    await this.store.close();
   }
 
   /**
@@ -254,29 +339,24 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     }
   }
 
-  /** Stores the next state and stops each fault it switches off (on reset: every fault, once). */
-  private commit(
-    next: FaultState<Name, Settings>,
-    before: FaultState<Name, Settings>,
-    action: 'update' | 'reset' | 'expire',
-  ): { state: FaultState<Name, Settings>; released: Record<string, unknown> } {
-    this.store.write(next);
-    const released: Record<string, unknown> = {};
-    for (const [, fault] of this.each()) {
-      const off = action === 'reset' || (fault.isActive(before.settings) && !fault.isActive(next.settings));
-      if (off) Object.assign(released, fault.stop?.());
-    }
-    if (!next.hidden) this.deps.metrics.faultChangesTotal.inc({ action });
+  /** Runs on every new state, made here or by another replica: stops each fault it switches off here. */
+  private applied(next: FaultState<Name, Settings>, before: FaultState<Name, Settings>): void {
+    const values: Record<string, unknown> = {};
+    for (const [name, fault] of this.each())
+      if (this.onHere(name, before) && !this.onHere(name, next)) Object.assign(values, fault.stop?.());
+    this.released = { version: next.version, values };
     this.publish(next);
-    return { state: next, released };
   }
 
-  /** Sets the fault gauges; while hidden they read as if every fault were off. */
+  /**
+   * Sets the fault gauges. While hidden they read as if every fault were off, and the version stays
+   * where it was: a jump would date the injection.
+   */
   private publish(state: FaultState<Name, Settings>): void {
     const { metrics } = this.deps;
-    if (state.hidden) state = { ...state, settings: { ...this.catalogue.defaults } };
-    for (const [name, fault] of this.each())
-      metrics.faultActive.set({ fault: name }, fault.isActive(state.settings) ? 1 : 0);
+    if (state.hidden) state = { ...this.initialState(), version: state.version, hidden: true };
+    else metrics.faultStateVersion.set(state.version);
+    for (const [name] of this.each()) metrics.faultActive.set({ fault: name }, this.onHere(name, state) ? 1 : 0);
     for (const key of this.catalogue.keys) metrics.faultSetting.set({ setting: key }, Number(state.settings[key]));
   }
 }

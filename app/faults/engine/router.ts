@@ -54,33 +54,39 @@ export function faultRouter<Name extends string, Settings extends object, Contex
     if (!registry.enabled) throw new AppError('CHAOS_DISABLED');
   };
 
-  // Without a token anyone may call the control plane, so while hidden its answers name no fault.
+  // Without a token anyone may call the control plane, so while hidden its answers name no fault, and
+  // neither the state's version nor the replicas' applied versions date the injection.
   const masked = (hidden: boolean | undefined) => hidden === true && options.token === undefined;
 
-  router.get(CONTROL_PLANE.failures, ...guards, (_req, res) => {
+  router.get(CONTROL_PLANE.failures, ...guards, async (_req, res) => {
     const state = registry.current();
-    if (masked(state.hidden)) return void res.json({ enabled: registry.enabled, hidden: true });
+    if (masked(state.hidden))
+      return void res.json({ enabled: registry.enabled, hidden: true, instance_id: registry.instanceId });
+    const store = await registry.storeStatus();
     res.json({
       current_config: state.settings,
       enabled: registry.enabled,
       faults: registry.view(state),
       ...(state.hidden && { hidden: true }),
       ...registry.summary(),
+      instance_id: registry.instanceId,
+      version: state.version,
+      store,
     });
   });
 
-  router.post(CONTROL_PLANE.failures, ...guards, (req, res) => {
+  router.post(CONTROL_PLANE.failures, ...guards, async (req, res) => {
     requireEnabled();
     const { body } = parseRequest({ body: [registry.catalogue.updateSchema, req.body] });
-    const state = registry.update(body, actor(req, res));
+    const state = await registry.update(body, actor(req, res));
     if (masked(state.hidden)) return void res.json({ status: 'updated', hidden: true });
-    res.json({ status: 'updated', config: state.settings, faults: registry.view(state) });
+    res.json({ status: 'updated', version: state.version, config: state.settings, faults: registry.view(state) });
   });
 
-  router.post(CONTROL_PLANE.reset, ...guards, (req, res) => {
+  router.post(CONTROL_PLANE.reset, ...guards, async (req, res) => {
     requireEnabled();
-    const { state, released } = registry.reset(actor(req, res));
-    res.json({ status: 'reset complete', config: state.settings, ...released });
+    const { state, released } = await registry.reset(actor(req, res));
+    res.json({ status: 'reset complete', version: state.version, config: state.settings, ...released });
   });
 
   return router;

@@ -23,6 +23,7 @@ export const en = {
   injected: (faults: string, status: number, expirySeconds?: number) =>
     `${faults}${expirySeconds ? ` (expires after ${expirySeconds} s)` : ''} -> HTTP ${status}`,
   holding: (seconds: number) => `holding the fault ${seconds} s for the dashboards`,
+  half: (name: string, policies: string, status: number) => `${name}: POST /api/policies ${policies} -> HTTP ${status}`,
   interrupted: 'interrupted: rolling back',
   aborted: (reason: string) => `aborted: ${reason}`,
 

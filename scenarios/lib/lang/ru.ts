@@ -55,6 +55,29 @@ const TEXTS: Record<string, string> = {
   'RSS fell by at least half the cap': 'RSS упал как минимум на половину лимита',
   'injected 500s (no database) take the injected 800 ms': 'внесённые 500 (без базы) идут внесённые 800 мс',
   'all of them firing at once': 'все горят одновременно',
+  'Slow dependency': 'Медленная зависимость',
+  'Retry storm': 'Шторм повторов',
+  'With 3000 ms of latency in the risk service and no timeout, every transfer waits 3000 ms and requests pile up in the API while balance reads stay fast; with a 500 ms timeout, the breaker and the fallback, transfers answer within 1 s, the breaker opens and small transfers still go through.':
+    'При задержке 3000 мс в риск-сервисе и без таймаута каждый перевод ждёт 3000 мс и запросы копятся в API, а чтения баланса остаются быстрыми; с таймаутом 500 мс, выключателем и запасным решением переводы отвечают быстрее чем за 1 с, выключатель размыкается, а небольшие переводы по-прежнему проходят.',
+  'With the risk service failing 50% of its calls, 5 immediate attempts per call multiply the requests it receives per transfer by about 1.94 (at least 1.75); with exponential backoff, jitter and a circuit breaker the factor stays at 1.5 or below.':
+    'Когда риск-сервис отвечает ошибкой на 50% вызовов, 5 немедленных попыток на вызов умножают число запросов, которые он получает на перевод, примерно в 1.94 раза (не меньше 1.75); с экспоненциальной задержкой, разбросом и выключателем множитель остаётся не больше 1.5.',
+  'risk service': 'риск-сервис',
+  'risk service target up': 'таргет риск-сервиса в up',
+  'transfer p99 latency': 'p99 задержки переводов',
+  'without policies': 'без политик',
+  'with timeout, breaker and fallback': 'с таймаутом, выключателем и запасным решением',
+  'transfers wait the injected 3000 ms': 'переводы ждут внесённые 3000 мс',
+  'requests pile up in the API (15 or more of the 20 connections in flight)':
+    'запросы копятся в API (в обработке 15 или больше из 20 соединений)',
+  'balance reads stay under 0.5 s at p99': 'p99 чтений баланса остаётся меньше 0.5 с',
+  'transfer p99 under 1 s': 'p99 переводов меньше 1 с',
+  'the breaker opened': 'выключатель размыкался',
+  'the fallback approves small transfers': 'запасное решение одобряет небольшие переводы',
+  'risk requests per transfer': 'запросы к риск-сервису на перевод',
+  'aggressive retries, no backoff, no breaker': 'агрессивные повторы, без задержки, без выключателя',
+  'backoff, jitter and the breaker': 'задержка, разброс и выключатель',
+  'risk requests per transfer at least 1.75': 'не меньше 1.75 запроса к риск-сервису на перевод',
+  'risk requests per transfer at most 1.5': 'не больше 1.5 запроса к риск-сервису на перевод',
 };
 
 /** Probe names that carry an alert: "FintechX fires", "FintechX not firing". */
@@ -116,6 +139,7 @@ export const ru: Messages = {
   injected: (faults, status, expirySeconds) =>
     `${faults}${expirySeconds ? ` (истекает через ${expirySeconds} с)` : ''} -> HTTP ${status}`,
   holding: (seconds) => `держим сбой ещё ${seconds} с для дашбордов`,
+  half: (name, policies, status) => `${name}: POST /api/policies ${policies} -> HTTP ${status}`,
   interrupted: 'прервано: откатываем',
   aborted: (reason) => `прервано: ${reason}`,
 

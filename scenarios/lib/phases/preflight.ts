@@ -11,6 +11,7 @@ export async function preflight(run: Run): Promise<boolean> {
     reach('Prometheus', `${prometheusUrl}/-/ready`),
     reach('Alertmanager', `${alertmanagerUrl}/-/ready`),
   ]);
+  if (run.scenario.target === 'risk') results.push(await reach('risk service', `${run.riskUrl}/livez`));
   if (results[1]?.ok) {
     const up = await run.prometheus.value(q.apiUp()).catch(() => undefined);
     results.push({

@@ -8,6 +8,7 @@ import { pollPhase } from './poll';
 export async function steadyState(run: Run): Promise<boolean> {
   const { scenario, profile } = run;
   await run.faults.reset();
+  if (scenario.halves) await run.api.setPolicies();
   run.load = startLoad({ url: run.options.apiUrl, ...scenario.load, seconds: loadSeconds(run) });
   run.say(
     'steady-state',
@@ -30,7 +31,7 @@ function loadSeconds(run: Run): number {
   return Math.ceil(
     p.baselineSeconds +
       p.steadyDeadlineSeconds +
-      p.detectDeadlineSeconds +
+      p.detectDeadlineSeconds * Math.max(1, run.scenario.halves?.length ?? 0) +
       p.holdSeconds +
       p.recoveryDeadlineSeconds +
       10,
