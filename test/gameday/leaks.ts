@@ -8,8 +8,11 @@ export interface Observed {
   logLines: string[];
 }
 
-/** The fault engine's own series: a change in any of them during a round dates or names the fault. */
-const FAULT_SERIES = /^fintech_fault_\w+(\{[^}]*\})? /;
+/**
+ * The fault engine's own series: a change in any of them during a round dates or names the fault. The shared
+ * store's staleness moves with the clock alone, whatever the faults do.
+ */
+const FAULT_SERIES = /^fintech_fault_(?!state_staleness_seconds)\w+(\{[^}]*\})? /;
 
 /**
  * Every place where what a participant saw names the incident's fault or its settings: a fault's
