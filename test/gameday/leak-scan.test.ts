@@ -77,7 +77,13 @@ describe('game-day masking: the leak scan', () => {
 
   it('ends the masking when the last hidden fault expires, so a killed game leaves nothing hidden', async () => {
     await t.request.post('/api/failures').send({ latency_ms: 5, duration_s: 1, hidden: true }).expect(200);
-    expect((await t.request.get('/api/failures')).body).to.deep.equal({ enabled: true, hidden: true });
+    const masked = (await t.request.get('/api/failures')).body as Record<string, unknown>;
+    expect(masked).to.deep.include({ enabled: true, hidden: true });
+    expect(Object.keys(masked).sort(), 'only which replica answered besides').to.deep.equal([
+      'enabled',
+      'hidden',
+      'instance_id',
+    ]);
     const body = await waitUntil(
       'the fault expires',
       async () =>
