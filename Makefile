@@ -5,10 +5,11 @@ SHELL := /bin/bash
 NODE_BIN := node_modules/.bin
 STACK := node --import tsx stack/cli.ts
 SCENARIO := node --import tsx scenarios/cli.ts
+GAMEDAY := node --import tsx gameday/cli.ts
 FORMATTED := '**/*.{ts,cjs,mjs}'
 
 .PHONY: help install build up down status alerts haproxy logs test test-quick test-compose typecheck lint format scenarios \
-        bench clean k8s-generate k8s-test k8s-kind screenshots
+        bench clean k8s-generate k8s-test k8s-kind screenshots gameday gameday-answer gameday-board gameday-reveal gameday-stop
 
 help: ## list the targets, and the workshop cases scenario-N runs
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{sub("%", "N", $$1); printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +67,18 @@ scenarios: install ## run every workshop scenario against the running stack
 
 scenario-%: install ## run workshop case N against the running stack (the cases follow)
 	$(SCENARIO) $*
+
+gameday: install ## run a game day against the running stack: ROUNDS=3 ROUND_S=300 TEAMS=red,blue [SEED=n] (docs/gameday.md)
+	$(GAMEDAY) start --rounds $(or $(ROUNDS),3) --round-seconds $(or $(ROUND_S),300) --teams $(or $(TEAMS),red,blue) --seed "$(SEED)"
+
+gameday-answer: install ## a team's diagnosis: TEAM=red FAMILY=latency SCOPE=/api/transfers STARTED=-90s
+	@$(GAMEDAY) answer --team "$(TEAM)" --family "$(FAMILY)" --scope "$(SCOPE)" --started "$(STARTED)"
+
+gameday-board: install ## the game day's leaderboard
+	@$(GAMEDAY) board
+
+gameday-reveal gameday-stop: install ## end the open round now / stop the game (facilitator; CHAOS_TOKEN when set)
+	@$(GAMEDAY) $(subst gameday-,,$@)
 
 bench: build ## measure overhead, fault precision, scrape cost and time to detect (not part of make test)
 	scripts/ensure-tools.sh && node --import tsx bench/run.ts

@@ -58,15 +58,29 @@ export interface FieldProblem {
 export class AppError extends Error {
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  /** The code of the real failure an injected error imitates; game-day masking answers with it. */
+  readonly disguise: ErrorCode | undefined;
 
   constructor(
     readonly code: ErrorCode,
-    options: { message?: string; details?: Record<string, unknown>; status?: number; cause?: unknown } = {},
+    options: {
+      message?: string;
+      details?: Record<string, unknown>;
+      status?: number;
+      cause?: unknown;
+      disguise?: ErrorCode;
+    } = {},
   ) {
     super(options.message ?? ERRORS[code].message, { cause: options.cause });
     this.name = 'AppError';
     this.status = options.status ?? ERRORS[code].status;
     this.details = options.details;
+    this.disguise = options.disguise;
+  }
+
+  /** The same failure as a real one would read: the imitated code, its catalogue message, no details. */
+  disguised(): AppError {
+    return new AppError(this.disguise ?? this.code, { status: this.status });
   }
 }
 

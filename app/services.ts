@@ -89,7 +89,10 @@ export function createServices(
       context: {
         memoryCapBytes: config.MEMORY_LEAK_CAP_MB * 1024 * 1024,
         dbSlowDefaultMs: config.DB_SLOW_DEFAULT_MS,
-        onLeakChange: (bytes) => metrics.faultLeakedBytes.set(bytes),
+        // While hidden (game day) the gauge stays where it was: the leak shows only in RSS.
+        onLeakChange: (bytes) => {
+          if (bytes === 0 || !faults.hidden) metrics.faultLeakedBytes.set(bytes);
+        },
       },
       // Scrapes and liveness probes are never targeted (a running cpu_burn still stalls them: it blocks the event loop).
       exempt: [ROUTES.metrics.path, ROUTES.livez.path],

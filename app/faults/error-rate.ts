@@ -16,6 +16,7 @@ export const errorRate = defineFault({
       if (random() * 100 >= s.error_rate) return false;
       throw new AppError('FAULT_INJECTED', {
         status: s.error_status,
+        disguise: 'INTERNAL',
         details: { fault: 'error_rate', error_rate: s.error_rate },
       });
     },

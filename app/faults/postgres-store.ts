@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS chaos_fault_state (
   version bigint NOT NULL,
   settings jsonb NOT NULL,
   scopes jsonb NOT NULL,
+  hidden boolean NOT NULL DEFAULT false,
   changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE TABLE IF NOT EXISTS chaos_fault_replicas (
@@ -22,13 +23,14 @@ CREATE TABLE IF NOT EXISTS chaos_fault_replicas (
   seen_at timestamptz NOT NULL
 );
 COMMIT;`;
-const READ = `SELECT version, settings, scopes, extract(epoch FROM clock_timestamp()) * 1000 AS now
+const READ = `SELECT version, settings, scopes, hidden, extract(epoch FROM clock_timestamp()) * 1000 AS now
   FROM chaos_fault_state WHERE id = 1`;
 
 interface Row<N extends string, S extends object> {
   version: string;
   settings: S;
   scopes: FaultState<N, S>['scopes'];
+  hidden: boolean;
   now: string;
 }
 
@@ -123,11 +125,10 @@ export class PostgresFaultStore<N extends string, S extends object> implements F
       const instances = [...new Set([...live.rows.map((r) => r.instance_id), this.o.instanceId])];
       const next = fn(before, { now: Number(row!.now), instances });
       if (next) {
-        await client.query('UPDATE chaos_fault_state SET version = $1, settings = $2, scopes = $3 WHERE id = 1', [
-          next.version,
-          next.settings,
-          next.scopes,
-        ]);
+        await client.query(
+          'UPDATE chaos_fault_state SET version = $1, settings = $2, scopes = $3, hidden = $4 WHERE id = 1',
+          [next.version, next.settings, next.scopes, next.hidden === true],
+        );
         await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(next.version)]);
       }
       await client.query('COMMIT');
@@ -246,6 +247,7 @@ export class PostgresFaultStore<N extends string, S extends object> implements F
       version: Number(row.version),
       settings: { ...this.o.initial.settings, ...row.settings },
       scopes: row.scopes,
+      ...(row.hidden && { hidden: true }),
     };
   }
 

@@ -3,6 +3,8 @@ import { startApp, adminUrl, type TestApp } from '../support/app';
 import { waitUntil } from '../../kit/wait';
 import { freshDatabase } from '../../kit/postgres';
 import { freePort } from '../../kit/ports';
+import { findLeaks } from '../gameday/leaks';
+import type { Incident } from '../../gameday/incidents';
 
 const SHARED = { FAULT_STORE: 'postgres', FAULT_STORE_REFRESH_MS: '200' };
 
@@ -101,6 +103,48 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
     const reset = await a.request.post('/api/reset').expect(200);
     await applied(b, (reset.body as { version: number }).version);
     expect(b.faults.summary().leaked_bytes, 'released on api-b').to.equal(0);
+  });
+
+  it('keeps a hidden fault that targets another replica hidden there too, while it acts there', async () => {
+    const incident: Incident = {
+      id: 'bad-replica',
+      story: 'One replica in two fails.',
+      family: 'error_rate',
+      scope: 'all',
+      stages: [{ after_s: 0, faults: { error_rate: 100 } }],
+      signals: [],
+    };
+    const seen = async () => {
+      const answers = await Promise.all(
+        ['/api/failures', '/api/balance'].map(async (p) => {
+          const r = await b.request.get(p);
+          return { path: p, status: r.status, headers: r.headers, body: r.text };
+        }),
+      );
+      return { answers, metrics: (await b.request.get('/metrics')).text, logLines: [] };
+    };
+    const baseline = (await seen()).metrics;
+    await a.request
+      .post('/api/failures')
+      .send({ error_rate: 100, instances: ['api-b'], hidden: true, duration_s: 30 })
+      .expect(200, { status: 'updated', hidden: true });
+    await waitUntil('api-b to apply the hidden state', () => b.request.get('/api/failures'), {
+      until: (r) => (r.body as { hidden?: boolean }).hidden === true,
+      timeoutMs: 2_000,
+      intervalMs: 20,
+    });
+    const during = await seen();
+    expect(during.answers[1]?.status, 'api-b fails').to.equal(500);
+    await a.request.get('/api/balance').expect(200);
+    expect(findLeaks(incident, during, baseline)).to.deep.equal([]);
+    // The same look without masking names the fault, so the check above can fail.
+    await a.request.post('/api/failures').send({ hidden: false }).expect(200);
+    await waitUntil('api-b to unmask', () => b.request.get('/api/failures'), {
+      until: (r) => (r.body as { hidden?: boolean }).hidden === undefined,
+      timeoutMs: 2_000,
+      intervalMs: 20,
+    });
+    expect(findLeaks(incident, await seen(), baseline)).to.not.deep.equal([]);
   });
 
   it('rejects unknown replica ids with a 400 that lists each one, and changes nothing', async () => {

@@ -39,6 +39,12 @@ export const scopeSettings = {
     .max(86_400)
     .optional()
     .describe('The faults set by this request switch themselves off after this many seconds.'),
+  hidden: z
+    .boolean()
+    .optional()
+    .describe(
+      'Game-day masking: while true, no metric, log line, span event, error body or unauthenticated GET /api/failures names the faults; reset clears it.',
+    ),
 };
 
 /**
@@ -105,4 +111,4 @@ export interface Catalogue<Name extends string, Settings extends object, Context
   create(context: Context): Record<Name, FaultHooks<Settings>>;
 }
 
-export type ScopeUpdate = { routes?: string[]; instances?: string[]; duration_s?: number };
+export type ScopeUpdate = { routes?: string[]; instances?: string[]; duration_s?: number; hidden?: boolean };

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { defaultInstanceId } from '../../config';
 import type { DatabaseHooks } from '../../db/database';
-import { validationError } from '../../errors';
+import { AppError, validationError } from '../../errors';
 import { currentRequest } from '../../http/request-context';
 import type { Logger } from '../../telemetry/logger';
 import type { FaultMetrics } from '../../telemetry/metrics';
@@ -100,6 +100,11 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return this.deps.enabled;
   }
 
+  /** True while the faults are masked for a game day (docs/gameday.md). */
+  get hidden(): boolean {
+    return this.current().hidden === true;
+  }
+
   private initialState(): FaultState<Name, Settings> {
     return initialFaultState(this.catalogue);
   }
@@ -153,11 +158,13 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       for (const key of this.catalogue.keysOf(name)) settings[key] = this.catalogue.defaults[key];
       delete scopes[name];
     }
-    return { settings, scopes, version: state.version + 1 };
+    // Masking ends with the last hidden fault, so a killed game day leaves nothing hidden behind.
+    const hidden = state.hidden === true && Object.keys(scopes).length > 0;
+    return { settings, scopes, version: state.version + 1, ...(hidden && { hidden }) };
   }
 
   private expired(before: FaultState<Name, Settings>, next: FaultState<Name, Settings>): FaultState<Name, Settings> {
-    if (next.version === before.version) return next;
+    if (next.version === before.version || before.hidden) return next;
     this.deps.metrics.faultChangesTotal.inc({ action: 'expire' });
     this.deps.logger.info('faults expired', {
       faults: this.catalogue.names.filter((name) => before.scopes[name] && !next.scopes[name]),
@@ -171,6 +178,8 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       assertKnownInstances(update.instances, instances);
       return this.merge(this.withoutExpired(stored, now) ?? stored, update, now);
     });
+    // A hidden change leaves no trace a participant can reach: not even its time.
+    if (next.hidden) return next;
     this.deps.metrics.faultChangesTotal.inc({ action: 'update' });
     this.deps.logger.info('faults updated', {
       change: update,
@@ -189,7 +198,7 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     update: Partial<Settings> & ScopeUpdate,
     now: number,
   ): FaultState<Name, Settings> {
-    const { routes, duration_s, instances, ...given } = update;
+    const { routes, duration_s, instances, hidden, ...given } = update;
     let values = given as Partial<Settings>;
     for (const [, fault] of this.each()) if (fault.complete) values = { ...values, ...fault.complete(values) };
     const settings: Settings = { ...before.settings };
@@ -212,7 +221,8 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
         ...(instances !== undefined ? { instances } : previous?.instances && { instances: previous.instances }),
       };
     }
-    return { settings, scopes, version: before.version + 1 };
+    const masked = hidden ?? before.hidden === true;
+    return { settings, scopes, version: before.version + 1, ...(masked && { hidden: masked }) };
   }
 
   /** Switches every fault off on every replica; `released` is what this replica's faults let go of (e.g. released_bytes). */
@@ -264,10 +274,10 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       if (!this.deps.enabled) return next();
       const state = this.current();
       const applied: Name[] = [];
-      res.locals.faults = applied;
+      if (!state.hidden) res.locals.faults = applied;
       for (const [name, fault] of this.each()) {
         if (!fault.beforeRequest || !this.appliesHere(name, state, req.path)) continue;
-        await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), applied);
+        await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), state.hidden, applied);
       }
       next();
     };
@@ -291,7 +301,7 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     const path = currentRequest()?.path ?? '';
     for (const [name, fault] of this.each()) {
       if (!fault[hook] || !this.appliesHere(name, state, path)) continue;
-      await this.apply(name, () => call(fault, state.settings));
+      await this.apply(name, () => call(fault, state.settings), state.hidden);
     }
   }
 
@@ -305,13 +315,23 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     await this.store.close();
   }
 
-  /** Runs one hook; a hook that throws (an injected failure) or returns true affected the request. */
-  private async apply(name: Name, hook: () => Promise<boolean> | boolean, applied?: Name[]): Promise<void> {
+  /**
+   * Runs one hook; a hook that throws (an injected failure) or returns true affected the request. While
+   * hidden, nothing is counted or marked and an injected error is rethrown as the real failure it imitates.
+   */
+  private async apply(
+    name: Name,
+    hook: () => Promise<boolean> | boolean,
+    hidden: boolean | undefined,
+    applied?: Name[],
+  ): Promise<void> {
     let affected = true;
     try {
       affected = await hook();
+    } catch (err) {
+      throw hidden && err instanceof AppError ? err.disguised() : err;
     } finally {
-      if (affected) {
+      if (affected && !hidden) {
         applied?.push(name);
         this.deps.metrics.faultAffectedRequests.inc({ fault: name });
         addSpanEvent('chaos.fault', { 'chaos.fault': name });
@@ -328,10 +348,15 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     this.publish(next);
   }
 
+  /**
+   * Sets the fault gauges. While hidden they read as if every fault were off, and the version stays
+   * where it was: a jump would date the injection.
+   */
   private publish(state: FaultState<Name, Settings>): void {
     const { metrics } = this.deps;
+    if (state.hidden) state = { ...this.initialState(), version: state.version, hidden: true };
+    else metrics.faultStateVersion.set(state.version);
     for (const [name] of this.each()) metrics.faultActive.set({ fault: name }, this.onHere(name, state) ? 1 : 0);
-    metrics.faultStateVersion.set(state.version);
     for (const key of this.catalogue.keys) metrics.faultSetting.set({ setting: key }, Number(state.settings[key]));
   }
 }

@@ -54,13 +54,20 @@ export function faultRouter<Name extends string, Settings extends object, Contex
     if (!registry.enabled) throw new AppError('CHAOS_DISABLED');
   };
 
+  // Without a token anyone may call the control plane, so while hidden its answers name no fault, and
+  // neither the state's version nor the replicas' applied versions date the injection.
+  const masked = (hidden: boolean | undefined) => hidden === true && options.token === undefined;
+
   router.get(CONTROL_PLANE.failures, ...guards, async (_req, res) => {
     const state = registry.current();
+    if (masked(state.hidden))
+      return void res.json({ enabled: registry.enabled, hidden: true, instance_id: registry.instanceId });
     const store = await registry.storeStatus();
     res.json({
       current_config: state.settings,
       enabled: registry.enabled,
       faults: registry.view(state),
+      ...(state.hidden && { hidden: true }),
       ...registry.summary(),
       instance_id: registry.instanceId,
       version: state.version,
@@ -72,6 +79,7 @@ export function faultRouter<Name extends string, Settings extends object, Contex
     requireEnabled();
     const { body } = parseRequest({ body: [registry.catalogue.updateSchema, req.body] });
     const state = await registry.update(body, actor(req, res));
+    if (masked(state.hidden)) return void res.json({ status: 'updated', hidden: true });
     res.json({ status: 'updated', version: state.version, config: state.settings, faults: registry.view(state) });
   });
 

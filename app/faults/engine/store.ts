@@ -12,6 +12,8 @@ export interface FaultState<Name extends string = string, Settings extends objec
   settings: Settings;
   scopes: Partial<Record<Name, FaultScope>>;
   version: number;
+  /** Game-day masking (docs/gameday.md): the faults act, but nothing a participant can reach names them. */
+  hidden?: boolean;
 }
 
 /** What a change sees besides the state: the store's clock and the replicas it knows. */

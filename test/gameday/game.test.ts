@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { updateSchema, FAULT_NAMES } from '../../app/faults/catalogue';
+import { INCIDENTS, injection } from '../../gameday/incidents';
+import { takeGameLock } from '../../gameday/lock';
+import { planGame } from '../../gameday/plan';
+import { PENALTY, score } from '../../gameday/scoring';
+import { startGameDay, type RunningGameDay } from '../../gameday/session';
+import { startApp, type TestApp } from '../support/app';
+import { waitUntil } from '../../kit/wait';
+
+describe('game day', () => {
+  describe('the catalogue and the draw', () => {
+    it('holds at least ten distinct incidents, each a known fault family whose injection the fault API accepts', () => {
+      expect(new Set(INCIDENTS.map((i) => i.id)).size)
+        .to.equal(INCIDENTS.length)
+        .and.be.at.least(10);
+      for (const incident of INCIDENTS) {
+        expect(FAULT_NAMES).to.include(incident.family);
+        for (const stage of incident.stages) {
+          const body = updateSchema.parse({ ...injection(incident, stage), duration_s: 30 });
+          expect(body).to.include({ hidden: true });
+        }
+      }
+    });
+
+    it('draws the same incidents, in the same order, at the same offsets from the same seed', () => {
+      const ids = (seed: number) => planGame(seed, 5, 60).map((r) => `${r.incident.id}@${r.offset_s}`);
+      expect(ids(1234)).to.deep.equal(ids(1234));
+      expect(ids(1234)).to.not.deep.equal(ids(1235));
+      expect(new Set(planGame(7, INCIDENTS.length, 60).map((r) => r.incident.id)).size).to.equal(INCIDENTS.length);
+    });
+  });
+
+  describe('scoring', () => {
+    const truth = {
+      family: 'latency',
+      scope: '/api/transfers' as const,
+      injectedAt: Date.parse('2026-01-01T10:00:00Z'),
+    };
+    const answer = {
+      team: 'red',
+      family: 'latency' as const,
+      scope: '/api/transfers' as const,
+      started_at: '2026-01-01T10:00:05Z',
+    };
+
+    it('gives every part its points, fewer the later the answer, and only a penalty for a wrong family', () => {
+      const fast = score(answer, truth, truth.injectedAt + 10_000, 60);
+      const slow = score(answer, truth, truth.injectedAt + 50_000, 60);
+      expect(fast).to.include({ family: true, scope: true, start: true });
+      expect(fast.points).to.be.greaterThan(slow.points).and.be.greaterThan(0);
+      expect(score({ ...answer, scope: 'all' }, truth, truth.injectedAt + 10_000, 60).points).to.be.lessThan(
+        fast.points,
+      );
+      expect(score({ ...answer, family: 'db_slow' }, truth, truth.injectedAt + 10_000, 60).points).to.equal(-PENALTY);
+    });
+  });
+
+  describe('one game at a time', () => {
+    it('refuses a second game while the first holds the lock, and takes over a lock left by a dead process', () => {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-lock-')), 'gameday.pid');
+      const release = takeGameLock(file);
+      expect(() => takeGameLock(file)).to.throw(/already running/);
+      release();
+      fs.writeFileSync(file, '999999999\n');
+      takeGameLock(file)();
+    });
+  });
+
+  describe('the game endpoints against a real API', function () {
+    this.timeout(60_000);
+    let api: TestApp;
+    let day: RunningGameDay;
+    const TOKEN = 'facilitator-token-0123456789';
+    const post = (route: string, body?: unknown, token?: string) =>
+      fetch(`${day.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+        body: JSON.stringify(body ?? {}),
+      });
+    const board = async () =>
+      ((await (await fetch(`${day.url}/game/leaderboard`)).json()) as { leaderboard: unknown[] }).leaderboard;
+
+    before(async () => {
+      api = await startApp();
+      day = await startGameDay({
+        seed: 99,
+        rounds: 2,
+        roundSeconds: 20,
+        cooldownSeconds: 10,
+        teams: ['red', 'blue'],
+        apiUrl: api.baseUrl,
+        // No Prometheus here: the game records no samples, and still runs.
+        prometheusUrl: 'http://127.0.0.1:9',
+        port: 0,
+        reportsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-reports-')),
+        lockFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-lock-')), 'gameday.pid'),
+        loadRate: 0,
+        token: TOKEN,
+      });
+    });
+    after(async () => {
+      day?.stop();
+      await day?.done.catch(() => undefined);
+      await api?.stop();
+    });
+
+    it('scores right answers, penalises wrong ones, refuses bad ones (400/409) without changing a score, reveals and stops only for the facilitator, and resets on stop', async () => {
+      const truth = await waitUntil('the first incident is injected', () => day.game.truth(), {
+        timeoutMs: 15_000,
+        until: (t) => t?.injected_at !== undefined,
+      }).then((t) => t!);
+      const right = { team: 'red', family: truth.family, scope: truth.scope, started_at: truth.injected_at };
+      const wrongFamily = FAULT_NAMES.find((f) => f !== truth.family);
+      for (const bad of [
+        { ...right, team: 'green' },
+        { ...right, family: 'gremlins' },
+        { ...right, scope: '/nowhere' },
+        { ...right, started_at: 'yesterday' },
+        { ...right, extra: 1 },
+      ])
+        expect((await post('/game/diagnoses', bad)).status, JSON.stringify(bad)).to.equal(400);
+      expect(await board()).to.deep.equal([
+        { team: 'red', score: 0 },
+        { team: 'blue', score: 0 },
+      ]);
+
+      const won = await post('/game/diagnoses', right);
+      expect(won.status).to.equal(201);
+      const points = ((await won.json()) as { verdict: { points: number } }).verdict.points;
+      expect(points).to.be.greaterThan(50);
+      expect((await post('/game/diagnoses', right)).status).to.equal(409);
+      expect((await post('/game/diagnoses', { ...right, team: 'blue', family: wrongFamily })).status).to.equal(201);
+      expect(await board()).to.deep.equal([
+        { team: 'red', score: points },
+        { team: 'blue', score: -PENALTY },
+      ]);
+
+      expect((await post('/game/reveal')).status, 'reveal without the facilitator token').to.equal(401);
+      expect((await post('/game/stop', {}, 'not-the-facilitator-token')).status).to.equal(403);
+      expect((await post('/game/reveal', {}, TOKEN)).status).to.equal(200);
+      await waitUntil('the round is closed', () => day.game.status().round, {
+        timeoutMs: 10_000,
+        until: (round) => round === undefined,
+      });
+      const late = await post('/game/diagnoses', { ...right, team: 'blue' });
+      expect(late.status).to.equal(409);
+      expect(await board()).to.deep.equal([
+        { team: 'red', score: points },
+        { team: 'blue', score: -PENALTY },
+      ]);
+      day.stop();
+      const { record } = await day.done;
+      expect(record.rounds).to.have.length(1);
+      const state = (await api.request.get('/api/failures').expect(200)).body as {
+        faults: Record<string, { active: boolean }>;
+        hidden?: boolean;
+      };
+      expect(Object.values(state.faults).filter((f) => f.active)).to.deep.equal([]);
+      expect(state.hidden).to.equal(undefined);
+      for (const r of record.rounds)
+        for (const s of r.stages)
+          expect(s.faults.duration_s)
+            .to.be.a('number')
+            .and.be.at.most(20 + 5);
+    });
+  });
+});
