@@ -8,12 +8,13 @@ const USAGE = `Usage: node --import tsx gameday/cli.ts <command> [options]
 
   start   --rounds 3 --round-seconds 300 --teams red,blue [--seed N] [--cooldown 20] [--load-rate 20]
           runs a game day against the running stack (make up); the seed is printed for a replay
-  answer  --team red --family ${FAMILIES.join('|')} --scope ${SCOPES.join('|')} --started <ISO time|-90s>
+  answer  --team red --family ${FAMILIES.join('|')} --scope ${SCOPES.join('|')}|<replica id> --started <ISO time|-90s>
   board   prints the leaderboard
   reveal  ends the open round now (facilitator)
   stop    stops the game; the open round's faults are reset (facilitator)
 
-Environment: API_URL (http://127.0.0.1:5000), PROMETHEUS_URL (http://127.0.0.1:9090), GAMEDAY_URL
+Environment: API_URL (http://127.0.0.1:5000), RISK_URL (http://127.0.0.1:5001; its incidents are drawn
+only when the risk service answers there), PROMETHEUS_URL (http://127.0.0.1:9090), GAMEDAY_URL
 (http://127.0.0.1:5080), CHAOS_TOKEN (the facilitator token, when the API has one), REPORTS_DIR (reports).`;
 
 const env = process.env;
@@ -79,6 +80,7 @@ async function start(args: string[]): Promise<number> {
     ...numbers,
     teams,
     apiUrl: env.API_URL ?? 'http://127.0.0.1:5000',
+    riskUrl: env.RISK_URL ?? 'http://127.0.0.1:5001',
     prometheusUrl: env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
     token: env.CHAOS_TOKEN || undefined,
     port: Number(new URL(gameUrl).port || 5080),

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultChange, FaultClient } from '../kit/faults';
 import type { PrometheusClient } from '../kit/prometheus';
-import { injection, SIGNALS, type Scope, type SignalKey } from './incidents';
+import { injection, SCOPES, serviceOf, SIGNALS, type SignalKey, type StackShape } from './incidents';
 import { planGame, type PlannedRound } from './plan';
 import { diagnosisSchema, score, type Diagnosis, type Verdict } from './scoring';
 
@@ -32,7 +32,8 @@ export interface Sample {
 /** What happened in one round: the plan, the real timeline and the answers. */
 export interface RoundRecord {
   round: number;
-  incident: { id: string; story: string; family: string; scope: Scope; signals: readonly SignalKey[] };
+  /** The ground truth; scope is the replica's id for a "one-replica" incident. */
+  incident: { id: string; story: string; family: string; scope: string; signals: readonly SignalKey[] };
   opened_at: string;
   injected_at?: string;
   stages: { at: string; faults: Record<string, unknown> }[];
@@ -47,6 +48,7 @@ export interface RoundRecord {
 export interface GameRecord {
   seed: number;
   options: GameOptions;
+  stack: StackShape;
   started_at: string;
   finished_at?: string;
   rounds: RoundRecord[];
@@ -65,8 +67,13 @@ export class GameError extends Error {
   }
 }
 
+type Faults = Pick<FaultClient, 'inject' | 'reset'>;
+
 export interface GameDeps {
-  faults: Pick<FaultClient, 'inject' | 'reset'>;
+  /** Each service's fault API: the API's, and the risk service's when the stack has one. */
+  faults: { api: Faults; risk?: Faults };
+  /** What the stack offers the draw (replicas, risk service); its replica ids are also diagnosis scopes. */
+  stack: StackShape;
   prometheus: Pick<PrometheusClient, 'value' | 'firingAlerts'>;
   /** One line per game event (round opened, injected, answer, reveal). */
   onEvent?: (line: string, round?: RoundRecord) => void;
@@ -84,6 +91,8 @@ const POLL_MS = 1000;
 export class Game {
   readonly plan: PlannedRound[];
   readonly record: GameRecord;
+  /** What a diagnosis may name as scope: the fixed scopes and the stack's replicas. */
+  readonly scopes: readonly string[];
   private readonly scores = new Map<string, number>();
   private open?: { record: RoundRecord; planned: PlannedRound; solved: Set<string>; end: AbortController };
   private readonly stopper = new AbortController();
@@ -92,9 +101,17 @@ export class Game {
     readonly options: GameOptions,
     private readonly deps: GameDeps,
   ) {
-    this.plan = planGame(options.seed, options.rounds, options.roundSeconds);
+    this.plan = planGame(options.seed, options.rounds, options.roundSeconds, deps.stack);
+    this.scopes = [...SCOPES, ...deps.stack.replicas];
     for (const team of options.teams) this.scores.set(team, 0);
-    this.record = { seed: options.seed, options, started_at: iso(Date.now()), rounds: [], leaderboard: [] };
+    this.record = {
+      seed: options.seed,
+      options,
+      stack: deps.stack,
+      started_at: iso(Date.now()),
+      rounds: [],
+      leaderboard: [],
+    };
   }
 
   /** Plays every round; resolves with the record once the last reset is done (or the game was stopped). */
@@ -136,6 +153,7 @@ export class Game {
       rounds: this.options.rounds,
       round_seconds: this.options.roundSeconds,
       teams: this.options.teams,
+      scopes: this.scopes,
       round: this.open?.record.round,
       round_opened_at: this.open?.record.opened_at,
       finished: this.record.finished_at !== undefined,
@@ -143,7 +161,7 @@ export class Game {
   }
 
   /** The ground truth of the open round, for the facilitator. */
-  truth(): { round: number; family: string; scope: Scope; injected_at?: string } | undefined {
+  truth(): { round: number; family: string; scope: string; injected_at?: string } | undefined {
     if (!this.open) return undefined;
     const { record } = this.open;
     return {
@@ -163,6 +181,9 @@ export class Game {
     const team = (body as { team?: unknown } | null)?.team;
     if (typeof team === 'string' && !this.scores.has(team))
       problems.push({ path: 'team', message: `unknown team; the teams are ${this.options.teams.join(', ')}` });
+    const scope = (body as { scope?: unknown } | null)?.scope;
+    if (typeof scope === 'string' && !this.scopes.includes(scope))
+      problems.push({ path: 'scope', message: `unknown scope; the scopes are ${this.scopes.join(', ')}` });
     if (problems.length > 0 || !parsed.success)
       throw new GameError(400, 'VALIDATION_FAILED', 'The diagnosis is invalid.', { problems });
     const open = this.open;
@@ -201,7 +222,7 @@ export class Game {
         id: incident.id,
         story: incident.story,
         family: incident.family,
-        scope: incident.scope,
+        scope: planned.scope,
         signals: incident.signals,
       },
       opened_at: iso(openedAt),
@@ -222,7 +243,7 @@ export class Game {
         if (stage && Date.now() >= injectAt + stage.after_s * 1000) {
           pending.shift();
           const expiry = Math.ceil((endsAt - Date.now()) / 1000) + EXPIRY_GRACE_S;
-          await this.inject(record, injection(incident, stage), expiry);
+          await this.inject(record, serviceOf(incident), injection(incident, stage, planned.instance), expiry);
         }
         await this.observe(record, alreadyFiring);
         await this.pause(Math.min(POLL_MS, endsAt - Date.now()), end.signal);
@@ -231,16 +252,27 @@ export class Game {
       this.open = undefined;
       record.closed_at = iso(Date.now());
       record.ended_by = (end.signal.reason as 'reveal' | 'stop' | undefined) ?? 'time';
-      const reset = await this.deps.faults.reset().catch((err: Error) => ({ ok: false, status: err.message }));
+      const clients = Object.values(this.deps.faults).filter((c) => c !== undefined);
+      const resets = await Promise.all(
+        clients.map((c) => c.reset().catch((err: Error) => ({ ok: false, status: err.message }))),
+      );
+      const failed = resets.filter((r) => !r.ok).map((r) => r.status);
       this.deps.onEvent?.(
-        `round ${planned.round} revealed: ${incident.id} (${incident.family} on ${incident.scope}); reset ${reset.ok ? 'done' : `FAILED (${reset.status})`}`,
+        `round ${planned.round} revealed: ${incident.id} (${incident.family} on ${planned.scope}); reset ${failed.length === 0 ? 'done' : `FAILED (${failed.join(', ')})`}`,
         record,
       );
     }
   }
 
-  private async inject(record: RoundRecord, change: FaultChange, expirySeconds: number): Promise<void> {
-    const result = await this.deps.faults.inject(change, expirySeconds);
+  private async inject(
+    record: RoundRecord,
+    service: 'api' | 'risk',
+    change: FaultChange,
+    expirySeconds: number,
+  ): Promise<void> {
+    const client = this.deps.faults[service];
+    if (!client) throw new Error(`no fault API of the ${service} service to inject into`);
+    const result = await client.inject(change, expirySeconds);
     if (!result.ok)
       throw new Error(`the fault API refused the injection: HTTP ${result.status} ${JSON.stringify(result.body)}`);
     const at = iso(Date.now());

@@ -3,9 +3,11 @@ import type { FaultChange } from '../kit/faults';
 import { NODE_METRICS } from '../app/telemetry/catalogue';
 import { q } from '../scenarios/lib/queries';
 
-/** Where an incident acts: one route prefix, or every business route ("all"). */
-export type Scope = 'all' | '/api/transfers' | '/api/balance' | '/api/accounts';
-export const SCOPES: readonly Scope[] = ['all', '/api/transfers', '/api/balance', '/api/accounts'];
+/** Where an incident acts: one route prefix of the API, every business route ("all"), or the whole risk service. */
+export type Scope = 'all' | '/api/transfers' | '/api/balance' | '/api/accounts' | 'risk-service';
+export const SCOPES: readonly Scope[] = ['all', '/api/transfers', '/api/balance', '/api/accounts', 'risk-service'];
+/** A catalogue incident's scope: a fixed one, or "one-replica": one API replica, drawn per game from those running. */
+export type IncidentScope = Scope | 'one-replica';
 export { FAULT_NAMES as FAMILIES };
 
 /** A signal that may reveal an incident: a PromQL value and the level above which it shows something wrong. */
@@ -22,6 +24,13 @@ export const SIGNALS = {
   errorRatio: { name: '5xx ratio', expr: q.errorRatio('10s'), above: 0.02, unit: '' },
   dbQueryP95: { name: 'db query p95', expr: q.dbQueryQuantile(0.95, '10s'), above: 0.1, unit: 's' },
   rssGrowth: { name: 'RSS growth', expr: q.rssGrowth('10s'), above: 2 * 1024 * 1024, unit: 'B/s' },
+  riskCallP99: {
+    name: 'risk call p99',
+    expr: q.dependencyCallQuantile(0.99, '10s'),
+    above: 0.25,
+    unit: 's',
+  },
+  riskRetries: { name: 'risk retries', expr: q.dependencyRetryRate('10s'), above: 0.5, unit: '/s' },
   eventLoopLag: {
     name: 'event-loop lag p99',
     expr: `max(${NODE_METRICS.eventLoopLagP99}{job="fintech-api"})`,
@@ -37,12 +46,15 @@ export interface Stage {
   faults: Omit<FaultUpdate, 'routes' | 'duration_s' | 'hidden'>;
 }
 
-/** A hidden incident: a story, its ground truth (family and scope; the start is drawn per game) and its stages. */
+/**
+ * A hidden incident: a story, its ground truth (family and scope; the start, and for "one-replica" the
+ * replica, are drawn per game) and its stages.
+ */
 export interface Incident {
   id: string;
   story: string;
   family: FaultName;
-  scope: Scope;
+  scope: IncidentScope;
   stages: readonly Stage[];
   signals: readonly SignalKey[];
 }
@@ -142,9 +154,67 @@ export const INCIDENTS: readonly Incident[] = [
     stages: once({ db_fail: true }),
     signals: ['errorRatio'],
   },
+  {
+    id: 'slow-risk',
+    story: 'Transfers crawl while every read is fast; the risk checks take their time.',
+    family: 'latency',
+    scope: 'risk-service',
+    stages: once({ latency_ms: 600 }),
+    signals: ['riskCallP99', 'latencyP99'],
+  },
+  {
+    id: 'failing-risk',
+    story: 'The risk service fails half of its checks; transfers retry their way through.',
+    family: 'error_rate',
+    scope: 'risk-service',
+    stages: once({ error_rate: 50, error_status: 503 }),
+    signals: ['riskRetries'],
+  },
+  {
+    id: 'slow-replica',
+    story: 'Some requests are slow, others fast, on every route alike.',
+    family: 'latency',
+    scope: 'one-replica',
+    stages: once({ latency_ms: 600 }),
+    signals: ['latencyP99'],
+  },
+  {
+    id: 'failing-replica',
+    story: 'A share of all requests fails with 502, whatever the route.',
+    family: 'error_rate',
+    scope: 'one-replica',
+    stages: once({ error_rate: 60, error_status: 502 }),
+    signals: ['errorRatio'],
+  },
 ];
 
-/** The fault change of one stage: its faults, the incident's scope, and masking (the kit's client adds the expiry). */
-export function injection(incident: Incident, stage: Stage): FaultChange {
-  return { ...stage.faults, ...(incident.scope !== 'all' && { routes: [incident.scope] }), hidden: true };
+/** What the running stack offers the draw: the API replicas' ids (GET /api/failures store.replicas) and the risk service. */
+export interface StackShape {
+  replicas: readonly string[];
+  risk: boolean;
+}
+
+/** Which service's fault API injects an incident. */
+export const serviceOf = (incident: Incident): 'api' | 'risk' => (incident.scope === 'risk-service' ? 'risk' : 'api');
+
+/** Why an incident cannot be played on this stack, or undefined when it can. */
+export function unplayable(incident: Incident, stack: StackShape): string | undefined {
+  if (incident.scope === 'one-replica' && stack.replicas.length < 2)
+    return `needs several API replicas (${stack.replicas.length} runs; make up REPLICAS=3)`;
+  if (incident.scope === 'risk-service' && !stack.risk) return 'needs the risk service (none answers at RISK_URL)';
+  return undefined;
+}
+
+/**
+ * The fault change of one stage: its faults, the incident's scope (a route, or the drawn replica for
+ * "one-replica"), and masking (the kit's client adds the expiry).
+ */
+export function injection(incident: Incident, stage: Stage, instance?: string): FaultChange {
+  if (incident.scope === 'one-replica' && instance === undefined) throw new Error(`${incident.id} needs a replica`);
+  return {
+    ...stage.faults,
+    ...(incident.scope.startsWith('/') && { routes: [incident.scope] }),
+    ...(incident.scope === 'one-replica' && { instances: [instance as string] }),
+    hidden: true,
+  };
 }

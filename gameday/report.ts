@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GameRecord, RoundRecord } from './game';
-import { SIGNALS, type SignalKey } from './incidents';
+import { SIGNALS, type SignalKey, type StackShape } from './incidents';
 import { sparkline } from './sparkline';
 
 /** Seconds from the injection to an instant, as the debrief prints it ("+12 s"; "before injection" when negative). */
@@ -11,6 +11,10 @@ function since(round: RoundRecord, at: string | undefined): string {
   const s = Math.round((Date.parse(at) - Date.parse(round.injected_at)) / 1000);
   return `${at} (${s >= 0 ? '+' : ''}${s} s)`;
 }
+
+/** The stack the game was drawn for, as the debrief names it. */
+const stackLine = (stack: StackShape) =>
+  `API replicas ${stack.replicas.join(', ') || 'unknown'}, ${stack.risk ? 'with' : 'without'} the risk service`;
 
 function roundMarkdown(r: RoundRecord, chart: (key: SignalKey) => string): string {
   const rows: [string, string][] = [
@@ -58,7 +62,8 @@ export function writeReport(record: GameRecord, dir: string): { markdown: string
     `# Game day debrief (seed ${record.seed})`,
     '',
     `${record.options.rounds} rounds of ${record.options.roundSeconds} s, teams ${record.options.teams.join(', ')}; ` +
-      `started ${record.started_at}, finished ${record.finished_at ?? '—'}. Replay with \`make gameday SEED=${record.seed}\`.`,
+      `started ${record.started_at}, finished ${record.finished_at ?? '—'}; stack: ${stackLine(record.stack)}. ` +
+      `Replay on the same stack with \`make gameday SEED=${record.seed}\`.`,
     '',
     '| Team | Score |',
     '|---|---|',

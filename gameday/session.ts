@@ -4,6 +4,7 @@ import { FaultClient } from '../kit/faults';
 import { startLoad } from '../kit/load';
 import { randomTransfer } from '../scenarios/cases/common';
 import { PrometheusClient } from '../kit/prometheus';
+import { INCIDENTS, unplayable } from './incidents';
 import { Game, type GameOptions, type GameRecord, type RoundRecord } from './game';
 import { takeGameLock } from './lock';
 import { writeReport } from './report';
@@ -11,6 +12,8 @@ import { gameApp } from './routes';
 
 export interface GameDayOptions extends GameOptions {
   apiUrl: string;
+  /** The risk service's fault API; its incidents are drawn only when it answers there. */
+  riskUrl?: string;
   prometheusUrl: string;
   /** The facilitator token: the API's CHAOS_TOKEN, also required by reveal and stop. */
   token?: string;
@@ -31,13 +34,38 @@ export interface RunningGameDay {
   done: Promise<{ record: GameRecord; report: { markdown: string; json: string } }>;
 }
 
+/** The API's fault client, and the risk service's when one answers at riskUrl. */
+async function serviceFaults(o: GameDayOptions): Promise<{ api: FaultClient; risk?: FaultClient }> {
+  const api = new FaultClient(o.apiUrl, { token: o.token });
+  if (!o.riskUrl) return { api };
+  const risk = new FaultClient(o.riskUrl, { token: o.token });
+  const answers = await risk.view().then(
+    () => true,
+    () => false,
+  );
+  return answers ? { api, risk } : { api };
+}
+
+/** The live API replicas as the fault store knows them (one id for a single process). */
+async function replicaIds(api: FaultClient): Promise<string[]> {
+  const view = await api.view();
+  return view.store?.replicas.map((r) => r.instance_id) ?? [view.instance_id].filter((id) => id !== undefined);
+}
+
 /** Starts a game day: the lock, the game's endpoints, background load, then the rounds; writes the debrief at the end. */
 export async function startGameDay(o: GameDayOptions): Promise<RunningGameDay> {
   const release = takeGameLock(o.lockFile);
   let server: Server | undefined;
   try {
+    const faults = await serviceFaults(o);
+    const stack = { replicas: await replicaIds(faults.api), risk: faults.risk !== undefined };
+    for (const incident of INCIDENTS) {
+      const why = unplayable(incident, stack);
+      if (why) o.onEvent?.(`${incident.id} is left out of the draw: it ${why}`);
+    }
     const game = new Game(o, {
-      faults: new FaultClient(o.apiUrl, { token: o.token }),
+      faults,
+      stack,
       prometheus: new PrometheusClient(o.prometheusUrl),
       onEvent: o.onEvent,
     });

@@ -1,5 +1,5 @@
 import type { FaultName, FaultSettings, FaultUpdate } from '../app/faults/catalogue';
-import { CONTROL_PLANE, type FaultView } from '../app/faults/engine';
+import { CONTROL_PLANE, type FaultView, type StoreStatus } from '../app/faults/engine';
 
 /** A service's fault types: the names, settings and update body of its catalogue (default: the API's). */
 export interface FaultTypes {
@@ -21,6 +21,9 @@ export interface FaultsView<T extends FaultTypes = ApiFaultTypes> {
   current_config: T['settings'];
   enabled: boolean;
   faults: Record<T['name'], FaultView>;
+  /** The replica that answered and the store's view of every replica (absent while a game masks the faults). */
+  instance_id?: string;
+  store?: StoreStatus;
   [summary: string]: unknown;
 }
 

@@ -52,6 +52,11 @@ export const q = {
   requestsInFlight: () => `max(${METRICS.requestsInProgress.name}{${API_JOB}})`,
   /** Calls to the risk service per second (one per scored transfer, whatever the retries). */
   dependencyCallRate: (w = '10s') => `sum(rate(${METRICS.dependencyCallDuration.name}_count[${w}]))`,
+  /** Latency quantile of the API's calls to the risk service, retries and waits included. */
+  dependencyCallQuantile: (quantile: number, w = '10s') =>
+    `histogram_quantile(${quantile}, sum by (le) (rate(${METRICS.dependencyCallDuration.name}_bucket[${w}])))`,
+  /** Retries per second the API sends to the risk service. */
+  dependencyRetryRate: (w = '10s') => `sum(rate(${METRICS.dependencyAttempts.name}{kind="retry"}[${w}])) or vector(0)`,
   /** Requests the risk service received per call the API made: the retry amplification, counted at the source. */
   dependencyAmplification: (range: string) =>
     `sum(increase(${RISK_METRICS.requestsTotal.name}{endpoint="/api/decisions"}[${range}])) / sum(increase(${METRICS.dependencyCallDuration.name}_count[${range}]))`,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { updateSchema, FAULT_NAMES } from '../../app/faults/catalogue';
-import { INCIDENTS, injection } from '../../gameday/incidents';
+import { INCIDENTS, injection, serviceOf, unplayable } from '../../gameday/incidents';
 import { takeGameLock } from '../../gameday/lock';
 import { planGame } from '../../gameday/plan';
 import { PENALTY, score } from '../../gameday/scoring';
@@ -13,6 +13,9 @@ import { waitUntil } from '../../kit/wait';
 
 describe('game day', () => {
   describe('the catalogue and the draw', () => {
+    const ONE = { replicas: ['api-1'], risk: false };
+    const FULL = { replicas: ['api-3', 'api-1', 'api-2'], risk: true };
+
     it('holds at least ten distinct incidents, each a known fault family whose injection the fault API accepts', () => {
       expect(new Set(INCIDENTS.map((i) => i.id)).size)
         .to.equal(INCIDENTS.length)
@@ -20,17 +23,54 @@ describe('game day', () => {
       for (const incident of INCIDENTS) {
         expect(FAULT_NAMES).to.include(incident.family);
         for (const stage of incident.stages) {
-          const body = updateSchema.parse({ ...injection(incident, stage), duration_s: 30 });
+          const body = updateSchema.parse({ ...injection(incident, stage, 'api-2'), duration_s: 30 });
           expect(body).to.include({ hidden: true });
+          expect(body.instances, incident.id).to.deep.equal(incident.scope === 'one-replica' ? ['api-2'] : undefined);
         }
       }
+      expect(INCIDENTS.filter((i) => serviceOf(i) === 'risk').map((i) => i.family)).to.have.members([
+        'latency',
+        'error_rate',
+      ]);
     });
 
     it('draws the same incidents, in the same order, at the same offsets from the same seed', () => {
-      const ids = (seed: number) => planGame(seed, 5, 60).map((r) => `${r.incident.id}@${r.offset_s}`);
+      const ids = (seed: number) => planGame(seed, 5, 60, FULL).map((r) => `${r.incident.id}@${r.scope}@${r.offset_s}`);
       expect(ids(1234)).to.deep.equal(ids(1234));
       expect(ids(1234)).to.not.deep.equal(ids(1235));
-      expect(new Set(planGame(7, INCIDENTS.length, 60).map((r) => r.incident.id)).size).to.equal(INCIDENTS.length);
+      expect(new Set(planGame(7, INCIDENTS.length, 60, FULL).map((r) => r.incident.id)).size).to.equal(
+        INCIDENTS.length,
+      );
+    });
+
+    it('leaves out what the stack cannot play, keeping the order of the full draw', () => {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const full = planGame(seed, INCIDENTS.length, 60, FULL).map((r) => r.incident);
+        const one = planGame(seed, INCIDENTS.length - 4, 60, ONE).map((r) => r.incident);
+        expect(one.map((i) => i.id)).to.deep.equal(
+          full.filter((i) => i.scope !== 'one-replica' && i.scope !== 'risk-service').map((i) => i.id),
+        );
+      }
+      expect(() => planGame(1, INCIDENTS.length - 3, 60, ONE)).to.throw(/at most 11 rounds/);
+      expect(
+        unplayable(
+          INCIDENTS.find((i) => i.scope === 'one-replica')!,
+          ONE,
+        ),
+      ).to.match(/several API replicas/);
+    });
+
+    it('aims a one-replica incident at a replica drawn from the seed, whatever order the replicas are listed in', () => {
+      const replicaRounds = (seed: number, replicas: string[]) =>
+        planGame(seed, INCIDENTS.length, 60, { replicas, risk: true })
+          .filter((r) => r.incident.scope === 'one-replica')
+          .map((r) => [r.scope, r.instance]);
+      const drawn = [...Array(20).keys()].flatMap((seed) => replicaRounds(seed, FULL.replicas));
+      for (const [scope, instance] of drawn) expect(scope).to.equal(instance).and.be.oneOf(FULL.replicas);
+      expect(new Set(drawn.map(([scope]) => scope)).size, 'every replica gets drawn').to.equal(3);
+      expect(replicaRounds(11, ['api-1', 'api-2', 'api-3'])).to.deep.equal(
+        replicaRounds(11, ['api-3', 'api-2', 'api-1']),
+      );
     });
   });
 
@@ -119,6 +159,7 @@ describe('game day', () => {
         { ...right, team: 'green' },
         { ...right, family: 'gremlins' },
         { ...right, scope: '/nowhere' },
+        { ...right, scope: 'no-such-replica' },
         { ...right, started_at: 'yesterday' },
         { ...right, extra: 1 },
       ])
