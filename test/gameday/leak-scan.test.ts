@@ -1,37 +1,61 @@
 import { expect } from 'chai';
-import { INCIDENTS, injection, type Incident } from '../../gameday/incidents';
+import { INCIDENTS, injection, serviceOf, type Incident } from '../../gameday/incidents';
+import { freshDatabase } from '../../kit/postgres';
 import { waitUntil } from '../../kit/wait';
-import { startApp, type TestApp } from '../support/app';
+import { adminUrl, startApp, type TestApp } from '../support/app';
+import { startRisk, type TestRisk } from '../support/risk';
 import { memoryLogger } from '../support/memory-logger';
 import { findLeaks, type Observed } from './leaks';
 
 /** The public endpoints a participant can reach, plus business traffic on every route an incident may scope. */
 const PUBLIC = ['/metrics', '/api/failures', '/health', '/healthz', '/'];
+/** The risk service's public endpoints (the API calls it for every transfer). */
+const RISK_PUBLIC = ['/metrics', '/api/failures', '/livez', '/'];
 const TRAFFIC = ['/api/balance', '/api/accounts', '/api/accounts/ACC-002'];
 const TRANSFER = { from_account: 'ACC-002', to_account: 'ACC-003', amount: 0.01 };
 
 describe('game-day masking: the leak scan', () => {
   let t: TestApp;
+  let risk: TestRisk;
   let log: ReturnType<typeof memoryLogger>;
+  let riskLog: ReturnType<typeof memoryLogger>;
   before(async () => {
+    const databaseUrl = await freshDatabase(adminUrl());
     log = memoryLogger();
-    t = await startApp({ LOG_LEVEL: 'info' }, { logger: log.logger });
+    riskLog = memoryLogger();
+    risk = await startRisk(databaseUrl, { LOG_LEVEL: 'info' }, { logger: riskLog.logger });
+    t = await startApp({ LOG_LEVEL: 'info', RISK_URL: risk.baseUrl }, { logger: log.logger, databaseUrl });
   });
-  after(async () => t?.stop());
-  afterEach(async () => {
+  after(async () => {
+    await t?.stop();
+    await risk?.stop();
+  });
+  const resetBoth = async () => {
     await t.request.post('/api/reset').expect(200);
-  });
+    await risk.request.post('/api/reset').expect(200);
+  };
+  afterEach(resetBoth);
 
-  const metrics = async () => (await t.request.get('/metrics')).text;
+  /** Both services' metrics: the scan compares each line with the baseline's. */
+  const metrics = async () => `${(await t.request.get('/metrics')).text}\n${(await risk.request.get('/metrics')).text}`;
 
-  /** Injects the incident (every stage), sends traffic to each route, and returns what a participant saw. */
-  async function play(incident: Incident, hidden: boolean): Promise<{ seen: Observed; baseline: string }> {
+  /**
+   * Injects the incident (every stage), sends traffic to each route, and returns what a participant saw, and
+   * the faults the other service's GET /api/failures shows active. That answer is left out of the scan: a
+   * service without the incident is not masked, so it names every fault, all off (docs/gameday.md).
+   */
+  async function play(
+    incident: Incident,
+    hidden: boolean,
+  ): Promise<{ seen: Observed; baseline: string; activeElsewhere: string[] }> {
     const baseline = await metrics();
     log.lines.length = 0;
+    riskLog.lines.length = 0;
+    const target = serviceOf(incident) === 'risk' ? risk : t;
     for (const stage of incident.stages)
-      await t.request
+      await target.request
         .post('/api/failures')
-        .send({ ...injection(incident, stage), duration_s: 60, hidden })
+        .send({ ...injection(incident, stage, t.config.INSTANCE_ID), duration_s: 60, hidden })
         .expect(200);
     const answers: Observed['answers'] = [];
     const keep = (path: string, res: { status: number; headers: Record<string, unknown>; text: string }) =>
@@ -41,20 +65,28 @@ describe('game-day masking: the leak scan', () => {
       keep('/api/transfers', await t.request.post('/api/transfers').send(TRANSFER)),
     );
     await Promise.all([...traffic, ...transfers]);
-    for (const path of PUBLIC) keep(path, await t.request.get(path));
+    const other = target === t ? risk : t;
+    const otherView = (await other.request.get('/api/failures').expect(200)).body as {
+      faults: Record<string, { active: boolean }>;
+    };
+    const activeElsewhere = Object.keys(otherView.faults).filter((name) => otherView.faults[name]?.active);
+    const unmasked = (path: string, service: TestApp | TestRisk) => path !== '/api/failures' || service === target;
+    for (const path of PUBLIC.filter((p) => unmasked(p, t))) keep(path, await t.request.get(path));
+    for (const path of RISK_PUBLIC.filter((p) => unmasked(p, risk))) keep(`risk ${path}`, await risk.request.get(path));
     const seen = {
       answers,
-      metrics: answers.find((a) => a.path === '/metrics')?.body ?? '',
-      logLines: log.lines.map((l) => JSON.stringify(l)),
+      metrics: await metrics(),
+      logLines: [...log.lines, ...riskLog.lines].map((l) => JSON.stringify(l)),
     };
-    return { seen, baseline };
+    return { seen, baseline, activeElsewhere };
   }
 
   for (const incident of INCIDENTS) {
     it(`finds nothing that names ${incident.id} (${incident.family}) while it is hidden, and finds it when it is not`, async () => {
       const hidden = await play(incident, true);
       expect(findLeaks(incident, hidden.seen, hidden.baseline)).to.deep.equal([]);
-      await t.request.post('/api/reset').expect(200);
+      expect(hidden.activeElsewhere).to.deep.equal([]);
+      await resetBoth();
       const open = await play(incident, false);
       expect(findLeaks(incident, open.seen, open.baseline)).to.not.deep.equal([]);
     });

@@ -29,7 +29,7 @@ export function findLeaks(incident: Incident, seen: Observed, baselineMetrics: s
     for (const w of words) if (text.toLowerCase().includes(w.toLowerCase())) leaks.push(`${where}: ${w}`);
   };
   for (const a of seen.answers) {
-    if (a.path !== '/metrics') search(`${a.path} body`, a.body);
+    if (!a.path.endsWith('/metrics')) search(`${a.path} body`, a.body);
     search(`${a.path} headers`, JSON.stringify(a.headers));
   }
   seen.logLines.forEach((line, i) => search(`log line ${i + 1}`, line));

@@ -4,6 +4,7 @@ import { loadRiskConfig, type RiskConfig } from '../../risk/config';
 import { migrateRisk } from '../../risk/migrate';
 import { createRiskServices, type RiskServices } from '../../risk/services';
 import { withClient } from '../../kit/postgres';
+import type { Logger } from '../../app/telemetry/logger';
 import { serveOnFreePort } from './app';
 
 /** A real risk service (risk/) in this process, on the given database (its own schema), on a free port. */
@@ -15,9 +16,13 @@ export interface TestRisk extends RiskServices {
   stop(): Promise<void>;
 }
 
-export async function startRisk(databaseUrl: string, env: Record<string, string> = {}): Promise<TestRisk> {
+export async function startRisk(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestRisk> {
   const config = loadRiskConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', ...env });
-  const services = createRiskServices(config);
+  const services = createRiskServices(config, options);
   await migrateRisk(services.pool);
   return { ...services, config, ...(await serveOnFreePort(services)) };
 }
