@@ -3,12 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { updateSchema, FAULT_NAMES } from '../../app/faults/catalogue';
-import { INCIDENTS, injection, serviceOf, unplayable } from '../../gameday/incidents';
+import { INCIDENTS, injection, serviceOf, unplayable, type StackShape } from '../../gameday/incidents';
+import type { Answer } from '../../gameday/game';
+import { freshDatabase } from '../../kit/postgres';
+import { startRisk, type TestRisk } from '../support/risk';
 import { takeGameLock } from '../../gameday/lock';
 import { planGame } from '../../gameday/plan';
 import { PENALTY, score } from '../../gameday/scoring';
 import { startGameDay, type RunningGameDay } from '../../gameday/session';
-import { startApp, type TestApp } from '../support/app';
+import { adminUrl, startApp, type TestApp } from '../support/app';
 import { waitUntil } from '../../kit/wait';
 
 describe('game day', () => {
@@ -207,6 +210,117 @@ describe('game day', () => {
           expect(s.faults.duration_s)
             .to.be.a('number')
             .and.be.at.most(20 + 5);
+    });
+  });
+
+  describe('a bad replica and the risk service against real services', function () {
+    this.timeout(60_000);
+    const TOKEN = 'facilitator-token-0123456789';
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    let replicas: TestApp[];
+    let risk: TestRisk;
+    const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    /** The first seed whose first round is drawn from `scope` on this stack. */
+    const seedFor = (scope: string, stack: StackShape) =>
+      [...Array(1000).keys()].find((seed) => planGame(seed, 1, 20, stack)[0]?.incident.scope === scope) as number;
+    const play = (seed: number) =>
+      startGameDay({
+        seed,
+        rounds: 1,
+        roundSeconds: 20,
+        cooldownSeconds: 0,
+        teams: ['red', 'blue'],
+        apiUrl: replicas[0]!.baseUrl,
+        riskUrl: risk.baseUrl,
+        prometheusUrl: 'http://127.0.0.1:9',
+        port: 0,
+        reportsDir: tmp('gameday-reports-'),
+        lockFile: path.join(tmp('gameday-lock-'), 'gameday.pid'),
+        loadRate: 0,
+        token: TOKEN,
+      });
+    const injected = (day: RunningGameDay) =>
+      waitUntil('the incident is injected', () => day.game.truth(), {
+        timeoutMs: 15_000,
+        until: (t) => t?.injected_at !== undefined,
+      }).then((t) => t!);
+    const diagnose = (day: RunningGameDay, body: object) =>
+      fetch(`${day.url}/game/diagnoses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const active = async (service: TestApp | TestRisk) => {
+      const view = (await service.request.get('/api/failures').set(auth).expect(200)).body as {
+        faults: Record<string, { active: boolean; instances?: string[] }>;
+      };
+      return Object.entries(view.faults).filter(([, f]) => f.active);
+    };
+
+    before(async () => {
+      const databaseUrl = await freshDatabase(adminUrl());
+      const shared = { FAULT_STORE: 'postgres', FAULT_STORE_REFRESH_MS: '200', CHAOS_TOKEN: TOKEN };
+      risk = await startRisk(databaseUrl, { CHAOS_TOKEN: TOKEN });
+      replicas = [];
+      for (const id of ['api-a', 'api-b'])
+        replicas.push(await startApp({ ...shared, INSTANCE_ID: id, RISK_URL: risk.baseUrl }, { databaseUrl }));
+      await waitUntil(
+        'both replicas are in the store',
+        async () =>
+          ((await replicas[0]!.request.get('/api/failures').set(auth)).body as { store: { replicas: unknown[] } }).store
+            .replicas.length,
+        { timeoutMs: 10_000, until: (n) => n === 2 },
+      );
+    });
+    after(async () => {
+      for (const r of replicas ?? []) await r.stop();
+      await risk?.stop();
+    });
+
+    it('aims a one-replica incident at the drawn replica, scores a diagnosis naming it, and refuses an unknown replica', async () => {
+      const stack = { replicas: ['api-a', 'api-b'], risk: true };
+      const day = await play(seedFor('one-replica', stack));
+      try {
+        const truth = await injected(day);
+        expect(truth.scope).to.be.oneOf(stack.replicas);
+        expect(day.game.record.stack).to.deep.equal(stack);
+        const faults = await active(replicas[0]!);
+        expect(faults.map(([name]) => name)).to.deep.equal([truth.family]);
+        expect(faults[0]?.[1].instances).to.deep.equal([truth.scope]);
+        const right = { team: 'red', family: truth.family, scope: truth.scope, started_at: truth.injected_at };
+        const unknown = await diagnose(day, { ...right, scope: 'api-z' });
+        expect(unknown.status).to.equal(400);
+        expect(JSON.stringify(await unknown.json())).to.include('api-a, api-b');
+        const other = stack.replicas.find((id) => id !== truth.scope);
+        const blue = (await (await diagnose(day, { ...right, team: 'blue', scope: other })).json()) as Answer;
+        expect(blue.verdict).to.include({ family: true, scope: false });
+        const red = (await (await diagnose(day, right)).json()) as Answer;
+        expect(red.verdict).to.include({ family: true, scope: true, start: true });
+        expect(red.verdict.points).to.be.greaterThan(blue.verdict.points);
+      } finally {
+        day.stop();
+        await day.done;
+      }
+      expect(await active(replicas[1]!)).to.deep.equal([]);
+    });
+
+    it("injects a risk-service incident through the risk service's fault API, hidden there, and resets it at the end", async () => {
+      const day = await play(seedFor('risk-service', { replicas: ['api-a', 'api-b'], risk: true }));
+      try {
+        const truth = await injected(day);
+        expect(truth.scope).to.equal('risk-service');
+        expect((await active(risk)).map(([name]) => name)).to.deep.equal([truth.family]);
+        expect(await active(replicas[0]!)).to.deep.equal([]);
+        const view = (await risk.request.get('/api/failures').set(auth)).body as { hidden?: boolean };
+        expect(view.hidden).to.equal(true);
+        const right = { team: 'red', family: truth.family, scope: 'risk-service', started_at: truth.injected_at };
+        const red = (await (await diagnose(day, right)).json()) as Answer;
+        expect(red.verdict).to.include({ family: true, scope: true });
+      } finally {
+        day.stop();
+        await day.done;
+      }
+      expect(await active(risk)).to.deep.equal([]);
     });
   });
 });
