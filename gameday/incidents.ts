@@ -164,7 +164,7 @@ export const INCIDENTS: readonly Incident[] = [
   },
   {
     id: 'failing-risk',
-    story: 'The risk service fails half of its checks; transfers retry their way through.',
+    story: 'The risk service fails half of its checks; transfers retry, and some give up.',
     family: 'error_rate',
     scope: 'risk-service',
     stages: once({ error_rate: 50, error_status: 503 }),

@@ -124,6 +124,7 @@ describe('game day', () => {
         headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
         body: JSON.stringify(body ?? {}),
       });
+    const events: string[] = [];
     const board = async () =>
       ((await (await fetch(`${day.url}/game/leaderboard`)).json()) as { leaderboard: unknown[] }).leaderboard;
 
@@ -143,6 +144,7 @@ describe('game day', () => {
         lockFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gameday-lock-')), 'gameday.pid'),
         loadRate: 0,
         token: TOKEN,
+        onEvent: (line) => events.push(line),
       });
     });
     after(async () => {
@@ -156,6 +158,12 @@ describe('game day', () => {
         timeoutMs: 15_000,
         until: (t) => t?.injected_at !== undefined,
       }).then((t) => t!);
+      expect(events.filter((e) => e.includes('left out of the draw'))).to.have.members(
+        INCIDENTS.filter((i) => i.scope === 'one-replica' || i.scope === 'risk-service').map(
+          (i) =>
+            `${i.id} is left out of the draw: it ${i.scope === 'one-replica' ? 'needs several API replicas (1 runs; make up REPLICAS=3)' : 'needs the risk service (none answers at RISK_URL)'}`,
+        ),
+      );
       const right = { team: 'red', family: truth.family, scope: truth.scope, started_at: truth.injected_at };
       const wrongFamily = FAULT_NAMES.find((f) => f !== truth.family);
       for (const bad of [
@@ -284,6 +292,8 @@ describe('game day', () => {
         const truth = await injected(day);
         expect(truth.scope).to.be.oneOf(stack.replicas);
         expect(day.game.record.stack).to.deep.equal(stack);
+        const status = (await (await fetch(`${day.url}/game`)).json()) as { scopes: string[] };
+        expect(status.scopes).to.include.members(['all', 'risk-service', 'api-a', 'api-b']);
         const faults = await active(replicas[0]!);
         expect(faults.map(([name]) => name)).to.deep.equal([truth.family]);
         expect(faults[0]?.[1].instances).to.deep.equal([truth.scope]);
