@@ -8,6 +8,7 @@ import { refuseForeignOrigins } from '../app/faults/engine/auth';
 import { CONTROL_PLANE_PATHS } from '../app/faults/engine';
 import type { Catalogue } from './catalogue';
 import type { ControlRoomConfig } from './config';
+import { GAME_ENDPOINTS } from '../gameday/routes';
 import { forwardTo } from './proxy';
 import { FAULT_SERVICES, servicePrefix } from './services';
 
@@ -21,6 +22,11 @@ export const PROXIED = {
   service: [...CONTROL_PLANE_PATHS, '/openapi.json'],
   prometheus: ['/api/v1/query_range', '/api/v1/alerts'],
   alertmanager: ['/api/v2/alerts'],
+  /** The game day's endpoints (gameday/routes.ts), at the same paths. */
+  game: Object.values(GAME_ENDPOINTS).map((e) => {
+    const [method, route] = e.split(' ') as ['GET' | 'POST', string];
+    return { method, route };
+  }),
 } as const;
 
 /** The control room: the page, its catalogue, and read-through proxies to each service's fault API, Prometheus and Alertmanager. */
@@ -51,6 +57,14 @@ export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogu
     app.get(`/prometheus${p}`, forwardTo('Prometheus', config.PROMETHEUS_URL, '/prometheus'));
   for (const p of PROXIED.alertmanager)
     app.get(`/alertmanager${p}`, forwardTo('Alertmanager', config.ALERTMANAGER_URL, '/alertmanager'));
+
+  for (const { method, route } of PROXIED.game)
+    app[method === 'GET' ? 'get' : 'post'](
+      route,
+      refuseForeignOrigins([]),
+      express.raw({ type: () => true, limit: '8kb' }),
+      forwardTo('The game day', config.GAMEDAY_URL),
+    );
 
   app.use('/vendor/uplot', express.static(UPLOT_DIR, { index: false }));
   app.use(express.static(PUBLIC_DIR));

@@ -6,6 +6,10 @@ export const controlRoomConfigSchema = z.object({
   CONTROL_ROOM_PORT: z.coerce.number().int().min(1).max(65535).default(8088).describe('HTTP port of the page.'),
   API_URL: z.url().default('http://127.0.0.1:5000').describe('The API whose fault API the page drives.'),
   RISK_URL: z.url().default('http://127.0.0.1:5001').describe('The risk service whose fault API the page drives too.'),
+  GAMEDAY_URL: z
+    .url()
+    .default('http://127.0.0.1:5080')
+    .describe("The running game day's endpoints (make gameday): the page's game panel reads and answers there."),
   PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090').describe('Prometheus the charts and alerts read.'),
   ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093').describe('Alertmanager the alert list reads.'),
   JOURNAL_FILE: z

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultChange, FaultClient } from '../kit/faults';
 import type { PrometheusClient } from '../kit/prometheus';
-import { injection, SCOPES, serviceOf, SIGNALS, type SignalKey, type StackShape } from './incidents';
+import { FAMILIES, injection, SCOPES, serviceOf, SIGNALS, type SignalKey, type StackShape } from './incidents';
 import { planGame, type PlannedRound } from './plan';
 import { diagnosisSchema, score, type Diagnosis, type Verdict } from './scoring';
 
@@ -153,6 +153,7 @@ export class Game {
       rounds: this.options.rounds,
       round_seconds: this.options.roundSeconds,
       teams: this.options.teams,
+      families: FAMILIES,
       scopes: this.scopes,
       round: this.open?.record.round,
       round_opened_at: this.open?.record.opened_at,

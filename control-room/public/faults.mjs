@@ -107,7 +107,7 @@ function bodyOf(form, properties) {
   return body;
 }
 
-function showMessage(box, kind, title, lines = []) {
+export function showMessage(box, kind, title, lines = []) {
   box.className = `message ${kind}`;
   box.replaceChildren(
     el('p', {}, title),
@@ -116,7 +116,7 @@ function showMessage(box, kind, title, lines = []) {
 }
 
 /** A service's own error: its message and every problem it lists. */
-function showRefusal(box, res) {
+export function showRefusal(box, res) {
   const error = res.body?.error ?? { code: `HTTP ${res.status}`, message: String(res.body ?? '') };
   const problems = error.details?.problems?.map((p) => `${p.path}: ${p.message}`) ?? [];
   showMessage(box, 'error', `Refused (${error.code}): ${error.message}`, problems);

@@ -3,6 +3,7 @@ import { createCharts } from './charts.mjs';
 import { refreshFaults, replicaCount, setUpFaults } from './faults.mjs';
 import { updateAlerts } from './alerts.mjs';
 import { updateScenario } from './scenario.mjs';
+import { refreshGame, setUpGame } from './game.mjs';
 
 const REFRESH_MS = 2000;
 const LARGE_KEY = 'control-room-large-type';
@@ -44,6 +45,8 @@ async function main() {
   const catalogue = (await call('/catalogue.json')).body;
   await setUpFaults(catalogue);
   await refreshFaults();
+  setUpGame();
+  every(refreshGame, 'game-note');
   await new Promise((resolve) => (window.uPlot ? resolve() : window.addEventListener('load', resolve, { once: true })));
   every(
     createCharts(catalogue, () => replicaCount('api') > 1),
