@@ -80,6 +80,7 @@ describe('control room server', () => {
       API_URL: api.baseUrl,
       PROMETHEUS_URL: `http://127.0.0.1:${CLOSED_PORT}`,
       RISK_URL: `http://127.0.0.1:${CLOSED_PORT}`,
+      GAMEDAY_URL: `http://127.0.0.1:${CLOSED_PORT}`,
       JOURNAL_FILE: liveJournalFile(reports),
     });
     room = supertest(createControlRoom(config, buildCatalogue()));
@@ -138,6 +139,11 @@ describe('control room server', () => {
     const risk = await room.get('/services/risk/api/failures');
     expect(risk.status).to.equal(502);
     expect(risk.body.error.message).to.contain(`The risk service at http://127.0.0.1:${CLOSED_PORT} did not answer`);
+    const game = await room.get('/game');
+    expect(game.status, 'no game runs').to.equal(502);
+    expect(game.body.error.message).to.contain(`The game day at http://127.0.0.1:${CLOSED_PORT} did not answer`);
+    expect((await room.post('/game/reveal').set('origin', 'http://attacker.example')).status).to.equal(403);
+    expect((await room.get('/game/anything-else')).status, 'only the game endpoints are forwarded').to.equal(404);
   });
 
   it('forwards only the listed paths', async () => {
