@@ -201,7 +201,8 @@ export const serviceOf = (incident: Incident): 'api' | 'risk' => (incident.scope
 export function unplayable(incident: Incident, stack: StackShape): string | undefined {
   if (incident.scope === 'one-replica' && stack.replicas.length < 2)
     return `needs several API replicas (${stack.replicas.length} runs; make up REPLICAS=3)`;
-  if (incident.scope === 'risk-service' && !stack.risk) return 'needs the risk service (none answers at RISK_URL)';
+  if (incident.scope === 'risk-service' && !stack.risk)
+    return 'needs the risk service (its fault API did not answer GET /api/failures at RISK_URL with the token)';
   return undefined;
 }
 

@@ -161,7 +161,7 @@ describe('game day', () => {
       expect(events.filter((e) => e.includes('left out of the draw'))).to.have.members(
         INCIDENTS.filter((i) => i.scope === 'one-replica' || i.scope === 'risk-service').map(
           (i) =>
-            `${i.id} is left out of the draw: it ${i.scope === 'one-replica' ? 'needs several API replicas (1 runs; make up REPLICAS=3)' : 'needs the risk service (none answers at RISK_URL)'}`,
+            `${i.id} is left out of the draw: it ${i.scope === 'one-replica' ? 'needs several API replicas (1 runs; make up REPLICAS=3)' : 'needs the risk service (its fault API did not answer GET /api/failures at RISK_URL with the token)'}`,
         ),
       );
       const right = { team: 'red', family: truth.family, scope: truth.scope, started_at: truth.injected_at };
