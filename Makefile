@@ -68,8 +68,8 @@ scenarios: install ## run every workshop scenario against the running stack
 scenario-%: install ## run workshop case N against the running stack (the cases follow)
 	$(SCENARIO) $*
 
-gameday: install ## run a game day against the running stack: ROUNDS=3 ROUND_S=300 TEAMS=red,blue [SEED=n] (docs/gameday.md)
-	$(GAMEDAY) start --rounds $(or $(ROUNDS),3) --round-seconds $(or $(ROUND_S),300) --teams $(or $(TEAMS),red,blue) --seed "$(SEED)"
+gameday: install ## run a game day against the running stack: ROUNDS=3 ROUND_S=300 TEAMS=red,blue [SEED=n] [INCIDENTS=id,id] (docs/gameday.md)
+	$(GAMEDAY) start --rounds $(or $(ROUNDS),3) --round-seconds $(or $(ROUND_S),300) --teams $(or $(TEAMS),red,blue) --seed "$(SEED)" --incidents "$(INCIDENTS)"
 
 gameday-answer: install ## a team's diagnosis: TEAM=red FAMILY=latency SCOPE=/api/transfers STARTED=-90s
 	@$(GAMEDAY) answer --team "$(TEAM)" --family "$(FAMILY)" --scope "$(SCOPE)" --started "$(STARTED)"

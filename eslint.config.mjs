@@ -58,6 +58,7 @@ export default defineConfig(
           'localStorage',
           'fetch',
           'URLSearchParams',
+          'FormData',
           'Event',
           'setTimeout',
           'uPlot',

@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { projectRoot } from '../app/paths';
 import { AppError } from '../app/errors';
-import { refuseForeignOrigins } from '../app/faults/engine/auth';
+import { refuseForeignOrigins, requireBearer } from '../app/faults/engine/auth';
 import { CONTROL_PLANE_PATHS } from '../app/faults/engine';
 import type { Catalogue } from './catalogue';
 import type { ControlRoomConfig } from './config';
-import { GAME_ENDPOINTS } from '../gameday/routes';
+import { GAME_ENDPOINTS, gameErrors } from '../gameday/routes';
+import type { GameHost } from './game-host';
 import { forwardTo } from './proxy';
 import { FAULT_SERVICES, servicePrefix } from './services';
 
@@ -22,15 +23,21 @@ export const PROXIED = {
   service: [...CONTROL_PLANE_PATHS, '/openapi.json'],
   prometheus: ['/api/v1/query_range', '/api/v1/alerts'],
   alertmanager: ['/api/v2/alerts'],
-  /** The game day's endpoints (gameday/routes.ts), at the same paths. */
+  /** The game day's endpoints (gameday/routes.ts), at the same paths; the control room itself serves GAME_START. */
   game: Object.values(GAME_ENDPOINTS).map((e) => {
     const [method, route] = e.split(' ') as ['GET' | 'POST', string];
     return { method, route };
   }),
 } as const;
 
-/** The control room: the page, its catalogue, and read-through proxies to each service's fault API, Prometheus and Alertmanager. */
-export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogue): Express {
+/** Where the page starts a game the control room runs itself (control-room/game-host.ts). */
+export const GAME_START = 'POST /game/start';
+
+/**
+ * The control room: the page, its catalogue, read-through proxies to each service's fault API, Prometheus,
+ * Alertmanager and the game day, and (given a host) the start of a game it runs itself.
+ */
+export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogue, games?: GameHost): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(helmet({ contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } } }));
@@ -58,6 +65,15 @@ export function createControlRoom(config: ControlRoomConfig, catalogue: Catalogu
   for (const p of PROXIED.alertmanager)
     app.get(`/alertmanager${p}`, forwardTo('Alertmanager', config.ALERTMANAGER_URL, '/alertmanager'));
 
+  if (games)
+    app.post(
+      GAME_START.split(' ')[1] as string,
+      refuseForeignOrigins([]),
+      requireBearer(games.token),
+      express.json({ limit: '4kb' }),
+      async (req: Request, res: Response) => void res.status(201).json(await games.start(req.body)),
+      gameErrors,
+    );
   for (const { method, route } of PROXIED.game)
     app[method === 'GET' ? 'get' : 'post'](
       route,

@@ -9,7 +9,24 @@ export const controlRoomConfigSchema = z.object({
   GAMEDAY_URL: z
     .url()
     .default('http://127.0.0.1:5080')
-    .describe("The running game day's endpoints (make gameday): the page's game panel reads and answers there."),
+    .refine((u) => ['127.0.0.1', 'localhost'].includes(new URL(u).hostname), {
+      error: 'must be on 127.0.0.1: a game started from the page listens there, in this process',
+    })
+    .describe(
+      "The game day's endpoints, on this machine or container: a `make gameday` game or one started from the page (which listens on this port of 127.0.0.1). The game panel reads and answers there.",
+    ),
+  CHAOS_TOKEN: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The facilitator token (the API's CHAOS_TOKEN): starting a game from the page needs it; the game sends it to the fault APIs.",
+    ),
+  REPORTS_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Where a game started from the page writes its debrief (default: reports/).'),
   PROMETHEUS_URL: z.url().default('http://127.0.0.1:9090').describe('Prometheus the charts and alerts read.'),
   ALERTMANAGER_URL: z.url().default('http://127.0.0.1:9093').describe('Alertmanager the alert list reads.'),
   JOURNAL_FILE: z

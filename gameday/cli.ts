@@ -1,13 +1,16 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../app/paths';
-import { FAMILIES, SCOPES } from './incidents';
-import { startGameDay } from './session';
+import { GameError } from './game';
+import { FAMILIES, INCIDENTS, SCOPES } from './incidents';
+import { parseGameOptions, type Problem } from './options';
+import { GAME_LOCK_FILE, gameDayOptions, startGameDay } from './session';
 
 const USAGE = `Usage: node --import tsx gameday/cli.ts <command> [options]
 
   start   --rounds 3 --round-seconds 300 --teams red,blue [--seed N] [--cooldown 20] [--load-rate 20]
-          runs a game day against the running stack (make up); the seed is printed for a replay
+          [--incidents id,id] runs a game day against the running stack (make up); the seed is printed for a
+          replay; --incidents draws only among ${INCIDENTS.map((i) => i.id).join(', ')}
   answer  --team red --family ${FAMILIES.join('|')} --scope ${SCOPES.join('|')}|<replica id> --started <ISO time|-90s>
   board   prints the leaderboard
   reveal  ends the open round now (facilitator)
@@ -43,51 +46,45 @@ async function call(method: 'GET' | 'POST', route: string, body?: unknown): Prom
   return res.ok ? 0 : 1;
 }
 
+/** Problems as the command line names them (its options: --round-seconds for round_seconds). */
+const listed = (problems: readonly Problem[]) =>
+  problems.map((p) => `  - ${p.path.replace('_', '-')}: ${p.message}`).join('\n');
+
 async function start(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: {
-      rounds: { type: 'string', default: '3' },
-      'round-seconds': { type: 'string', default: '300' },
-      teams: { type: 'string', default: 'red,blue' },
-      seed: { type: 'string' },
-      cooldown: { type: 'string', default: '20' },
-      'load-rate': { type: 'string', default: '20' },
-    },
+    options: Object.fromEntries(
+      ['rounds', 'round-seconds', 'teams', 'seed', 'cooldown', 'load-rate', 'incidents'].map((k) => [
+        k,
+        { type: 'string' as const },
+      ]),
+    ),
   });
-  const numbers = {
-    rounds: Number(values.rounds),
-    roundSeconds: Number(values['round-seconds']),
-    cooldownSeconds: Number(values.cooldown),
-    loadRate: Number(values['load-rate']),
-    seed: values.seed === undefined || values.seed === '' ? Math.floor(Math.random() * 1e9) : Number(values.seed),
-  };
-  const bad = Object.entries(numbers).filter(([, v]) => !Number.isInteger(v) || v < 0);
-  const teams = values.teams
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  if (bad.length > 0 || numbers.rounds < 1 || numbers.roundSeconds < 10 || teams.length === 0) {
-    console.error(
-      `invalid options: ${bad.map(([k]) => k).join(', ') || 'rounds ≥ 1, round-seconds ≥ 10, teams'}\n\n${USAGE}`,
-    );
+  const parsed = parseGameOptions(Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace('-', '_'), v])));
+  if (!parsed.ok) {
+    console.error(`invalid options:\n${listed(parsed.problems)}\n\n${USAGE}`);
     return 2;
   }
-  console.log(
-    `game day: seed ${numbers.seed}, ${numbers.rounds} rounds of ${numbers.roundSeconds} s, teams ${teams.join(', ')}`,
-  );
-  const day = await startGameDay({
-    ...numbers,
-    teams,
+  const o = gameDayOptions(parsed.options, {
     apiUrl: env.API_URL ?? 'http://127.0.0.1:5000',
     riskUrl: env.RISK_URL ?? 'http://127.0.0.1:5001',
     prometheusUrl: env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090',
     token: env.CHAOS_TOKEN || undefined,
     port: Number(new URL(gameUrl).port || 5080),
     reportsDir: env.REPORTS_DIR ?? path.join(projectRoot(), 'reports'),
-    lockFile: path.join(projectRoot(), '.run', 'gameday.pid'),
+    lockFile: GAME_LOCK_FILE,
     onEvent: (line) => console.log(`${new Date().toISOString()} ${line}`),
   });
+  console.log(
+    `game day: seed ${o.seed}, ${o.rounds} rounds of ${o.roundSeconds} s, teams ${o.teams.join(', ')}` +
+      (o.incidents ? `, incidents ${o.incidents.join(', ')}` : ''),
+  );
+  const day = await startGameDay(o).catch((err: unknown) => {
+    if (!(err instanceof GameError)) throw err;
+    console.error(`${err.message}\n${listed((err.details?.['problems'] ?? []) as Problem[])}`);
+    return err.status === 400 ? 2 : 1;
+  });
+  if (typeof day === 'number') return day;
   console.log(`teams answer with make gameday-answer; the game's endpoints are on ${day.url}/game`);
   // The first signal stops the game (the open round is reset); a killed process leaves faults that expire.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => day.stop());

@@ -13,6 +13,8 @@ export interface GameOptions {
   /** Pause after each reset so the next round starts from calm signals. */
   cooldownSeconds: number;
   teams: readonly string[];
+  /** Draw only among these incident ids (default: the whole catalogue). */
+  incidents?: readonly string[];
 }
 
 /** One answer as the debrief shows it. */
@@ -58,7 +60,7 @@ export interface GameRecord {
 /** A refused diagnosis or command: the HTTP status and the error body's code, message and details. */
 export class GameError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 409,
+    readonly status: 400 | 401 | 403 | 409 | 502,
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
@@ -101,7 +103,7 @@ export class Game {
     readonly options: GameOptions,
     private readonly deps: GameDeps,
   ) {
-    this.plan = planGame(options.seed, options.rounds, options.roundSeconds, deps.stack);
+    this.plan = planGame(options.seed, options.rounds, options.roundSeconds, deps.stack, options.incidents);
     this.scopes = [...SCOPES, ...deps.stack.replicas];
     for (const team of options.teams) this.scores.set(team, 0);
     this.record = {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GameError } from './game';
 
 /** True when a process with this pid exists (signal 0 checks without sending anything). */
 function alive(pid: number): boolean {
@@ -25,7 +26,11 @@ export function takeGameLock(file: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(fs.readFileSync(file, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && alive(holder))
-        throw new Error(`a game is already running (pid ${holder}); stop it first (make gameday-stop)`, { cause: err });
+        throw new GameError(
+          409,
+          'GAME_RUNNING',
+          `A game is already running (pid ${holder}); stop it first (make gameday-stop, or the control room's Stop).`,
+        );
       fs.rmSync(file, { force: true });
     }
   }

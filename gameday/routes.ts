@@ -12,6 +12,18 @@ export const GAME_ENDPOINTS = {
   stop: 'POST /game/stop',
 } as const;
 
+/** Renders a refused command (GameError, AppError, an unreadable body) as the game's JSON error; never a stack. */
+export const gameErrors: ErrorRequestHandler = (err, _req, res, _next) => {
+  if (err instanceof GameError || err instanceof AppError) {
+    const { status, code, message, details } = err as GameError;
+    return void res.status(status).json({ error: { code, message, ...(details && { details }) } });
+  }
+  const status = (err as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return void res.status(status).json({ error: { code: 'BAD_REQUEST', message: 'The request could not be read.' } });
+  res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error.' } });
+};
+
 /** The game's own small app: teams read the status and leaderboard and diagnose; the facilitator reveals and stops. */
 export function gameApp(game: Game, options: { token?: string; onStop: () => void }): Express {
   const app = express();
@@ -30,18 +42,6 @@ export function gameApp(game: Game, options: { token?: string; onStop: () => voi
     res.json({ status: 'stopping' });
   });
   app.use((_req, res) => void res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } }));
-  const errors: ErrorRequestHandler = (err, _req, res, _next) => {
-    if (err instanceof GameError || err instanceof AppError) {
-      const { status, code, message, details } = err as GameError;
-      return void res.status(status).json({ error: { code, message, ...(details && { details }) } });
-    }
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500)
-      return void res
-        .status(status)
-        .json({ error: { code: 'BAD_REQUEST', message: 'The request could not be read.' } });
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error.' } });
-  };
-  app.use(errors);
+  app.use(gameErrors);
   return app;
 }

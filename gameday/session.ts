@@ -1,12 +1,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { projectRoot } from '../app/paths';
 import { FaultClient } from '../kit/faults';
 import { startLoad } from '../kit/load';
 import { randomTransfer } from '../scenarios/cases/common';
 import { PrometheusClient } from '../kit/prometheus';
 import { INCIDENTS, unplayable } from './incidents';
-import { Game, type GameOptions, type GameRecord, type RoundRecord } from './game';
+import { Game, GameError, type GameOptions, type GameRecord, type RoundRecord } from './game';
 import { takeGameLock } from './lock';
+import type { GameChoices } from './options';
+import { planProblems } from './plan';
 import { writeReport } from './report';
 import { gameApp } from './routes';
 
@@ -34,6 +38,26 @@ export interface RunningGameDay {
   done: Promise<{ record: GameRecord; report: { markdown: string; json: string } }>;
 }
 
+/** One game at a time on this machine (or container), whoever starts it: `make gameday` or the control room. */
+export const GAME_LOCK_FILE = path.join(projectRoot(), '.run', 'gameday.pid');
+
+/** Where a game runs: the services it breaks and watches, and where its endpoints, report and lock go. */
+export type GameDayPlace = Omit<GameDayOptions, keyof GameOptions | 'loadRate'>;
+
+/** The options of a game from the facilitator's validated choices; a seed left out is drawn here. */
+export function gameDayOptions(choices: GameChoices, place: GameDayPlace): GameDayOptions {
+  return {
+    ...place,
+    seed: choices.seed ?? Math.floor(Math.random() * 1e9),
+    rounds: choices.rounds,
+    roundSeconds: choices.round_seconds,
+    cooldownSeconds: choices.cooldown,
+    loadRate: choices.load_rate,
+    teams: choices.teams,
+    ...(choices.incidents && choices.incidents.length > 0 && { incidents: choices.incidents }),
+  };
+}
+
 /** The API's fault client, and the risk service's when one answers at riskUrl. */
 async function serviceFaults(o: GameDayOptions): Promise<{ api: FaultClient; risk?: FaultClient }> {
   const api = new FaultClient(o.apiUrl, { token: o.token });
@@ -59,7 +83,10 @@ export async function startGameDay(o: GameDayOptions): Promise<RunningGameDay> {
   try {
     const faults = await serviceFaults(o);
     const stack = { replicas: await replicaIds(faults.api), risk: faults.risk !== undefined };
-    for (const incident of INCIDENTS) {
+    const problems = planProblems(o, stack);
+    if (problems.length > 0)
+      throw new GameError(400, 'VALIDATION_FAILED', 'This stack cannot play the game asked for.', { problems });
+    for (const incident of INCIDENTS.filter((i) => !o.incidents || o.incidents.includes(i.id))) {
       const why = unplayable(incident, stack);
       if (why) o.onEvent?.(`${incident.id} is left out of the draw: it ${why}`);
     }

@@ -11,9 +11,33 @@ function setOptions(select, values) {
   select.replaceChildren(...values.map((v) => el('option', { value: v }, v)));
 }
 
-/** The game panel: the open round, the leaderboard, a team's diagnosis, the facilitator's reveal and stop. */
+/** The start form's fields as the body of POST /game/start: empty fields left out (the server's defaults). */
+function startOptions(form) {
+  const numeric = new Set(['rounds', 'round_seconds', 'seed', 'cooldown', 'load_rate']);
+  return Object.fromEntries(
+    [...new FormData(form)]
+      .map(([name, value]) => [name, String(value).trim()])
+      .filter(([, value]) => value !== '')
+      .map(([name, value]) => [name, numeric.has(name) && /^-?\d+$/.test(value) ? Number(value) : value]),
+  );
+}
+
+/** The game panel: a facilitator's start, the open round, the leaderboard, a team's diagnosis, reveal and stop. */
 export function setUpGame() {
   const message = byId('game-message');
+  const startMessage = byId('game-start-message');
+  byId('game-start').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const res = await call('/game/start', { method: 'POST', body: startOptions(event.target) });
+    if (!res.ok) return showRefusal(startMessage, res);
+    const g = res.body;
+    showMessage(
+      startMessage,
+      'ok',
+      `Game started with seed ${g.seed}: ${g.rounds} rounds of ${g.round_seconds} s. The same seed replays the same game.`,
+    );
+    await refreshGame();
+  });
   byId('game-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const value = (name) => byId(`game-${name}`).value;
@@ -47,8 +71,9 @@ export function setUpGame() {
 export async function refreshGame() {
   const status = await call('/game');
   const play = byId('game-play');
+  byId('game-start').hidden = status.ok && !status.body.finished;
   if (!status.ok) {
-    byId('game-status').textContent = 'No game runs: the facilitator starts one with make gameday.';
+    byId('game-status').textContent = 'No game runs: the facilitator starts one below or with make gameday.';
     play.hidden = true;
     return;
   }
