@@ -8,7 +8,8 @@ import type { Answer } from '../../gameday/game';
 import { freshDatabase } from '../../kit/postgres';
 import { startRisk, type TestRisk } from '../support/risk';
 import { takeGameLock } from '../../gameday/lock';
-import { planGame } from '../../gameday/plan';
+import { parseGameOptions } from '../../gameday/options';
+import { planGame, planProblems } from '../../gameday/plan';
 import { PENALTY, score } from '../../gameday/scoring';
 import { startGameDay, type RunningGameDay } from '../../gameday/session';
 import { adminUrl, startApp, type TestApp } from '../support/app';
@@ -61,6 +62,54 @@ describe('game day', () => {
           ONE,
         ),
       ).to.match(/several API replicas/);
+    });
+
+    it('draws only among the chosen incidents, the same ones from the same seed, and refuses those this stack cannot play', () => {
+      const chosen = ['failing-replica', 'slow-risk', 'slow-transfers'];
+      const drawn = (seed: number) => planGame(seed, 3, 60, FULL, chosen).map((r) => r.incident.id);
+      expect(drawn(9)).to.have.members(chosen);
+      expect(drawn(9)).to.deep.equal(drawn(9));
+      const why = (id: string) =>
+        unplayable(
+          INCIDENTS.find((i) => i.id === id)!,
+          ONE,
+        );
+      expect(planProblems({ rounds: 2, incidents: chosen }, ONE)).to.deep.equal([
+        { path: 'incidents', message: `failing-replica cannot be played here: it ${why('failing-replica')}` },
+        { path: 'incidents', message: `slow-risk cannot be played here: it ${why('slow-risk')}` },
+        { path: 'rounds', message: 'at most 1 rounds on this stack with these incidents (one each)' },
+      ]);
+      expect(planProblems({ rounds: 3, incidents: chosen }, FULL)).to.deep.equal([]);
+    });
+
+    it('reads the options the same from the command line (strings) and from JSON, listing every problem at once', () => {
+      const cli = parseGameOptions({
+        rounds: '2',
+        round_seconds: '30',
+        teams: 'red, blue',
+        seed: '',
+        incidents: 'slow-risk',
+      });
+      const json = parseGameOptions({ rounds: 2, round_seconds: 30, teams: ['red', 'blue'], incidents: ['slow-risk'] });
+      expect(JSON.parse(JSON.stringify(cli)), 'seed "" is no seed').to.deep.equal(json);
+      expect(json).to.deep.include({ ok: true });
+      const bad = parseGameOptions({
+        rounds: '1.5',
+        round_seconds: 5,
+        teams: '',
+        seed: -1,
+        incidents: 'nope',
+        cooldown: 'x',
+      });
+      expect(bad.ok).to.equal(false);
+      expect(bad.ok ? [] : bad.problems.map((p) => p.path)).to.deep.equal([
+        'rounds',
+        'round_seconds',
+        'teams',
+        'seed',
+        'cooldown',
+        'incidents',
+      ]);
     });
 
     it('aims a one-replica incident at a replica drawn from the seed, whatever order the replicas are listed in', () => {
