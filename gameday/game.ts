@@ -81,6 +81,17 @@ export interface GameDeps {
   onEvent?: (line: string, round?: RoundRecord) => void;
 }
 
+/**
+ * Masks every service from a round's start, each with its own expiry: the one that will carry the incident and
+ * the others then answer alike, and the moment of the injection changes nothing a team can read.
+ */
+export async function maskEveryService(clients: readonly (Faults | undefined)[], expirySeconds: number): Promise<void> {
+  const given = clients.filter((c) => c !== undefined);
+  for (const result of await Promise.all(given.map((c) => c.inject({ hidden: true }, expirySeconds))))
+    if (!result.ok)
+      throw new Error(`the fault API refused the masking: HTTP ${result.status} ${JSON.stringify(result.body)}`);
+}
+
 const iso = (ms: number) => new Date(ms).toISOString();
 /** Each injection's expiry exceeds the round by this much, so the fault is off soon after even if the game dies. */
 const EXPIRY_GRACE_S = 5;
@@ -239,6 +250,7 @@ export class Game {
     this.deps.onEvent?.(`round ${planned.round} of ${this.options.rounds} opened`, record);
     const alreadyFiring = new Set(await this.deps.prometheus.firingAlerts().catch((): string[] => []));
     try {
+      await maskEveryService(Object.values(this.deps.faults), Math.ceil((endsAt - Date.now()) / 1000) + EXPIRY_GRACE_S);
       const injectAt = openedAt + planned.offset_s * 1000;
       const pending = [...incident.stages];
       while (!end.signal.aborted && Date.now() < endsAt) {

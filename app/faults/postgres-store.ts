@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS chaos_fault_state (
   hidden boolean NOT NULL DEFAULT false,
   changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+-- the masking's own expiry (epoch ms), added after the table first shipped
+ALTER TABLE chaos_fault_state ADD COLUMN IF NOT EXISTS hidden_until double precision;
 CREATE TABLE IF NOT EXISTS chaos_fault_replicas (
   instance_id text PRIMARY KEY,
   applied_version bigint NOT NULL,
@@ -23,7 +25,7 @@ CREATE TABLE IF NOT EXISTS chaos_fault_replicas (
   seen_at timestamptz NOT NULL
 );
 COMMIT;`;
-const READ = `SELECT version, settings, scopes, hidden, extract(epoch FROM clock_timestamp()) * 1000 AS now
+const READ = `SELECT version, settings, scopes, hidden, hidden_until, extract(epoch FROM clock_timestamp()) * 1000 AS now
   FROM chaos_fault_state WHERE id = 1`;
 
 interface Row<N extends string, S extends object> {
@@ -31,6 +33,7 @@ interface Row<N extends string, S extends object> {
   settings: S;
   scopes: FaultState<N, S>['scopes'];
   hidden: boolean;
+  hidden_until: number | null;
   now: string;
 }
 
@@ -126,8 +129,8 @@ export class PostgresFaultStore<N extends string, S extends object> implements F
       const next = fn(before, { now: Number(row!.now), instances });
       if (next) {
         await client.query(
-          'UPDATE chaos_fault_state SET version = $1, settings = $2, scopes = $3, hidden = $4 WHERE id = 1',
-          [next.version, next.settings, next.scopes, next.hidden === true],
+          'UPDATE chaos_fault_state SET version = $1, settings = $2, scopes = $3, hidden = $4, hidden_until = $5 WHERE id = 1',
+          [next.version, next.settings, next.scopes, next.hidden === true, next.hiddenUntil ?? null],
         );
         await client.query('SELECT pg_notify($1, $2)', [CHANNEL, String(next.version)]);
       }
@@ -248,6 +251,7 @@ export class PostgresFaultStore<N extends string, S extends object> implements F
       settings: { ...this.o.initial.settings, ...row.settings },
       scopes: row.scopes,
       ...(row.hidden && { hidden: true }),
+      ...(row.hidden_until !== null && { hiddenUntil: Number(row.hidden_until) }),
     };
   }
 

@@ -147,6 +147,19 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
     expect(findLeaks(incident, await seen(), baseline)).to.not.deep.equal([]);
   });
 
+  it('masks every replica for a mask without faults (a game round), and unmasks them all when its time is up', async () => {
+    await a.request
+      .post('/api/failures')
+      .send({ hidden: true, duration_s: 2 })
+      .expect(200, { status: 'updated', hidden: true });
+    const masked = (t: TestApp) => t.request.get('/api/failures').then((r) => (r.body as { hidden?: boolean }).hidden);
+    await waitUntil('api-b to apply the mask', () => masked(b), { until: (h) => h === true });
+    await waitUntil('the mask to expire on both', () => Promise.all([masked(a), masked(b)]), {
+      timeoutMs: 6000,
+      until: (both) => both.every((h) => h === undefined),
+    });
+  });
+
   it('rejects unknown replica ids with a 400 that lists each one, and changes nothing', async () => {
     const before = await failures(a);
     const res = await a.request

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { maskEveryService } from '../../gameday/game';
 import { INCIDENTS, injection, serviceOf, type Incident } from '../../gameday/incidents';
+import { FaultClient } from '../../kit/faults';
 import { freshDatabase } from '../../kit/postgres';
 import { waitUntil } from '../../kit/wait';
 import { adminUrl, startApp, type TestApp } from '../support/app';
@@ -40,18 +42,20 @@ describe('game-day masking: the leak scan', () => {
   const metrics = async () => `${(await t.request.get('/metrics')).text}\n${(await risk.request.get('/metrics')).text}`;
 
   /**
-   * Injects the incident (every stage), sends traffic to each route, and returns what a participant saw, and
-   * the faults the other service's GET /api/failures shows active. That answer is left out of the scan: a
-   * service without the incident is not masked, so it names every fault, all off (docs/gameday.md).
+   * Opens a round as the game does when `round` says so (every service masked, gameday/game.ts), injects the
+   * incident (every stage) hidden or not, sends traffic to each route, and returns what a participant saw.
    */
   async function play(
     incident: Incident,
     hidden: boolean,
-  ): Promise<{ seen: Observed; baseline: string; activeElsewhere: string[] }> {
+    round: 'mask every service' | 'mask the target only' = 'mask every service',
+  ): Promise<{ seen: Observed; baseline: string }> {
     const baseline = await metrics();
     log.lines.length = 0;
     riskLog.lines.length = 0;
     const target = serviceOf(incident) === 'risk' ? risk : t;
+    if (hidden && round === 'mask every service')
+      await maskEveryService([new FaultClient(t.baseUrl), new FaultClient(risk.baseUrl)], 60);
     for (const stage of incident.stages)
       await target.request
         .post('/api/failures')
@@ -65,32 +69,50 @@ describe('game-day masking: the leak scan', () => {
       keep('/api/transfers', await t.request.post('/api/transfers').send(TRANSFER)),
     );
     await Promise.all([...traffic, ...transfers]);
-    const other = target === t ? risk : t;
-    const otherView = (await other.request.get('/api/failures').expect(200)).body as {
-      faults: Record<string, { active: boolean }>;
-    };
-    const activeElsewhere = Object.keys(otherView.faults).filter((name) => otherView.faults[name]?.active);
-    const unmasked = (path: string, service: TestApp | TestRisk) => path !== '/api/failures' || service === target;
-    for (const path of PUBLIC.filter((p) => unmasked(p, t))) keep(path, await t.request.get(path));
-    for (const path of RISK_PUBLIC.filter((p) => unmasked(p, risk))) keep(`risk ${path}`, await risk.request.get(path));
+    for (const path of PUBLIC) keep(path, await t.request.get(path));
+    for (const path of RISK_PUBLIC) keep(`risk ${path}`, await risk.request.get(path));
     const seen = {
       answers,
       metrics: await metrics(),
       logLines: [...log.lines, ...riskLog.lines].map((l) => JSON.stringify(l)),
     };
-    return { seen, baseline, activeElsewhere };
+    return { seen, baseline };
   }
 
   for (const incident of INCIDENTS) {
     it(`finds nothing that names ${incident.id} (${incident.family}) while it is hidden, and finds it when it is not`, async () => {
       const hidden = await play(incident, true);
       expect(findLeaks(incident, hidden.seen, hidden.baseline)).to.deep.equal([]);
-      expect(hidden.activeElsewhere).to.deep.equal([]);
       await resetBoth();
       const open = await play(incident, false);
       expect(findLeaks(incident, open.seen, open.baseline)).to.not.deep.equal([]);
     });
   }
+
+  it('finds which service is hit when only that one is masked (the round without masking every service)', async () => {
+    const incident = INCIDENTS.find((i) => i.id === 'slow-risk')!;
+    const { seen, baseline } = await play(incident, true, 'mask the target only');
+    const differs = findLeaks(incident, seen, baseline).filter((l) => l.startsWith('GET /api/failures differs'));
+    expect(differs, 'the API answers in full, the risk service masked').to.have.length(1);
+    expect(differs[0]).to.include('"hidden":true').and.include('"faults":');
+  });
+
+  it('keeps a service masked without a fault of its own for its duration only, then shows it again', async () => {
+    await maskEveryService([new FaultClient(t.baseUrl)], 1);
+    expect(Object.keys((await t.request.get('/api/failures').expect(200)).body as object).sort()).to.deep.equal([
+      'enabled',
+      'hidden',
+      'instance_id',
+    ]);
+    await waitUntil(
+      'the mask expires',
+      async () => (await t.request.get('/api/failures')).body as { faults?: object },
+      {
+        timeoutMs: 5000,
+        until: (b) => b.faults !== undefined,
+      },
+    );
+  });
 
   it('lets the facilitator (with CHAOS_TOKEN) read the hidden faults and refuses everyone else', async () => {
     const token = 'facilitator-token-0123456789';

@@ -1,4 +1,5 @@
 import { FAULT_NAMES } from '../../app/faults/catalogue';
+import { CONTROL_PLANE } from '../../app/faults/engine';
 import type { Incident } from '../../gameday/incidents';
 
 /** What a participant saw: answers of public endpoints (status, headers, body), /metrics, log lines. */
@@ -14,10 +15,21 @@ export interface Observed {
  */
 const FAULT_SERIES = /^fintech_fault_(?!state_staleness_seconds)\w+(\{[^}]*\})? /;
 
+/** A service's GET /api/failures as a team compares it with another's: all but which replica answered. */
+function faultApiView(answer: Observed['answers'][number]): string {
+  try {
+    const { instance_id: _id, ...rest } = JSON.parse(answer.body) as Record<string, unknown>;
+    return `${answer.status} ${JSON.stringify(rest)}`;
+  } catch {
+    return `${answer.status} ${answer.body}`;
+  }
+}
+
 /**
  * Every place where what a participant saw names the incident's fault or its settings: a fault's
  * name (as a JSON string) or an injected setting ("key":value) in an answer, a header or a log line; the words of an injected failure; a
- * fintech_fault_* sample that moved since `baselineMetrics` or an error counted as FAULT_INJECTED.
+ * fintech_fault_* sample that moved since `baselineMetrics` or an error counted as FAULT_INJECTED; and services whose
+ * GET /api/failures (answers whose path, after a "<service> " prefix, is that) differ: the odd one out is hit.
  */
 export function findLeaks(incident: Incident, seen: Observed, baselineMetrics: string): string[] {
   const settings = incident.stages.flatMap((s) =>
@@ -33,6 +45,11 @@ export function findLeaks(incident: Incident, seen: Observed, baselineMetrics: s
     search(`${a.path} headers`, JSON.stringify(a.headers));
   }
   seen.logLines.forEach((line, i) => search(`log line ${i + 1}`, line));
+  const views = new Set(
+    seen.answers.filter((a) => a.path.replace(/^\S+ (?=\/)/, '') === CONTROL_PLANE.failures).map(faultApiView),
+  );
+  if (views.size > 1)
+    leaks.push(`GET ${CONTROL_PLANE.failures} differs between the services: ${[...views].join(' | ')}`);
   const before = new Set(baselineMetrics.split('\n'));
   for (const line of seen.metrics.split('\n')) {
     if (line.startsWith('#')) continue;

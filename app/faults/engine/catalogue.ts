@@ -43,7 +43,7 @@ export const scopeSettings = {
     .boolean()
     .optional()
     .describe(
-      'Game-day masking: while true, no metric, log line, span event, error body or unauthenticated GET /api/failures names the faults; reset clears it.',
+      'Game-day masking: while true, no metric, log line, span event, error body or unauthenticated GET /api/failures names the faults; it lasts while a hidden fault is on or, with duration_s, that long (a request without faults masks the service alone: a game day masks every service during a round); reset clears it.',
     ),
 };
 

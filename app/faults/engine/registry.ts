@@ -46,6 +46,21 @@ export function initialFaultState<Name extends string, Settings extends object>(
   return { settings: { ...catalogue.defaults }, scopes: {}, version: 0 };
 }
 
+/**
+ * Adds the masking to a state: it lasts while a hidden fault is on or until its own expiry, so a killed game
+ * day leaves nothing hidden behind, and a mask without faults needs an expiry (duration_s).
+ */
+function masking<S extends FaultState<string, object>>(
+  state: S,
+  hidden: boolean | undefined,
+  until: number | undefined,
+  now: number,
+): S {
+  const timed = until !== undefined && until > now;
+  if (hidden !== true || (Object.keys(state.scopes).length === 0 && !timed)) return state;
+  return { ...state, hidden: true, ...(timed && { hiddenUntil: until }) };
+}
+
 const under = (path: string, p: string) => path === p || path.startsWith(`${p}/`);
 
 /** Whether a fault's scope includes this replica (every replica unless it names some). */
@@ -151,16 +166,15 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
       const at = state.scopes[name]?.expiresAt;
       return at !== undefined && at <= now;
     });
-    if (expired.length === 0) return undefined;
+    const maskEnded = state.hiddenUntil !== undefined && state.hiddenUntil <= now;
+    if (expired.length === 0 && !maskEnded) return undefined;
     const settings = { ...state.settings };
     const scopes = { ...state.scopes };
     for (const name of expired) {
       for (const key of this.catalogue.keysOf(name)) settings[key] = this.catalogue.defaults[key];
       delete scopes[name];
     }
-    // Masking ends with the last hidden fault, so a killed game day leaves nothing hidden behind.
-    const hidden = state.hidden === true && Object.keys(scopes).length > 0;
-    return { settings, scopes, version: state.version + 1, ...(hidden && { hidden }) };
+    return masking({ settings, scopes, version: state.version + 1 }, state.hidden, state.hiddenUntil, now);
   }
 
   private expired(before: FaultState<Name, Settings>, next: FaultState<Name, Settings>): FaultState<Name, Settings> {
@@ -221,8 +235,8 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
         ...(instances !== undefined ? { instances } : previous?.instances && { instances: previous.instances }),
       };
     }
-    const masked = hidden ?? before.hidden === true;
-    return { settings, scopes, version: before.version + 1, ...(masked && { hidden: masked }) };
+    const until = hidden === true && duration_s !== undefined ? now + duration_s * 1000 : before.hiddenUntil;
+    return masking({ settings, scopes, version: before.version + 1 }, hidden ?? before.hidden, until, now);
   }
 
   /** Switches every fault off on every replica; `released` is what this replica's faults let go of (e.g. released_bytes). */

@@ -14,6 +14,12 @@ export interface FaultState<Name extends string = string, Settings extends objec
   version: number;
   /** Game-day masking (docs/gameday.md): the faults act, but nothing a participant can reach names them. */
   hidden?: boolean;
+  /**
+   * The masking's own expiry (store clock, epoch ms), for a service masked without a fault of its own: during
+   * a round every service looks alike, whichever one has the incident. Masking lasts while a hidden fault is
+   * on or until this time, whichever is later.
+   */
+  hiddenUntil?: number;
 }
 
 /** What a change sees besides the state: the store's clock and the replicas it knows. */
