@@ -17,6 +17,8 @@ COPY risk ./risk
 COPY stack ./stack
 COPY scenarios ./scenarios
 COPY control-room ./control-room
+COPY gameday ./gameday
+COPY kit ./kit
 COPY monitoring ./monitoring
 RUN npm run build
 
@@ -25,7 +27,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# The scenarios need autocannon (a dev dependency): they run from the build stage, compiled.
+# The scenarios run from the build stage, compiled, with every dependency installed.
 FROM build AS scenarios
 ENV NODE_ENV=production REPORTS_DIR=/app/reports
 RUN mkdir -p reports && chown node:node reports
@@ -47,8 +49,11 @@ COPY risk/schema.sql ./risk/schema.sql
 # the control room serves its page as files and builds its charts from the Grafana dashboards
 COPY control-room/public ./control-room/public
 COPY monitoring/grafana/dashboards ./dist/monitoring/grafana/dashboards
-# alertmanager-config writes here; a new named volume mounted here starts owned by node, like this folder
-RUN mkdir /rendered && chown node:node /rendered
+# the control room reads the recording rules for its per-replica charts
+COPY monitoring/prometheus/rules/recording.yml ./monitoring/prometheus/rules/recording.yml
+# alertmanager-config writes /rendered, a game started from the control room writes its lock (.run) and debrief
+# (reports); a new named volume mounted on one of them starts owned by node, like the folder
+RUN mkdir /rendered .run reports && chown node:node /rendered .run reports
 USER node
 EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

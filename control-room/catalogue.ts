@@ -65,7 +65,7 @@ const CHARTS: readonly (Omit<Signal, 'exprs' | 'perInstance'> & { panel: [dashbo
 
 const FAULT_WINDOWS_PANEL: [string, string] = ['api-overview', 'annotation: Faults'];
 
-const RECORDING_RULES = path.join(projectRoot(), 'monitoring', 'prometheus', 'rules', 'recording.yml');
+export const RECORDING_RULES = path.join(projectRoot(), 'monitoring', 'prometheus', 'rules', 'recording.yml');
 
 /** The recording rules' expressions by name: a per-instance line needs what a rule sums over every replica. */
 export function recordedExpressions(file = RECORDING_RULES): Record<string, string> {

@@ -1,8 +1,11 @@
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
 import YAML from 'yaml';
-import { controlRoomConfigSchema } from '../../control-room/config';
+import { RECORDING_RULES } from '../../control-room/catalogue';
+import { controlRoomConfigSchema, loadControlRoomConfig } from '../../control-room/config';
+import { GAME_LOCK_FILE } from '../../gameday/session';
 import { DASHBOARDS_DIR } from '../../monitoring/grafana/queries';
 import { defineComponents } from '../../stack/components';
 import { exporterVersionOf, parseExporterVersion, postgresExporterFlags } from '../../stack/exporter';
@@ -35,6 +38,41 @@ interface Service {
   deploy?: { replicas?: number };
   hostname?: string;
   container_name?: string;
+}
+
+/**
+ * What a program loads at run time, from its entry points: the project folders of its import closure and the
+ * npm packages it imports (type-only imports left out: they vanish from the compiled JavaScript).
+ */
+function runtimeImports(entries: readonly string[]): { folders: string[]; packages: string[] } {
+  const STATEMENT =
+    /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?'([^']+)'|require(?:\.resolve)?\('([^']+)'\)/gm;
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const queue = [...entries];
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const m of fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(STATEMENT)) {
+      const spec = (m[1] ?? m[2]) as string;
+      if (spec.startsWith('.')) {
+        const base = path.join(path.dirname(file), spec).replace(/\.js$/, '');
+        const found = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(path.join(ROOT, f)));
+        if (found) queue.push(found);
+      } else if (!spec.startsWith('node:') && !builtinModules.includes(spec)) {
+        packages.add(
+          spec
+            .split('/')
+            .slice(0, spec.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
+      }
+    }
+  }
+  return {
+    folders: [...new Set([...seen].map((f) => f.split('/')[0] as string))].sort(),
+    packages: [...packages].sort(),
+  };
 }
 
 const readYaml = <T>(file: string): T => YAML.parse(fs.readFileSync(path.join(ROOT, file), 'utf8')) as T;
@@ -293,6 +331,37 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('runs a game started from the page inside the control room container: on its own loopback, with the API token, its debrief and lock writable', () => {
+    const room = service('control-room');
+    const env = room.environment ?? {};
+    const config = loadControlRoomConfig(
+      Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(v, { CHAOS_TOKEN: 'a-token' })])),
+    );
+    expect(new URL(config.GAMEDAY_URL).hostname, 'the game binds 127.0.0.1 in the container').to.equal('127.0.0.1');
+    expect(
+      room.ports?.map((p) => p.split(':').at(-1)),
+      'the game is not published',
+    ).to.not.include(new URL(config.GAMEDAY_URL).port);
+    expect(env['CHAOS_TOKEN'], 'the facilitator token is the one the API checks').to.equal(
+      service('api').environment?.['CHAOS_TOKEN'],
+    );
+    const reports = config.REPORTS_DIR ?? expect.fail('REPORTS_DIR unset');
+    const volume = room.volumes?.map((v) => v.split(':')).find(([, target]) => target === reports);
+    expect(volume, `a volume at ${reports}`).to.not.equal(undefined);
+    expect(volume?.[2], 'writable').to.equal(undefined);
+    const finalStage =
+      fs
+        .readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
+        .split(/\nFROM /)
+        .at(-1) ?? '';
+    const workdir = /^WORKDIR (\S+)$/m.exec(finalStage)?.[1] ?? expect.fail('no WORKDIR');
+    const owned = /^RUN mkdir (.+) && chown node:node (.+)$/m.exec(finalStage);
+    const made = (owned?.[1] ?? '').split(' ').map((d) => path.posix.resolve(workdir, d));
+    for (const dir of [reports, path.posix.dirname(path.posix.join(workdir, path.relative(ROOT, GAME_LOCK_FILE)))])
+      expect(made, `${dir} made and owned by node in the image`).to.include(dir);
+    expect(owned?.[1]).to.equal(owned?.[2]);
+  });
+
   it("shows the scenarios service's journal: the control room reads live.json from the volume the scenarios write reports to", () => {
     const reportsDir = /^ENV .*REPORTS_DIR=(\S+)/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
     const volumeAt = (s: Service, dir: string) =>
@@ -532,10 +601,12 @@ describe('Dockerfile', () => {
     expect(fs.readFileSync(path.join(ROOT, 'risk', 'migrate.ts'), 'utf8')).to.include("'risk', 'schema.sql'");
   });
 
-  it('ships what the control room reads at run time: its page, and the dashboards where the compiled catalogue looks', () => {
+  it('ships what the control room reads at run time: its page, the dashboards where the compiled catalogue looks, the recording rules', () => {
     expect(finalStage).to.match(/^COPY control-room\/public \.\/control-room\/public$/m);
     const compiledDashboards = path.relative(ROOT, DASHBOARDS_DIR).replace(/^/, 'dist/');
     expect(finalStage).to.match(new RegExp(`^COPY monitoring/grafana/dashboards \\./${compiledDashboards}$`, 'm'));
+    const rules = path.relative(ROOT, RECORDING_RULES);
+    expect(finalStage, 'the recording rules its per-replica charts read').to.include(`COPY ${rules} ./${rules}\n`);
   });
 
   it('has the stages docker-compose.yml builds, the API last (the default target)', () => {
@@ -555,6 +626,25 @@ describe('Dockerfile', () => {
     );
     expect(binaries).to.not.have.lengthOf(0);
     expect(binaries.filter(([, p]) => p.optional !== true).map(([name]) => name)).to.deep.equal([]);
+  });
+
+  it("builds every folder the API image's programs import, and ships every package they load among the production dependencies", () => {
+    const build = dockerfile.slice(0, dockerfile.indexOf('\nFROM ', dockerfile.indexOf('AS build')));
+    const entries = [
+      'app/server.ts',
+      ...Object.values(services)
+        .filter((s) => s.image === service('api').image && s.command?.[0] === 'node')
+        .map((s) => (s.command?.[1] ?? '').replace(/^dist\//, '').replace(/\.js$/, '.ts')),
+    ];
+    const { folders, packages } = runtimeImports(entries);
+    expect(entries).to.include('control-room/server.ts');
+    for (const folder of folders)
+      expect(build, `the build stage copies ${folder}/`).to.match(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
+    const production = Object.keys(readYaml<{ dependencies: Record<string, string> }>('package.json').dependencies);
+    expect(
+      packages.filter((name) => !production.includes(name)),
+      'loaded at run time, yet dev dependencies',
+    ).to.deep.equal([]);
   });
 
   it('keeps the state directory, dependencies and build output out of the build context', () => {
