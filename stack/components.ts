@@ -57,6 +57,7 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
   const databaseUrl = `postgres://${DATABASE.user}:${DATABASE.password}@127.0.0.1:${ports.postgres}/${DATABASE.name}`;
   const riskUrl = `http://127.0.0.1:${ports.risk}`;
   const withEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...extra });
+  const reportsDir = process.env['REPORTS_DIR'] ?? path.join(o.root, 'reports');
   /** A component serving HTTP on 127.0.0.1:port: its address, its URL (+ path) and a probe of readyPath. */
   const http = (port: number, urlPath: string, readyPath: string) => ({
     address: `127.0.0.1:${port}`,
@@ -215,7 +216,10 @@ export function defineComponents(o: ResolvedOptions): Record<ComponentName, Comp
           RISK_URL: riskUrl,
           PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
           ALERTMANAGER_URL: `http://127.0.0.1:${ports.alertmanager}`,
-          JOURNAL_FILE: liveJournalFile(process.env['REPORTS_DIR'] ?? path.join(o.root, 'reports')),
+          JOURNAL_FILE: liveJournalFile(reportsDir),
+          // a game started from the page writes its debrief next to the scenarios' reports and needs the token
+          REPORTS_DIR: reportsDir,
+          ...pick(o.apiEnv, ['CHAOS_TOKEN']),
         }),
         cwd: o.root,
       }),

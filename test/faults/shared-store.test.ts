@@ -153,7 +153,7 @@ describe('shared fault store (FAULT_STORE=postgres), two replicas in one process
       .send({ hidden: true, duration_s: 2 })
       .expect(200, { status: 'updated', hidden: true });
     const masked = (t: TestApp) => t.request.get('/api/failures').then((r) => (r.body as { hidden?: boolean }).hidden);
-    await waitUntil('api-b to apply the mask', () => masked(b), { until: (h) => h === true });
+    await waitUntil('api-b to apply the mask', () => masked(b), { until: (h) => h === true, timeoutMs: 5000 });
     await waitUntil('the mask to expire on both', () => Promise.all([masked(a), masked(b)]), {
       timeoutMs: 6000,
       until: (both) => both.every((h) => h === undefined),
