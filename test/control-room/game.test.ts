@@ -9,7 +9,7 @@ import { loadControlRoomConfig } from '../../control-room/config';
 import { startGameDay, type RunningGameDay } from '../../gameday/session';
 import { waitUntil } from '../../kit/wait';
 import { startApp, serveOnFreePort, type TestApp } from '../support/app';
-import { launchChromium, screenshot } from '../support/browser';
+import { openPage, screenshot } from '../support/browser';
 
 /** Nothing listens here (the game-day range 20800-20899): Prometheus, Alertmanager and the risk service are absent. */
 const CLOSED = 'http://127.0.0.1:20899';
@@ -49,10 +49,7 @@ describe('The control room game panel in Chromium, against a running game day', 
       GAMEDAY_URL: day.url,
     });
     room = await serveOnFreePort({ app: createControlRoom(config, buildCatalogue()), close: () => Promise.resolve() });
-    browser = await launchChromium();
-    page = await browser.newPage();
-    await page.goto(room.baseUrl);
-    await page.waitForSelector('body[data-ready="true"]');
+    ({ browser, page } = await openPage(room.baseUrl));
   });
   after(async () => {
     await browser?.close();

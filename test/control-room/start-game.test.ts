@@ -13,7 +13,7 @@ import { GameHost, gamePlace } from '../../control-room/game-host';
 import { takeGameLock } from '../../gameday/lock';
 import { waitUntil } from '../../kit/wait';
 import { startApp, serveOnFreePort, type TestApp } from '../support/app';
-import { launchChromium, screenshot } from '../support/browser';
+import { openPage, screenshot } from '../support/browser';
 
 /** Ports of this file (21200-21299): nothing listens on CLOSED. */
 const CLOSED = 'http://127.0.0.1:21299';
@@ -42,21 +42,21 @@ describe('Starting a game from the control room', function () {
   let lockFile: string;
   let room: Awaited<ReturnType<typeof serveOnFreePort>>;
   let games: GameHost;
-  const configFor = (gamePort: number) =>
-    loadControlRoomConfig({
-      API_URL: api.baseUrl,
-      RISK_URL: CLOSED,
-      PROMETHEUS_URL: CLOSED,
-      ALERTMANAGER_URL: CLOSED,
-      GAMEDAY_URL: `http://127.0.0.1:${gamePort}`,
-      CHAOS_TOKEN: TOKEN,
-    });
+  /** The control room's settings: this API, nothing else reachable, its game on `gamePort`. */
+  const roomEnv = (gamePort: number) => ({
+    API_URL: api.baseUrl,
+    RISK_URL: CLOSED,
+    PROMETHEUS_URL: CLOSED,
+    ALERTMANAGER_URL: CLOSED,
+    GAMEDAY_URL: `http://127.0.0.1:${gamePort}`,
+    CHAOS_TOKEN: TOKEN,
+  });
 
   before(async () => {
     api = await startApp({ CHAOS_TOKEN: TOKEN });
     reports = tmp('control-room-game-reports-');
     lockFile = path.join(tmp('control-room-game-lock-'), 'gameday.pid');
-    const config = configFor(GAME_PORT);
+    const config = loadControlRoomConfig(roomEnv(GAME_PORT));
     games = new GameHost({ ...gamePlace(config), reportsDir: reports, lockFile }, () => undefined);
     room = await serveOnFreePort({
       app: createControlRoom(config, buildCatalogue(), games),
@@ -131,10 +131,7 @@ describe('Starting a game from the control room', function () {
     let browser: Browser;
     let page: Page;
     before(async () => {
-      browser = await launchChromium();
-      page = await browser.newPage();
-      await page.goto(room.baseUrl);
-      await page.waitForSelector('body[data-ready="true"]');
+      ({ browser, page } = await openPage(room.baseUrl));
     });
     after(async () => {
       await browser?.close();
@@ -192,17 +189,7 @@ describe('Starting a game from the control room', function () {
     const processReports = tmp('control-room-sigterm-reports-');
     const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'control-room/server.ts'], {
       cwd: projectRoot(),
-      env: {
-        ...process.env,
-        CONTROL_ROOM_PORT: String(roomPort),
-        API_URL: api.baseUrl,
-        RISK_URL: CLOSED,
-        PROMETHEUS_URL: CLOSED,
-        ALERTMANAGER_URL: CLOSED,
-        GAMEDAY_URL: `http://127.0.0.1:${gamePort}`,
-        CHAOS_TOKEN: TOKEN,
-        REPORTS_DIR: processReports,
-      },
+      env: { ...process.env, ...roomEnv(gamePort), CONTROL_ROOM_PORT: String(roomPort), REPORTS_DIR: processReports },
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -16,6 +16,15 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** Chromium with the control room page at `url` open, once the page says it is ready. */
+export async function openPage(url: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  return { browser, page };
+}
+
 /** `make screenshots` sets this: the browser suites then save the page in its main states there. */
 const SCREENSHOTS_DIR = process.env['SCREENSHOTS_DIR'];
 
