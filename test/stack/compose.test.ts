@@ -360,6 +360,7 @@ describe('docker-compose.yml', () => {
     for (const dir of [reports, path.posix.dirname(path.posix.join(workdir, path.relative(ROOT, GAME_LOCK_FILE)))])
       expect(made, `${dir} made and owned by node in the image`).to.include(dir);
     expect(owned?.[1]).to.equal(owned?.[2]);
+    expect(megabytes(room.mem_limit ?? '0m'), 'room for a game: 148 MB measured at peak').to.be.at.least(200);
   });
 
   it("shows the scenarios service's journal: the control room reads live.json from the volume the scenarios write reports to", () => {
