@@ -180,7 +180,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
       notes: [
         `Cases 5, 7 and 8 run once: each run of a case costs at least ${RULE_WINDOW_SECONDS} s of steady load before it.`,
         'The floor is the time to firing if the expression turned true with the first scrape after the injection; a lucky phase of scrape and evaluation can beat it by up to their sum.',
-        'Time above the floor is the expression itself: rate() needs two samples after the change, the p99/p95 and ratio alerts read recording rules (one more evaluation each), and a 30 s window must fill enough to cross the threshold. "expression true after" shows that part (Prometheus\'s activeAt).',
+        'Time above the floor is the expression itself: rate() needs two samples after the change, the 30 s branches read recording rules (one more evaluation each), and a window (10 s or 30 s) must hold enough faulty traffic to cross the threshold. "expression true after" shows that part (Prometheus\'s activeAt).',
         ...misses,
       ],
     };
