@@ -21,46 +21,57 @@ import { figure, SECTION_TITLES, type Figure, type SectionResult } from './resul
 interface Case {
   name: string;
   faults: FaultChange;
+  /** Whose fault API takes the faults (cases 7 and 8 break the risk service). */
+  target: 'api' | 'risk';
+  /** The API's policies while the faults are on: a case in halves is timed in its first half. */
+  policies: Record<string, unknown> | undefined;
   alerts: string[];
-  /** The case's own traffic (case 3's transactions alert needs transfers), added while its faults are on. */
+  /** The case's own traffic, alone, as `make scenario-N` runs it (a leak's rate is per request). */
   load: LoadSpec;
 }
 
-/** The cases of scenarios/cases (fast profile, as the stack runs), each with the alerts its expectations name. */
+/** The cases of scenarios/cases (fast profile, as the stack runs), each with the alerts its (first half's) expectations name. */
 function workshopCase(id: number): Case {
   const factory = CASES[id];
   if (!factory) throw new Error(`no workshop case ${id}`);
   const s = factory(PROFILES.fast, {});
-  const alerts = s.expectations.flatMap((p) => (p.kind === 'alert' && p.firing ? [p.alert] : []));
+  const first = s.halves?.[0];
+  const alerts = (first?.expectations ?? s.expectations).flatMap((p) =>
+    p.kind === 'alert' && p.firing ? [p.alert] : [],
+  );
   return {
-    name: `case ${s.id} ${s.slug}: ${JSON.stringify(s.faults)}`,
+    name: `case ${s.id} ${s.slug}: ${JSON.stringify(s.faults)}${s.target === 'risk' ? ' on the risk service' : ''}`,
     faults: s.faults,
+    target: s.target ?? 'api',
+    policies: first?.policies,
     alerts: [...new Set(alerts)],
     load: s.load,
   };
 }
 
 /**
- * The order cases run in. An alert stays active for about its 30 s window after a reset, and the
- * next case expecting it must wait for that. The combined case (5) shares every symptom alert, so it
- * runs once, first, followed by the memory leak (4, which shares none). The slow database (3) also makes
- * requests slower than 1 s (FintechHighLatencyP99), so the latency case (1) comes three cases after it.
+ * Cases 1-5, 7 and 8: those that run on the single-process stack (case 6 needs three API replicas behind
+ * HAProxy). The combined case (5) and the dependency cases (7, 8) run once, the others `runs` times.
  */
-const COMBINED = workshopCase(5);
-const SINGLE_CASES = [4, 2, 1, 3].map(workshopCase);
-const ALL_CASES = [COMBINED, ...SINGLE_CASES];
+const ONCE = [5, 7, 8].map(workshopCase);
+const REPEATED = [4, 2, 1, 3].map(workshopCase);
+const ALL_CASES = [...ONCE, ...REPEATED];
 
 function schedule(runs: number): { run: number; c: Case }[] {
   return [
-    { run: 0, c: COMBINED },
-    ...Array.from({ length: runs }, (_, run) => SINGLE_CASES.map((c) => ({ run, c }))).flat(),
+    ...ONCE.map((c) => ({ run: 0, c })),
+    ...Array.from({ length: runs }, (_, run) => REPEATED.map((c) => ({ run, c }))).flat(),
   ];
 }
 
 /** Fires on the fault flag alone: measures the pipeline (scrape, evaluation, API) with no `for:`. */
 const FLAG_ALERT = 'FintechChaosFaultActive';
-/** Steady workshop-like traffic on the API while faults come and go. */
-const LOAD = { route: '/api/balance', rate: 20, connections: 20 };
+/**
+ * The longest window the alert rules read. Before each injection the case's own load runs alone at
+ * least this long after the previous reset, so no window still holds the previous case's traffic
+ * (errors or slow requests left there would make the next alert fire early).
+ */
+const RULE_WINDOW_SECONDS = 30;
 /** How long a case may take beyond its floor before it counts as not detected. */
 const GRACE_SECONDS = 60;
 /** How long to wait for the previous case's alerts to resolve. */
@@ -102,21 +113,9 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
   });
   ctx.environment.tools.Prometheus = toolVersion('prometheus') ?? 'unknown';
   const prometheus = new PrometheusClient(stack.urls.prometheus);
-  const faults = new FaultClient(stack.urls.api);
-  const load = startLoad({
-    url: `${stack.urls.api}${LOAD.route}`,
-    connections: LOAD.connections,
-    overallRate: LOAD.rate,
-    seconds: 900,
-    signal: ctx.signal,
-  });
+  const clients = { api: new FaultClient(stack.urls.api), risk: new FaultClient(stack.urls.risk) };
+  let lastReset = Date.now();
   try {
-    await waitUntil('traffic in the recording rules', () => prometheus.value('fintech:request_rate:rate30s'), {
-      until: (rate) => (rate ?? 0) >= 1,
-      timeoutMs: GRACE_SECONDS * 1000,
-      intervalMs: 250,
-      signal: ctx.signal,
-    });
     const detected = new Map<string, number[]>(ALL_CASES.map((c) => [c.name, []]));
     const pending = new Map<string, number[]>(ALL_CASES.map((c) => [c.name, []]));
     const perAlert = new Map<string, number[]>();
@@ -124,7 +123,8 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     const misses: string[] = [];
     const plan = schedule(settings.runs);
     for (const { run, c } of plan) {
-      const m = await measureCase(stack.urls.api, prometheus, faults, c, floors, ctx.signal);
+      const m = await measureCase(stack.urls.api, prometheus, clients, c, floors, lastReset, ctx.signal);
+      lastReset = m.resetAt;
       const last = (times: Map<string, number>) =>
         c.alerts.every((a) => times.has(a)) ? Math.max(...c.alerts.map((a) => times.get(a) as number)) : NaN;
       detected.get(c.name)?.push(last(m.firedAt));
@@ -133,7 +133,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
         for (const a of c.alerts)
           perAlert.set(`${c.name} ${a}`, [...(perAlert.get(`${c.name} ${a}`) ?? []), m.firedAt.get(a) ?? NaN]);
       if (m.firedAt.has(FLAG_ALERT)) flag.push(m.firedAt.get(FLAG_ALERT) as number);
-      const label = `run ${run + 1}/${c === COMBINED ? 1 : settings.runs}`;
+      const label = `run ${run + 1}/${ONCE.includes(c) ? 1 : settings.runs}`;
       if (Number.isNaN(last(m.firedAt)))
         misses.push(
           `${label}, ${c.name}: ${c.alerts.filter((a) => !m.firedAt.has(a)).join(', ')} did not fire within floor + ${GRACE_SECONDS} s`,
@@ -146,7 +146,7 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
     }
 
     const figures: Figure[] = [];
-    for (const c of [...SINGLE_CASES, COMBINED]) {
+    for (const c of [...REPEATED, ...ONCE]) {
       const floor = caseFloor(floors, c);
       const values = detected.get(c.name) ?? [];
       figures.push(
@@ -173,62 +173,71 @@ export async function measureDetection(ctx: BenchContext): Promise<Omit<SectionR
       title: SECTION_TITLES.detect,
       setup:
         `The native stack (stack/) in its fast profile (scrape ${sample.scrapeSeconds} s, evaluation ${sample.evaluationSeconds} s) on free ports in a temp directory, ` +
-        `with ${LOAD.rate} req/s of GET ${LOAD.route} (autocannon, ${LOAD.connections} connections) throughout, plus each case's own load (scenarios/cases) while its faults are on. Seconds from POST /api/failures answering to the alert ` +
-        `reading "firing" in Prometheus's /api/v1/alerts (polled every 200 ms), ${settings.runs} run(s) per single fault and one of the combined case, reset between cases. ` +
+        `each workshop case (scenarios/cases; not case 6, which needs three replicas) under its own load alone, which runs for at least ${RULE_WINDOW_SECONDS} s after the previous case's reset before the injection (so the rule windows hold only healthy traffic). Seconds from POST /api/failures answering to the alert ` +
+        `reading "firing" in Prometheus's /api/v1/alerts (polled every 200 ms), ${settings.runs} run(s) per single-fault case and one of cases 5, 7 and 8; a case in halves is timed in its first half. ` +
         'Floor = scrape interval + evaluation interval + the alert\'s `for:` (from the rule files); "met" means it fired in every run.',
       figures,
       notes: [
-        'The combined case runs once: it shares all three symptom alerts with the single cases, so each repetition costs about 30 s of waiting for their windows to clear.',
+        `Cases 5, 7 and 8 run once: each run of a case costs at least ${RULE_WINDOW_SECONDS} s of steady load before it.`,
         'The floor is the time to firing if the expression turned true with the first scrape after the injection; a lucky phase of scrape and evaluation can beat it by up to their sum.',
-        'Time above the floor is the expression itself: rate() needs two samples after the change, the p99/p95 and ratio alerts read recording rules (one more evaluation each), and a 30 s window must fill enough to cross the threshold. "expression true after" shows that part (Prometheus\'s activeAt).',
+        'Time above the floor is the expression itself: rate() needs two samples after the change, the 30 s branches read recording rules (one more evaluation each), and a window (10 s or 30 s) must hold enough faulty traffic to cross the threshold. "expression true after" shows that part (Prometheus\'s activeAt).',
         ...misses,
       ],
     };
   } finally {
-    await load.stop().catch(() => undefined);
     progress('stopping the stack');
     await removeState();
   }
 }
 
 /**
- * One case: wait until its alerts are inactive (the previous case's windows cleared), inject, poll
- * Prometheus until every expected alert fires or floor + grace passes, reset (always).
- * Times are seconds after POST /api/failures answered.
+ * One case: start its load, wait until its alerts are inactive and the load has run alone for the
+ * longest rule window since the previous reset, inject, poll Prometheus until every expected alert
+ * fires or floor + grace passes, reset (always). Times are seconds after POST /api/failures answered.
  */
 async function measureCase(
   apiUrl: string,
   prometheus: PrometheusClient,
-  faults: FaultClient,
+  clients: Record<Case['target'], FaultClient>,
   c: Case,
   floors: Map<string, AlertFloor>,
+  lastReset: number,
   signal: AbortSignal,
 ): Promise<{
   firedAt: Map<string, number>;
   activeAt: Map<string, number>;
   settleSeconds: number;
   blockedBy: Set<string>;
+  resetAt: number;
 }> {
   const watched = new Set([...c.alerts, FLAG_ALERT]);
+  const floor = caseFloor(floors, c);
+  const api = clients.api;
+  const faults = clients[c.target];
+  if (c.policies) succeeded(await api.setPolicies(c.policies), 'POST /api/policies');
+  const caseLoad = startLoad({
+    url: apiUrl,
+    ...c.load,
+    seconds: SETTLE_SECONDS + floor + GRACE_SECONDS + 60,
+    signal,
+  });
   const settling = Date.now();
   const blockedBy = new Set<string>();
-  await waitUntil(
-    `${[...watched].join(', ')} to be inactive before "${c.name}"`,
-    async () => {
-      const active = (await prometheus.alerts()).filter((a) => watched.has(a.name));
-      for (const a of active) blockedBy.add(`${a.name} ${a.state}`);
-      return active.length === 0;
-    },
-    { timeoutMs: SETTLE_SECONDS * 1000, intervalMs: 250, signal },
-  );
-  const settleSeconds = (Date.now() - settling) / 1000;
-  const floor = caseFloor(floors, c);
-  const caseLoad = startLoad({ url: apiUrl, ...c.load, seconds: floor + GRACE_SECONDS + 60, signal });
-  succeeded(await faults.inject(c.faults, floor + GRACE_SECONDS + 60), 'POST /api/failures');
-  const injected = Date.now();
   const firedAt = new Map<string, number>();
   const activeAt = new Map<string, number>();
   try {
+    await waitUntil(
+      `${[...watched].join(', ')} to be inactive and ${RULE_WINDOW_SECONDS} s of "${c.name}"'s load before it`,
+      async () => {
+        const active = (await prometheus.alerts()).filter((a) => watched.has(a.name));
+        for (const a of active) blockedBy.add(`${a.name} ${a.state}`);
+        return active.length === 0 && Date.now() - lastReset >= RULE_WINDOW_SECONDS * 1000;
+      },
+      { timeoutMs: SETTLE_SECONDS * 1000, intervalMs: 250, signal },
+    );
+    const settleSeconds = (Date.now() - settling) / 1000;
+    succeeded(await faults.inject(c.faults, floor + GRACE_SECONDS + 60), 'POST /api/failures');
+    const injected = Date.now();
     await waitUntil(
       `${c.alerts.join(', ')} firing after "${c.name}"`,
       async () => {
@@ -244,11 +253,12 @@ async function measureCase(
       // Not detected in time is a result (NaN in the figures), not a failure of the benchmark.
       if (!(err instanceof WaitError && err.kind === 'timeout')) throw err;
     });
+    return { firedAt, activeAt, settleSeconds, blockedBy, resetAt: Date.now() };
   } finally {
     succeeded(await faults.reset(), 'POST /api/reset');
+    if (c.policies) succeeded(await api.setPolicies(), 'POST /api/policies/reset');
     await caseLoad.stop().catch(() => undefined);
   }
-  return { firedAt, activeAt, settleSeconds, blockedBy };
 }
 
 /** A case is detected when its last alert fires: its floor is the largest of theirs. */

@@ -222,6 +222,7 @@ export const NODE_METRICS = {
   cpuSeconds: 'process_cpu_seconds_total',
   heapUsed: 'nodejs_heap_size_used_bytes',
   heapTotal: 'nodejs_heap_size_total_bytes',
+  externalMemory: 'nodejs_external_memory_bytes',
   eventLoopLag: 'nodejs_eventloop_lag_seconds',
   eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
   gcDuration: 'nodejs_gc_duration_seconds',
