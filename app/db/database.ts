@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { DatabaseMetrics } from '../telemetry/metrics';
 import { AppError } from '../errors';
 import { toDatabaseError } from './errors';
@@ -54,7 +54,7 @@ export class Database {
     const client = await this.connect(operation);
     let failure: unknown;
     try {
-      return await this.run<R>(client, operation, sql, params);
+      return await this.run<R>(client, operation, { text: sql, values: params });
     } catch (err) {
       failure = err;
       throw err;
@@ -65,7 +65,7 @@ export class Database {
 
   /**
    * Runs one statement that is atomic by itself (a call of a function such as transfer_money) as one round
-   * trip, counted as a transaction in flight. When a query hook uses the connection first (db_slow), the
+   * trip, counted as a transaction in flight; `operation` names its prepared statement (one SQL text each). When a query hook uses the connection first (db_slow), the
    * statement runs inside BEGIN .. COMMIT and the hook runs again before the commit: the delay is then spent
    * while the statement's row locks are held, as in a transaction of several statements.
    */
@@ -88,7 +88,8 @@ export class Database {
     };
     let broken = false;
     try {
-      const rows = await this.run<R>(client, operation, sql, params, hooked);
+      // Named after its operation: prepared once per connection, then sent and planned without its text.
+      const rows = await this.run<R>(client, operation, { name: operation, text: sql, values: params }, hooked);
       if (began) {
         await this.hooks.beforeQuery?.({ operation, client: hooked, inTransaction: true });
         await client.query('COMMIT');
@@ -124,14 +125,13 @@ export class Database {
   private async run<R extends QueryResultRow>(
     client: PoolClient,
     operation: string,
-    sql: string,
-    params: unknown[],
+    query: QueryConfig,
     hooked?: QueryClient,
   ): Promise<R[]> {
     const end = this.metrics.dbQueryDuration.startTimer({ operation });
     try {
       await this.hooks.beforeQuery?.({ operation, client: hooked ?? client, inTransaction: hooked !== undefined });
-      const result = await client.query<R>(sql, params);
+      const result = await client.query<R>(query);
       return result.rows;
     } catch (err) {
       this.metrics.dbQueryErrors.inc({ operation });

@@ -87,12 +87,12 @@ export class TransactionRepository {
     currency?: string;
     description?: string;
     key?: string;
-    hash: string;
+    hash?: string;
   }): Promise<TransferResultRow> {
     const rows = await this.db.atomic<TransferResultRow>(
       'transfer_money',
       'SELECT * FROM transfer_money($1, $2, $3, $4, $5, $6, $7)',
-      [t.from, t.to, t.cents, t.currency ?? null, t.description ?? null, t.key ?? null, t.hash],
+      [t.from, t.to, t.cents, t.currency ?? null, t.description ?? null, t.key ?? null, t.hash ?? null],
     );
     return rows[0] as TransferResultRow;
   }

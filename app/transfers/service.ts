@@ -67,7 +67,8 @@ export class TransferService {
     request: TransferRequest,
     idempotencyKey?: string,
   ): Promise<{ transaction: TransactionView; replayed: boolean }> {
-    const hash = requestHash(request);
+    // Only a key's later retries compare bodies: without a key there is nothing to hash for.
+    const hash = idempotencyKey === undefined ? undefined : requestHash(request);
     try {
       // Before the transaction: a slow risk service then holds no pool connection and no row lock.
       if (this.risk) await this.score(request, idempotencyKey);
@@ -110,7 +111,7 @@ export class TransferService {
       throw new AppError('RISK_DECLINED', { details: { reason: verdict.reason, decision_id: verdict.decisionId } });
   }
 
-  private replay(earlier: TransactionRow, hash: string): { transaction: TransactionView; replayed: boolean } {
+  private replay(earlier: TransactionRow, hash: string | undefined): { transaction: TransactionView; replayed: boolean } {
     if (earlier.request_hash !== hash)
       throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { transaction_id: earlier.id } });
     return { transaction: toTransactionView(earlier), replayed: true };
