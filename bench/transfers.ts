@@ -80,8 +80,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     const pgSeconds = () => postgresCpuSeconds(pg.dataDir ?? '');
     const statements = new Map<string, number[]>();
     /** Statements sent so far to the database of one side (`label`). */
-    const sent = async (label: string) =>
-      (await statementsByDatabase(adminUrl)).get(databases.get(label) ?? '') ?? 0;
+    const sent = async (label: string) => (await statementsByDatabase(adminUrl)).get(databases.get(label) ?? '') ?? 0;
     const loadCpu = new Map<string, number[]>();
     const failed: number[] = [];
     const bench: number[] = [];
@@ -167,7 +166,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       'Statements sent are counted by PostgreSQL (pg_stat_statements, top-level statements, this part runs its own server with it preloaded), per 201 or other response and per pgbench transaction; each is one round trip.',
       `pgbench runs its built-in TPC-B-like script (simple protocol, scale ${clients}: ${clients} branches, ${clients * 10} tellers, ${clients * 100_000} accounts) on the same PostgreSQL server, in its own database.`,
       'pgbench is C with one small client thread per core; the API path adds a Node process that needs CPU per transfer (shown) on the same 2 cores as PostgreSQL and autocannon.',
-      'The predicted ratios take throughput as cores ÷ (CPU per transaction of the API, PostgreSQL and the load generator), each single-threaded API process capped at one core. The 2-core line checks the model against this run; the 4-core lines are what its CPU figures predict, with one API process or two behind a load balancer (HAProxy\'s own CPU not counted: an upper bound).',
+      "The predicted ratios take throughput as cores ÷ (CPU per transaction of the API, PostgreSQL and the load generator), each single-threaded API process capped at one core. The 2-core line checks the model against this run; the 4-core lines are what its CPU figures predict, with one API process or two behind a load balancer (HAProxy's own CPU not counted: an upper bound).",
     ];
     if (bench.length > 0) {
       const full = rate.get('full app') ?? [];
@@ -176,7 +175,12 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       figures.push(
         figure('pgbench TPC-B-like · tps', 'tx/s', bench, 0),
         figure('pgbench TPC-B-like · mean latency', 'ms', benchLatency, 1),
-        figure('pgbench TPC-B-like · statements sent (round trips) per transaction', 'statements', statements.get('pgbench') ?? [], 2),
+        figure(
+          'pgbench TPC-B-like · statements sent (round trips) per transaction',
+          'statements',
+          statements.get('pgbench') ?? [],
+          2,
+        ),
         figure('pgbench TPC-B-like · PostgreSQL CPU per transaction', 'µs', pgCpu.get('pgbench') ?? [], 0),
         figure('pgbench TPC-B-like · client (pgbench) CPU per transaction', 'µs', loadCpu.get('pgbench') ?? [], 0),
         figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, {

@@ -111,7 +111,10 @@ export class TransferService {
       throw new AppError('RISK_DECLINED', { details: { reason: verdict.reason, decision_id: verdict.decisionId } });
   }
 
-  private replay(earlier: TransactionRow, hash: string | undefined): { transaction: TransactionView; replayed: boolean } {
+  private replay(
+    earlier: TransactionRow,
+    hash: string | undefined,
+  ): { transaction: TransactionView; replayed: boolean } {
     if (earlier.request_hash !== hash)
       throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { transaction_id: earlier.id } });
     return { transaction: toTransactionView(earlier), replayed: true };

@@ -100,9 +100,10 @@ describe('database faults', () => {
           { until: (n) => n >= 1, timeoutMs: 5000, intervalMs: 50 },
         );
         await observer.query('BEGIN');
-        const locked = await observer
-          .query("SELECT 1 FROM accounts WHERE number = 'ACC-003' FOR UPDATE NOWAIT")
-          .then(() => 'free', (err: { code?: string }) => err.code);
+        const locked = await observer.query("SELECT 1 FROM accounts WHERE number = 'ACC-003' FOR UPDATE NOWAIT").then(
+          () => 'free',
+          (err: { code?: string }) => err.code,
+        );
         await observer.query('ROLLBACK');
         expect(locked).to.equal('55P03');
       } finally {
