@@ -17,6 +17,18 @@ describe('database faults', () => {
   });
 
   const metrics = async () => parseExposition((await t.request.get('/metrics')).text);
+  /** Waits until the API has a pg_sleep running in PostgreSQL on a session matching `where`; returns how many. */
+  const apiSleeping = (observer: Client, description: string, where: string) =>
+    waitUntil(
+      description,
+      async () =>
+        (
+          await observer.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active' AND ${where}`,
+          )
+        ).rows[0].n as number,
+      { until: (n) => n >= 1, timeoutMs: 5000, intervalMs: 50 },
+    );
 
   describe('db_slow', () => {
     it('makes each query spend the delay inside PostgreSQL, visible in pg_stat_activity', async () => {
@@ -25,17 +37,7 @@ describe('database faults', () => {
       const observer = new Client({ connectionString: t.config.DATABASE_URL });
       await observer.connect();
       try {
-        const sleeping = await waitUntil(
-          'a pg_sleep from the API in pg_stat_activity',
-          async () =>
-            (
-              await observer.query(
-                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active'",
-              )
-            ).rows[0].n,
-          { until: (n) => n >= 1, timeoutMs: 3000, intervalMs: 50 },
-        );
-        expect(sleeping).to.be.at.least(1);
+        expect(await apiSleeping(observer, 'a pg_sleep from the API in pg_stat_activity', 'true')).to.be.at.least(1);
       } finally {
         await observer.end();
       }
@@ -89,15 +91,10 @@ describe('database faults', () => {
       await observer.connect();
       try {
         // A transaction id is assigned at the first row lock: a sleep with one is a sleep holding the locks.
-        await waitUntil(
-          'a pg_sleep from the API inside a transaction that already locked rows',
-          async () =>
-            (
-              await observer.query(
-                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active' AND backend_xid IS NOT NULL",
-              )
-            ).rows[0].n,
-          { until: (n) => n >= 1, timeoutMs: 5000, intervalMs: 50 },
+        await apiSleeping(
+          observer,
+          'a pg_sleep from the API inside a transaction that locked rows',
+          'backend_xid IS NOT NULL',
         );
         await observer.query('BEGIN');
         const locked = await observer.query("SELECT 1 FROM accounts WHERE number = 'ACC-003' FOR UPDATE NOWAIT").then(
