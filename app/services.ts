@@ -112,7 +112,7 @@ export function createServices(
     faults,
     health,
     accounts: new AccountService(accountRepo),
-    transfers: new TransferService(db, new TransactionRepository(db), metrics, risk),
+    transfers: new TransferService(new TransactionRepository(db), metrics, risk),
     risk,
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,

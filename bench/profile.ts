@@ -2,13 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTemplate, freshDatabase, startEmbeddedPostgres } from '../kit/postgres';
-import { runLoad } from '../kit/load';
-import { ServerProcesses } from './servers';
+import { runLoad, type LoadOptions } from '../kit/load';
+import { ServerProcesses, type ServerHandle } from './servers';
+import { openAccounts, transferLoad } from './transfers';
 
 /**
  * Where the full app spends its CPU: runs dist/app/server.js with --cpu-prof under 10 connections of
  * load on one route, then prints the functions with the most self time, and the same by package.
- *   node --import tsx bench/profile.ts [/api/balance|/livez] [--traced] [--seconds N]
+ *   node --import tsx bench/profile.ts [/api/balance|/livez|/api/transfers] [--traced] [--seconds N]
+ * /api/transfers sends the bench's transfer load (POST between random accounts it opens first).
  * --traced exports every span (to a sink process that drops them), as with Jaeger configured.
  */
 
@@ -56,6 +58,12 @@ function summarize(file: string): string {
   return `${table('Function', byFunction, 20)}\n\n${table('Package', byPackage, 12)}\n`;
 }
 
+/** The load on the route: GET, or for /api/transfers the bench's transfers between accounts opened here. */
+async function loadFor(app: ServerHandle, target: string): Promise<LoadOptions> {
+  if (target === '/api/transfers') return transferLoad(app, await openAccounts(app), 10, seconds);
+  return { url: `${app.baseUrl}${target}`, connections: 10, seconds };
+}
+
 async function main(): Promise<void> {
   const servers = new ServerProcesses();
   const pg = await startEmbeddedPostgres();
@@ -72,13 +80,14 @@ async function main(): Promise<void> {
     const app = await servers.start('full app', 'app/server', env, {
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     });
-    await runLoad({ url: `${app.baseUrl}${route}`, connections: 10, seconds: 1 });
-    const r = await runLoad({ url: `${app.baseUrl}${route}`, connections: 10, seconds });
+    const load = await loadFor(app, route);
+    await runLoad({ ...load, seconds: 1 });
+    const r = await runLoad({ ...load, seconds });
     await app.stop();
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no profile written in ${dir}`);
     process.stdout.write(
-      `GET ${route}${traced ? ', traces exported' : ''}: ${r.rps.toFixed(0)} req/s over ${seconds} s (warm-up included in the profile)\n\n${summarize(path.join(dir, file))}`,
+      `${load.requests?.[0]?.method ?? 'GET'} ${route}${traced ? ', traces exported' : ''}: ${r.rps.toFixed(0)} req/s over ${seconds} s (warm-up included in the profile)\n\n${summarize(path.join(dir, file))}`,
     );
   } finally {
     await servers.stopAll();

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
-import { databaseUrl, freshDatabase, withClient } from '../kit/postgres';
+import { createTemplate, databaseUrl, freshDatabase, startEmbeddedPostgres, withClient } from '../kit/postgres';
 import type { BenchContext } from './context';
 import { toolVersion } from './environment';
 import { countStatus, runLoad, type LoadOptions } from '../kit/load';
 import { locatePgbench, parseRun, pgbench } from './pgbench';
 import { postgresCpuSeconds } from './postgres-cpu';
+import { COUNT_STATEMENTS_FLAGS, statementsByDatabase } from './pg-statements';
 import { figure, SECTION_TITLES, type SectionResult } from './results';
 import { clockTicks, type ServerHandle } from './servers';
 import { paired, summarize } from './stats';
@@ -14,8 +15,15 @@ const ACCOUNTS = 100;
 const TARGET_RATIO = 0.5;
 /** PostgreSQL CPU per transfer at most this multiple of its CPU per TPC-B-like transaction. */
 const TARGET_PG_CPU_RATIO = 1.3;
-/** The machine the throughput target may need: the prediction below uses this many cores. */
-const PREDICTED_CORES = 4;
+/**
+ * The machines the predictions model: this one, and 4 cores with one API process or two behind a load
+ * balancer (whose own CPU per request this part does not measure: that line is an upper bound).
+ */
+const PREDICTIONS = [
+  { cores: 2, apis: 1 },
+  { cores: 4, apis: 1 },
+  { cores: 4, apis: 2 },
+];
 const PGBENCH_DB = 'bench_pgbench';
 
 /** Part 2: transfers/s through the API against pgbench's TPC-B-like rate on the same server, same concurrency. */
@@ -28,21 +36,32 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
 
   const env = { LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '1000' };
   const servers: ServerHandle[] = [];
+  // A server of this part's own, so PostgreSQL itself counts the statements each side sends.
+  const pg = await startEmbeddedPostgres({ postgresFlags: COUNT_STATEMENTS_FLAGS });
+  const adminUrl = pg.adminUrl;
   try {
+    await createTemplate(adminUrl);
+    const databases = new Map<string, string>();
+    const database = async (label: string) => {
+      const url = await freshDatabase(adminUrl);
+      databases.set(label, new URL(url).pathname.slice(1));
+      return url;
+    };
+    databases.set('pgbench', PGBENCH_DB);
     // Two contenders on their own databases: the full app, and the same app without instrumentation.
     const contenders = [
       {
         label: 'full app',
         server: await ctx.servers.start('full app', 'app/server', {
           ...env,
-          DATABASE_URL: await freshDatabase(ctx.adminUrl),
+          DATABASE_URL: await database('full app'),
         }),
       },
       {
         label: 'app without instrumentation',
         server: await ctx.servers.start('app without instrumentation', 'bench/targets/plain-app', {
           ...env,
-          DATABASE_URL: await freshDatabase(ctx.adminUrl),
+          DATABASE_URL: await database('app without instrumentation'),
         }),
       },
     ];
@@ -52,13 +71,16 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     const warmup = settings.warmupSeconds * 4;
     progress(`${ACCOUNTS} USD accounts opened in each database; warming up ${warmup} s each`);
     for (const c of loads) await runLoad({ ...c.load, seconds: warmup });
-    const pgbenchUrl = 'bin' in located ? await preparePgbench(ctx, located.bin, clients) : undefined;
+    const pgbenchUrl = 'bin' in located ? await preparePgbench(ctx, adminUrl, located.bin, clients) : undefined;
 
     const rate = new Map<string, number[]>();
     const p99 = new Map<string, number[]>();
     const cpu = new Map<string, number[]>();
     const pgCpu = new Map<string, number[]>();
-    const pgSeconds = () => postgresCpuSeconds(ctx.postgresDataDir);
+    const pgSeconds = () => postgresCpuSeconds(pg.dataDir ?? '');
+    const statements = new Map<string, number[]>();
+    /** Statements sent so far to the database of one side (`label`). */
+    const sent = async (label: string) => (await statementsByDatabase(adminUrl)).get(databases.get(label) ?? '') ?? 0;
     const loadCpu = new Map<string, number[]>();
     const failed: number[] = [];
     const bench: number[] = [];
@@ -67,18 +89,22 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       map.set(key, [...(map.get(key) ?? []), value]);
     for (let round = 0; round < settings.rounds; round++) {
       for (const c of loads) {
+        const sentBefore = await sent(c.label);
         const cpuBefore = c.server.cpuSeconds();
         const pgBefore = pgSeconds();
         const loadBefore = process.cpuUsage();
         const r = await runLoad(c.load);
         const loadUsage = process.cpuUsage(loadBefore);
+        const pgUsed = pgSeconds() - pgBefore;
+        const nodeUsed = c.server.cpuSeconds() - cpuBefore;
+        add(statements, c.label, ((await sent(c.label)) - sentBefore) / r.responses);
         const created = countStatus(r, '201');
         // autocannon runs in this process: its CPU per transfer is part of what the 2 cores pay for.
         add(loadCpu, c.label, (loadUsage.user + loadUsage.system) / r.responses);
-        add(pgCpu, c.label, ((pgSeconds() - pgBefore) / r.responses) * 1e6);
+        add(pgCpu, c.label, (pgUsed / r.responses) * 1e6);
         add(rate, c.label, created / r.seconds);
         add(p99, c.label, r.p99Ms);
-        add(cpu, c.label, ((c.server.cpuSeconds() - cpuBefore) / r.responses) * 1e6);
+        add(cpu, c.label, (nodeUsed / r.responses) * 1e6);
         if (c.label === 'full app') failed.push(r.responses - created + r.errors);
         progress(
           `round ${round + 1}/${settings.rounds} ${c.label.padEnd(28)} ${(created / r.seconds).toFixed(0).padStart(5)} transfers/s  p99 ${r.p99Ms.toFixed(1).padStart(5)} ms  ` +
@@ -86,6 +112,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         );
       }
       if (pgbenchUrl && 'bin' in located) {
+        const sentBefore = await sent('pgbench');
         const pgBefore = pgSeconds();
         const clientBefore = childrenCpuSeconds();
         const out = parseRun(
@@ -102,6 +129,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
         // pgbench's own CPU is not PostgreSQL's: only the server's processes are counted.
         add(pgCpu, 'pgbench', ((pgSeconds() - pgBefore) / out.transactions) * 1e6);
         add(loadCpu, 'pgbench', ((childrenCpuSeconds() - clientBefore) / out.transactions) * 1e6);
+        add(statements, 'pgbench', ((await sent('pgbench')) - sentBefore) / out.transactions);
         progress(
           `round ${round + 1}/${settings.rounds} ${'pgbench'.padEnd(28)} ${out.tps.toFixed(0).padStart(5)} tps          mean ${out.latencyMs.toFixed(1)} ms  ${(pgCpu.get('pgbench')?.at(-1) ?? NaN).toFixed(0)} µs PostgreSQL CPU/transaction`,
         );
@@ -112,6 +140,12 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       ...loads.flatMap((c) => [
         figure(`POST /api/transfers · ${c.label} · transfers/s (201)`, 'tx/s', rate.get(c.label) ?? [], 0),
         figure(`POST /api/transfers · ${c.label} · p99`, 'ms', p99.get(c.label) ?? [], 1),
+        figure(
+          `POST /api/transfers · ${c.label} · statements sent (round trips) per transfer`,
+          'statements',
+          statements.get(c.label) ?? [],
+          2,
+        ),
         figure(`POST /api/transfers · ${c.label} · Node CPU per transfer`, 'µs', cpu.get(c.label) ?? [], 0),
         figure(`POST /api/transfers · ${c.label} · PostgreSQL CPU per transfer`, 'µs', pgCpu.get(c.label) ?? [], 0),
         figure(
@@ -128,10 +162,11 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     ];
     const notes = [
       `${clients} concurrent transfers (autocannon connections) and ${clients} pgbench clients (-j 2), ${settings.loadSeconds} s per run, interleaved.`,
-      `Transfers pick two distinct accounts at random among ${ACCOUNTS} USD accounts and move 0.01-1.00. Per transfer the API makes 3 round trips (BEGIN, SELECT transfer_money(...), COMMIT), one statement moving the money; inside it the function runs 5 SQL statements (idempotency lookup, lock both rows, insert the transaction, insert two ledger entries, update two balances). pgbench's TPC-B-like transaction is 7 round trips (BEGIN, 3 UPDATE, SELECT, INSERT, END).`,
+      `Transfers pick two distinct accounts at random among ${ACCOUNTS} USD accounts and move 0.01-1.00. Each sends SELECT * FROM transfer_money(...) as its own statement (BEGIN .. COMMIT only while db_slow is on); inside it the function runs 5 SQL statements (idempotency lookup, lock both rows, insert the transaction, insert two ledger entries, update two balances). pgbench's TPC-B-like transaction is BEGIN, 3 UPDATE, SELECT, INSERT, END.`,
+      'Statements sent are counted by PostgreSQL (pg_stat_statements, top-level statements, this part runs its own server with it preloaded), per 201 or other response and per pgbench transaction; each is one round trip.',
       `pgbench runs its built-in TPC-B-like script (simple protocol, scale ${clients}: ${clients} branches, ${clients * 10} tellers, ${clients * 100_000} accounts) on the same PostgreSQL server, in its own database.`,
       'pgbench is C with one small client thread per core; the API path adds a Node process that needs CPU per transfer (shown) on the same 2 cores as PostgreSQL and autocannon.',
-      `The predicted ratios take throughput as cores ÷ (CPU per transaction of the server, PostgreSQL and the load generator), the single-threaded API capped at one core; the ${PREDICTED_CORES}-core line is what this run's CPU figures predict for a machine with ${PREDICTED_CORES} cores.`,
+      "The predicted ratios take throughput as cores ÷ (CPU per transaction of the API, PostgreSQL and the load generator), each single-threaded API process capped at one core. The 2-core line checks the model against this run; the 4-core lines are what its CPU figures predict, with one API process or two behind a load balancer (HAProxy's own CPU not counted: an upper bound).",
     ];
     if (bench.length > 0) {
       const full = rate.get('full app') ?? [];
@@ -140,6 +175,12 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
       figures.push(
         figure('pgbench TPC-B-like · tps', 'tx/s', bench, 0),
         figure('pgbench TPC-B-like · mean latency', 'ms', benchLatency, 1),
+        figure(
+          'pgbench TPC-B-like · statements sent (round trips) per transaction',
+          'statements',
+          statements.get('pgbench') ?? [],
+          2,
+        ),
         figure('pgbench TPC-B-like · PostgreSQL CPU per transaction', 'µs', pgCpu.get('pgbench') ?? [], 0),
         figure('pgbench TPC-B-like · client (pgbench) CPU per transaction', 'µs', loadCpu.get('pgbench') ?? [], 0),
         figure('full app transfers/s ÷ pgbench tps', '×', ratio, 2, {
@@ -155,19 +196,24 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
           met: summarize(pgRatio).median <= TARGET_PG_CPU_RATIO,
         }),
       );
-      // With every core busy, throughput is cores ÷ CPU per transaction (all processes), except that the
-      // single-threaded API cannot use more than one core. The 2-core line checks the model against the run.
-      for (const cores of [2, PREDICTED_CORES]) {
+      // With every core busy, throughput is cores ÷ CPU per transaction (all processes), except that each
+      // single-threaded API process cannot use more than one core. The 2-core line checks the model against the run.
+      for (const { cores, apis } of PREDICTIONS) {
         const predicted = (rate.get('full app') ?? []).map((_, i) => {
           const at = (m: Map<string, number[]>, k: string) => (m.get(k)?.[i] ?? NaN) / 1e6;
           const api = Math.min(
-            1 / at(cpu, 'full app'),
+            apis / at(cpu, 'full app'),
             cores / (at(cpu, 'full app') + at(pgCpu, 'full app') + at(loadCpu, 'full app')),
           );
           return api / (cores / (at(pgCpu, 'pgbench') + at(loadCpu, 'pgbench')));
         });
         figures.push(
-          figure(`predicted from CPU per transaction, ${cores} cores: full app ÷ pgbench`, '×', predicted, 2),
+          figure(
+            `predicted from CPU per transaction, ${cores} cores, ${apis} API process${apis > 1 ? 'es' : ''}: full app ÷ pgbench`,
+            '×',
+            predicted,
+            2,
+          ),
         );
       }
     } else {
@@ -183,6 +229,7 @@ export async function measureTransfers(ctx: BenchContext): Promise<Omit<SectionR
     };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
+    await pg.dispose();
   }
 }
 
@@ -213,7 +260,7 @@ export function withTransferLoads<T extends { server: ServerHandle }>(
 }
 
 /** Opens the accounts the transfer loads move money between. */
-async function openAccounts(server: ServerHandle): Promise<string[]> {
+export async function openAccounts(server: ServerHandle): Promise<string[]> {
   const accounts: string[] = [];
   for (let i = 0; i < ACCOUNTS; i++) {
     const res = await fetch(`${server.baseUrl}/api/accounts`, {
@@ -228,12 +275,12 @@ async function openAccounts(server: ServerHandle): Promise<string[]> {
 }
 
 /** POST /api/transfers between two distinct random accounts, 0.01 to 1.00 each. */
-function transferLoad(
+export function transferLoad(
   server: ServerHandle,
   accounts: string[],
   connections: number,
   seconds: number,
-  signal: AbortSignal,
+  signal?: AbortSignal,
 ): LoadOptions {
   const body = () => {
     const from = Math.floor(Math.random() * accounts.length);
@@ -251,12 +298,12 @@ function transferLoad(
 }
 
 /** A pgbench database of scale = clients (one branch row per client, as TPC-B intends), initialised once. */
-async function preparePgbench(ctx: BenchContext, bin: string, clients: number): Promise<string> {
-  await withClient(ctx.adminUrl, async (admin) => {
+async function preparePgbench(ctx: BenchContext, adminUrl: string, bin: string, clients: number): Promise<string> {
+  await withClient(adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${PGBENCH_DB}`);
     await admin.query(`CREATE DATABASE ${PGBENCH_DB}`);
   });
-  const url = databaseUrl(ctx.adminUrl, PGBENCH_DB);
+  const url = databaseUrl(adminUrl, PGBENCH_DB);
   ctx.progress(`pgbench -i -s ${clients}, then ${ctx.settings.warmupSeconds} s of warm-up`);
   await pgbench(bin, ['-i', '-q', '-s', String(clients)], url, 120_000, ctx.signal);
   await pgbench(

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { DatabaseMetrics } from '../telemetry/metrics';
 import { AppError } from '../errors';
 import { toDatabaseError } from './errors';
@@ -17,10 +17,15 @@ export interface ConnectContext {
   readonly operation: string;
 }
 
+/** What a query hook may run its own statements on: the connection the query will use. */
+export interface QueryClient {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
 /** What a query hook sees: the logical operation and the connection the query will run on. */
 export interface QueryContext {
   readonly operation: string;
-  readonly client: PoolClient;
+  readonly client: QueryClient;
   readonly inTransaction: boolean;
 }
 
@@ -28,11 +33,6 @@ export interface QueryContext {
 export interface DatabaseHooks {
   beforeConnect?: (ctx: ConnectContext) => Promise<void>;
   beforeQuery?: (ctx: QueryContext) => Promise<void>;
-}
-
-/** A query runner bound to one connection inside a transaction. */
-export interface Tx {
-  query<R extends QueryResultRow = QueryResultRow>(operation: string, sql: string, params?: unknown[]): Promise<R[]>;
 }
 
 /**
@@ -54,7 +54,7 @@ export class Database {
     const client = await this.connect(operation);
     let failure: unknown;
     try {
-      return await this.run<R>(client, operation, sql, params, false);
+      return await this.run<R>(client, operation, { text: sql, values: params });
     } catch (err) {
       failure = err;
       throw err;
@@ -63,25 +63,41 @@ export class Database {
     }
   }
 
-  /** Runs fn in one database transaction (BEGIN .. COMMIT, ROLLBACK on any error). */
-  async transaction<T>(operation: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  /**
+   * Runs one statement that is atomic by itself (a call of a function such as transfer_money) as one round
+   * trip, counted as a transaction in flight; `operation` names its prepared statement (one SQL text each). When a query hook uses the connection first (db_slow), the
+   * statement runs inside BEGIN .. COMMIT and the hook runs again before the commit: the delay is then spent
+   * while the statement's row locks are held, as in a transaction of several statements.
+   */
+  async atomic<R extends QueryResultRow = QueryResultRow>(
+    operation: string,
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
     const client = await this.connect(operation);
     this.metrics.activeTransactions.inc();
+    let began = false;
+    const hooked: QueryClient = {
+      query: async (text, values) => {
+        if (!began) {
+          began = true;
+          await client.query('BEGIN');
+        }
+        return client.query(text, values);
+      },
+    };
     let broken = false;
     try {
-      await client.query('BEGIN');
-      const tx: Tx = { query: (op, sql, params = []) => this.run(client, op, sql, params, true) };
-      const result = await fn(tx);
-      // The commit passes the hook too: a slow database delays it while the row locks are held.
-      await this.hooks.beforeQuery?.({ operation, client, inTransaction: true });
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
+      // Named after its operation: prepared once per connection, then sent and planned without its text.
+      const rows = await this.run<R>(client, operation, { name: operation, text: sql, values: params }, hooked);
+      if (began) {
+        await this.hooks.beforeQuery?.({ operation, client: hooked, inTransaction: true });
+        await client.query('COMMIT');
       }
+      return rows;
+    } catch (err) {
+      broken = isConnectionFailure(toDatabaseError(err));
+      if (began && !broken) await client.query('ROLLBACK').catch(() => (broken = true));
       throw toDatabaseError(err);
     } finally {
       this.metrics.activeTransactions.dec();
@@ -109,14 +125,13 @@ export class Database {
   private async run<R extends QueryResultRow>(
     client: PoolClient,
     operation: string,
-    sql: string,
-    params: unknown[],
-    inTransaction: boolean,
+    query: QueryConfig,
+    hooked?: QueryClient,
   ): Promise<R[]> {
     const end = this.metrics.dbQueryDuration.startTimer({ operation });
     try {
-      await this.hooks.beforeQuery?.({ operation, client, inTransaction });
-      const result = await client.query<R>(sql, params);
+      await this.hooks.beforeQuery?.({ operation, client: hooked ?? client, inTransaction: hooked !== undefined });
+      const result = await client.query<R>(query);
       return result.rows;
     } catch (err) {
       this.metrics.dbQueryErrors.inc({ operation });

@@ -1,4 +1,4 @@
-import type { Database, Tx } from '../db/database';
+import type { Database } from '../db/database';
 
 /** A transactions row (money in integer cents, as text from BIGINT). */
 export interface TransactionRow {
@@ -77,17 +77,22 @@ export class TransactionRepository {
   }
 
   /**
-   * The whole transfer in one statement (init.sql's transfer_money): the idempotent replay, row
-   * locks, checks, the transaction row, its two balanced ledger entries and both balances.
+   * The whole transfer in one statement and one round trip (init.sql's transfer_money): the idempotent
+   * replay, row locks, checks, the transaction row, its two balanced ledger entries and both balances.
    */
-  async transfer(
-    tx: Tx,
-    t: { from: string; to: string; cents: number; currency?: string; description?: string; key?: string; hash: string },
-  ): Promise<TransferResultRow> {
-    const rows = await tx.query<TransferResultRow>(
+  async transfer(t: {
+    from: string;
+    to: string;
+    cents: number;
+    currency?: string;
+    description?: string;
+    key?: string;
+    hash?: string;
+  }): Promise<TransferResultRow> {
+    const rows = await this.db.atomic<TransferResultRow>(
       'transfer_money',
       'SELECT * FROM transfer_money($1, $2, $3, $4, $5, $6, $7)',
-      [t.from, t.to, t.cents, t.currency ?? null, t.description ?? null, t.key ?? null, t.hash],
+      [t.from, t.to, t.cents, t.currency ?? null, t.description ?? null, t.key ?? null, t.hash ?? null],
     );
     return rows[0] as TransferResultRow;
   }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors';
 import { formatCents } from '../money';
-import type { Database } from '../db/database';
 import type { Metrics } from '../telemetry/metrics';
 import type { RiskClient } from '../risk/client';
 import type { EntryRow, TransactionRepository, TransactionRow, TransferResultRow } from './repository';
@@ -58,7 +57,6 @@ export type TransferOutcome = 'completed' | 'replayed' | 'insufficient_funds' | 
 /** Transfers money on the double-entry ledger, atomically and at most once per idempotency key. */
 export class TransferService {
   constructor(
-    private readonly db: Database,
     private readonly transactions: TransactionRepository,
     private readonly metrics: Metrics,
     /** When set, every transfer is scored before it commits (RISK_URL); a decline moves nothing. */
@@ -69,22 +67,20 @@ export class TransferService {
     request: TransferRequest,
     idempotencyKey?: string,
   ): Promise<{ transaction: TransactionView; replayed: boolean }> {
-    const hash = requestHash(request);
+    // Only a key's later retries compare bodies: without a key there is nothing to hash for.
+    const hash = idempotencyKey === undefined ? undefined : requestHash(request);
     try {
       // Before the transaction: a slow risk service then holds no pool connection and no row lock.
       if (this.risk) await this.score(request, idempotencyKey);
-      // One statement, in a transaction of its own so it counts as one in flight (fintech_active_transactions).
-      const result = await this.db.transaction('transfer', (tx) =>
-        this.transactions.transfer(tx, {
-          from: request.from_account,
-          to: request.to_account,
-          cents: request.amount,
-          currency: request.currency,
-          description: request.description,
-          key: idempotencyKey,
-          hash,
-        }),
-      );
+      const result = await this.transactions.transfer({
+        from: request.from_account,
+        to: request.to_account,
+        cents: request.amount,
+        currency: request.currency,
+        description: request.description,
+        key: idempotencyKey,
+        hash,
+      });
       if (result.outcome === 'replayed') return this.count('replayed', this.replay(result, hash));
       if (result.outcome !== 'completed') throw refusal(request, result);
       this.metrics.moneyMovedCents.inc({ currency: result.currency }, request.amount);
@@ -115,7 +111,10 @@ export class TransferService {
       throw new AppError('RISK_DECLINED', { details: { reason: verdict.reason, decision_id: verdict.decisionId } });
   }
 
-  private replay(earlier: TransactionRow, hash: string): { transaction: TransactionView; replayed: boolean } {
+  private replay(
+    earlier: TransactionRow,
+    hash: string | undefined,
+  ): { transaction: TransactionView; replayed: boolean } {
     if (earlier.request_hash !== hash)
       throw new AppError('IDEMPOTENCY_KEY_REUSED', { details: { transaction_id: earlier.id } });
     return { transaction: toTransactionView(earlier), replayed: true };

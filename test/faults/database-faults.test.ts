@@ -17,6 +17,18 @@ describe('database faults', () => {
   });
 
   const metrics = async () => parseExposition((await t.request.get('/metrics')).text);
+  /** Waits until the API has a pg_sleep running in PostgreSQL on a session matching `where`; returns how many. */
+  const apiSleeping = (observer: Client, description: string, where: string) =>
+    waitUntil(
+      description,
+      async () =>
+        (
+          await observer.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active' AND ${where}`,
+          )
+        ).rows[0].n as number,
+      { until: (n) => n >= 1, timeoutMs: 5000, intervalMs: 50 },
+    );
 
   describe('db_slow', () => {
     it('makes each query spend the delay inside PostgreSQL, visible in pg_stat_activity', async () => {
@@ -25,17 +37,7 @@ describe('database faults', () => {
       const observer = new Client({ connectionString: t.config.DATABASE_URL });
       await observer.connect();
       try {
-        const sleeping = await waitUntil(
-          'a pg_sleep from the API in pg_stat_activity',
-          async () =>
-            (
-              await observer.query(
-                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'fintech-api' AND query LIKE '%pg_sleep%' AND state = 'active'",
-              )
-            ).rows[0].n,
-          { until: (n) => n >= 1, timeoutMs: 3000, intervalMs: 50 },
-        );
-        expect(sleeping).to.be.at.least(1);
+        expect(await apiSleeping(observer, 'a pg_sleep from the API in pg_stat_activity', 'true')).to.be.at.least(1);
       } finally {
         await observer.end();
       }
@@ -77,6 +79,34 @@ describe('database faults', () => {
       expect(answers.filter((r) => r.status === 201).length).to.be.at.least(8);
       const audit = await auditLedger(t.config.DATABASE_URL);
       expect(audit).to.include({ unbalancedTransactions: 0, driftedAccounts: 0, negativeBalances: 0 });
+    });
+
+    it('sleeps while the transfer holds its row locks, so transfers of the same account queue behind it', async () => {
+      await t.request.post('/api/failures').send({ db_slow: true, db_latency_ms: 1500 }).expect(200);
+      const pending = t.request
+        .post('/api/transfers')
+        .send({ from_account: 'ACC-003', to_account: 'ACC-004', amount: 1 })
+        .then((res) => res.status);
+      const observer = new Client({ connectionString: t.config.DATABASE_URL });
+      await observer.connect();
+      try {
+        // A transaction id is assigned at the first row lock: a sleep with one is a sleep holding the locks.
+        await apiSleeping(
+          observer,
+          'a pg_sleep from the API inside a transaction that locked rows',
+          'backend_xid IS NOT NULL',
+        );
+        await observer.query('BEGIN');
+        const locked = await observer.query("SELECT 1 FROM accounts WHERE number = 'ACC-003' FOR UPDATE NOWAIT").then(
+          () => 'free',
+          (err: { code?: string }) => err.code,
+        );
+        await observer.query('ROLLBACK');
+        expect(locked).to.equal('55P03');
+      } finally {
+        await observer.end();
+      }
+      expect(await pending).to.equal(201);
     });
 
     it('keeps routes that do not touch the database fast', async () => {
@@ -167,11 +197,26 @@ describe('database faults', () => {
     const transfer = () =>
       app.request.post('/api/transfers').send({ from_account: 'ACC-001', to_account: 'ACC-002', amount: 3 });
 
-    it('sees the statements of a transfer without the fault (the count can move)', async () => {
+    /** How often a statement containing text ran, whatever its normalised form. */
+    const callsOf = (ran: Record<string, number>, text: string) =>
+      Object.entries(ran).reduce((n, [q, calls]) => n + (q.includes(text) ? calls : 0), 0);
+
+    it('runs a transfer as one statement in one round trip: no BEGIN, no COMMIT', async () => {
       const before = await statements();
       await transfer().expect(201);
       const ran = ranBetween(before, await statements());
-      expect(ran).to.include({ BEGIN: 1, COMMIT: 1 });
+      expect(callsOf(ran, 'transfer_money'), JSON.stringify(ran)).to.equal(1);
+      expect(ran).to.not.have.any.keys('BEGIN', 'COMMIT', 'ROLLBACK');
+    });
+
+    it('with db_slow, runs the transfer in BEGIN .. COMMIT with one sleep before the statement and one before the commit', async () => {
+      await app.request.post('/api/failures').send({ db_slow: true, db_latency_ms: 50 }).expect(200);
+      const before = await statements();
+      await transfer().expect(201);
+      const ran = ranBetween(before, await statements());
+      expect(ran, JSON.stringify(ran)).to.include({ BEGIN: 1, COMMIT: 1 });
+      expect(callsOf(ran, 'transfer_money')).to.equal(1);
+      expect(callsOf(ran, 'pg_sleep')).to.equal(2);
     });
 
     it('fails a transfer before a connection is taken: no BEGIN, no ROLLBACK, no statement at all', async () => {
