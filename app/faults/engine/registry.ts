@@ -283,6 +283,18 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     };
   }
 
+  /**
+   * Whether a fault with database hooks is on here: only those read the request's context deep in a
+   * request (its path, for their route scope), so the context is propagated only while this holds.
+   */
+  readsRequestContext(): boolean {
+    if (!this.deps.enabled) return false;
+    const state = this.current();
+    return this.catalogue.names.some(
+      (name) => (this.faults[name].beforeConnect || this.faults[name].beforeQuery) && this.onHere(name, state),
+    );
+  }
+
   /** The database hooks: run the connect and query hooks of active faults for operations of in-scope requests. */
   databaseHooks(): Required<DatabaseHooks> {
     return {
