@@ -79,7 +79,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors(deps.config.CORS_ORIGINS));
   const instrumented = deps.instrumentation !== false;
   if (instrumented) {
-    app.use(requestContext());
+    app.use(requestContext({ propagate: () => deps.faults.readsRequestContext() }));
     app.use(requestTelemetry(deps.metrics, deps.logger, { exemplars: deps.exemplars === true }));
   }
   if (deps.isShuttingDown) app.use(refuseWhile(deps.isShuttingDown));

@@ -18,6 +18,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 const args = process.argv.slice(2);
@@ -38,6 +39,9 @@ function summarize(file: string): string {
   const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
+  const onStack = new Map<string, number>();
+  const parentOf = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n);
   for (const n of profile.nodes) {
     const hits = n.hitCount ?? 0;
     if (hits === 0) continue;
@@ -45,17 +49,25 @@ function summarize(file: string): string {
     const key = `${functionName || '(anonymous)'} · ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
     byPackage.set(where(url), (byPackage.get(where(url)) ?? 0) + hits);
+    // Inclusive: the sample counts once for every package or app file on its stack (async hooks included).
+    const seen = new Set<string>();
+    for (let up: ProfileNode | undefined = n; up; up = parentOf.get(up.id)) {
+      const at = up.callFrame.url;
+      if (at.includes('async_hooks')) seen.add('async hooks (context propagation)');
+      else if (at && !at.startsWith('node:')) seen.add(where(at));
+    }
+    for (const k of seen) onStack.set(k, (onStack.get(k) ?? 0) + hits);
   }
-  const table = (title: string, map: Map<string, number>, top: number) =>
+  const table = (title: string, map: Map<string, number>, top: number, column = 'self time') =>
     [
-      `| ${title} | self time |`,
+      `| ${title} | ${column} |`,
       '|---|---:|',
       ...[...map]
         .sort((a, b) => b[1] - a[1])
         .slice(0, top)
         .map(([k, v]) => `| ${k.replace(/\|/g, '\\|')} | ${((v / total) * 100).toFixed(1)} % |`),
     ].join('\n');
-  return `${table('Function', byFunction, 20)}\n\n${table('Package', byPackage, 12)}\n`;
+  return `${table('Function', byFunction, 20)}\n\n${table('Package', byPackage, 12)}\n\n${table('On the stack', onStack, 16, 'samples (inclusive)')}\n`;
 }
 
 /** The load on the route: GET, or for /api/transfers the bench's transfers between accounts opened here. */

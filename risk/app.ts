@@ -44,7 +44,7 @@ export function createRiskApp(deps: RiskAppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(helmet());
-  app.use(requestContext());
+  app.use(requestContext({ propagate: () => deps.faults.readsRequestContext() }));
   app.use(
     requestTelemetry(deps.metrics, deps.logger, {
       exemplars: false,

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
+import type { Histogram } from 'prom-client';
 import type { DatabaseMetrics } from '../telemetry/metrics';
 import { AppError } from '../errors';
 import { toDatabaseError } from './errors';
@@ -40,6 +41,9 @@ export interface DatabaseHooks {
  * operation and passes the query hook, and driver failures become 503 AppErrors.
  */
 export class Database {
+  /** The query-duration histogram's child per operation, made once (operations are a fixed set). */
+  private readonly timers = new Map<string, Histogram.Internal<string>>();
+
   constructor(
     private readonly pool: Pool,
     private readonly metrics: DatabaseMetrics,
@@ -128,7 +132,9 @@ export class Database {
     query: QueryConfig,
     hooked?: QueryClient,
   ): Promise<R[]> {
-    const end = this.metrics.dbQueryDuration.startTimer({ operation });
+    let timer = this.timers.get(operation);
+    if (!timer) this.timers.set(operation, (timer = this.metrics.dbQueryDuration.labels({ operation })));
+    const end = timer.startTimer();
     try {
       await this.hooks.beforeQuery?.({ operation, client: hooked ?? client, inTransaction: hooked !== undefined });
       const result = await client.query<R>(query);

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, type ErrorCode } from '../errors';
 import type { Logger } from '../telemetry/logger';
 import type { HttpMetrics } from '../telemetry/metrics';
-import { currentTraceId } from '../telemetry/trace-context';
+import { responseSpanIds } from '../telemetry/trace-context';
 
 /** body-parser's error types, mapped to catalogue codes. */
 const BODY_ERRORS: Record<string, ErrorCode> = {
@@ -40,18 +40,21 @@ export function errorHandler(logger: Logger, metrics: HttpMetrics): ErrorRequest
   return (err, req, res, _next) => {
     const known = asAppError(err);
     const error = known ?? new AppError('INTERNAL');
+    // Passed explicitly: the request's context is not always propagated to where the logger runs.
+    const ids = responseSpanIds(res);
     if (!known)
       logger.error('unhandled error', {
         err: describe(err),
         method: req.method,
         path: req.path,
         request_id: res.locals.requestId as string | undefined,
+        ...ids,
       });
     else if (error.status >= 500 && error.code !== 'FAULT_INJECTED')
-      logger.warn(error.message, { code: error.code, cause: causeText(error.cause) });
+      logger.warn(error.message, { code: error.code, cause: causeText(error.cause), ...ids });
     metrics.errorsTotal.inc({ code: error.code, status: String(error.status) });
     if (res.headersSent) return void res.destroy();
-    const traceId = currentTraceId();
+    const traceId = ids?.trace_id;
     if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     if (error.code.startsWith('DATABASE_')) res.setHeader('Retry-After', '1');
     res.status(error.status).json({

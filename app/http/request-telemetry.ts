@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { Counter, Histogram } from 'prom-client';
 import type { HttpMetrics } from '../telemetry/metrics';
-import type { Logger } from '../telemetry/logger';
-import { currentSpanIds, requestTraceIds, type TraceIds } from '../telemetry/trace-context';
-import { currentRequest } from './request-context';
+import { writeLine, type Logger } from '../telemetry/logger';
+import { activeSpanIds, requestTraceIds, type TraceIds } from '../telemetry/trace-context';
+import { requestOf } from './request-context';
 import { methodLabel, routeLabel } from './route-label';
 
 /** Paths whose requests are neither counted nor logged: scrapes would drown the signal. */
@@ -27,8 +27,8 @@ export function requestTelemetry(
     if (UNOBSERVED.has(req.path)) return next();
     const started = process.hrtime.bigint();
     // Taken now: the 'close' event does not run in the request's context.
-    const spanIds = options.exemplars || options.traced ? currentSpanIds() : undefined;
-    const request = currentRequest();
+    const spanIds = options.exemplars || options.traced ? activeSpanIds() : undefined;
+    const request = requestOf(res);
     metrics.requestsInProgress.inc();
     res.once('close', () => {
       metrics.requestsInProgress.dec();
@@ -40,8 +40,7 @@ export function requestTelemetry(
       if (UNLOGGED.has(req.path) || !logger.isLevelEnabled(level)) return;
       const ids = spanIds ?? (request && requestTraceIds(request));
       const faults = res.locals.faults as readonly string[] | undefined;
-      // One flat line with a fixed set of fields.
-      logger.log(level, 'request', {
+      writeLine(logger, level, 'request', {
         method: req.method,
         route: endpoint,
         path: req.path,

@@ -51,3 +51,26 @@ export function createLogger(options: { level: string; service: string; instance
 }
 
 export type Logger = winston.Logger;
+
+// triple-beam's keys, under which winston's transports find an entry's level and its finished line.
+const LEVEL = Symbol.for('level');
+const MESSAGE = Symbol.for('message');
+const written = () => undefined;
+
+/**
+ * Writes one line of flat fields straight to the logger's transports, serialised once with
+ * JSON.stringify: no format chain and no stream pipeline. For the request log line, written on every
+ * request; its fields are fixed, so none needs the secret filter. The caller checks the level.
+ */
+export function writeLine(logger: Logger, level: string, message: string, fields: Record<string, unknown>): void {
+  if (logger.silent) return;
+  const entry = {
+    level,
+    message,
+    ...(logger.defaultMeta as Record<string, unknown> | undefined),
+    ...fields,
+    timestamp: new Date().toISOString(),
+  };
+  const info = { ...entry, [LEVEL]: level, [MESSAGE]: JSON.stringify(entry) };
+  for (const transport of logger.transports) if (!transport.silent) transport.log?.(info, written);
+}

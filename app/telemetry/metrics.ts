@@ -148,9 +148,9 @@ export type DatabaseMetrics = Pick<Metrics, 'dbQueryDuration' | 'dbQueryErrors' 
 
 /** Metrics whose every call does nothing: for measuring the app without its instrumentation. */
 export function createNoopMetrics(): Metrics {
-  type Noop = () => Noop;
-  const noop: Noop = () => noop;
-  const metric = new Proxy({}, { get: () => noop });
+  // A metric, a label child or a timer: every member is a function returning another such object.
+  const metric: object = new Proxy(() => undefined, { get: () => noop });
+  const noop = () => metric;
   return new Proxy({}, { get: () => metric }) as unknown as Metrics;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSpanContextValid, trace, type Attributes } from '@opentelemetry/api';
-import { currentRequest, type RequestContext } from '../http/request-context';
+import type { Response } from 'express';
+import { currentRequest, requestOf, type RequestContext } from '../http/request-context';
 
 /** The ids a log line, an error body and an exemplar carry. */
 export interface TraceIds {
@@ -8,16 +9,26 @@ export interface TraceIds {
   span_id: string;
 }
 
+/** The active span's ids, when traces are exported and a span is active. */
+export function activeSpanIds(): TraceIds | undefined {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  return ctx && isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : undefined;
+}
+
 /**
  * The active span's trace and span ids when traces are exported. Otherwise no span exists (see
  * tracing.ts): the request gets ids of its own, made on first use, so logs and error bodies still
- * carry one trace id per request. Undefined outside a request.
+ * carry one trace id per request. Undefined outside a request, or where its context is not propagated.
  */
 export function currentSpanIds(): TraceIds | undefined {
-  const ctx = trace.getActiveSpan()?.spanContext();
-  if (ctx && isSpanContextValid(ctx)) return { trace_id: ctx.traceId, span_id: ctx.spanId };
   const request = currentRequest();
-  return request && requestTraceIds(request);
+  return activeSpanIds() ?? (request && requestTraceIds(request));
+}
+
+/** The same ids, found from the response where the request's context is not propagated. */
+export function responseSpanIds(res: Response): TraceIds | undefined {
+  const request = requestOf(res);
+  return activeSpanIds() ?? (request && requestTraceIds(request));
 }
 
 /** The ids of a request that has no exported span, made on first use and then kept. */
@@ -28,11 +39,6 @@ export function requestTraceIds(request: RequestContext): TraceIds {
     request.traceIds = { trace_id: hex, span_id: hex.slice(16) };
   }
   return request.traceIds;
-}
-
-/** The request's trace id, or undefined outside a request. */
-export function currentTraceId(): string | undefined {
-  return currentSpanIds()?.trace_id;
 }
 
 /** Adds an event to the active span, if any (used to mark faults on traces). */

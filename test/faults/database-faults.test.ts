@@ -136,6 +136,16 @@ describe('database faults', () => {
       expect(after.transactions).to.equal(before.transactions);
     });
 
+    it('fails only the routes it is scoped to: the request path reaches the query hook', async () => {
+      await t.request
+        .post('/api/failures')
+        .send({ db_fail: true, routes: ['/api/accounts'] })
+        .expect(200);
+      await t.request.get('/api/balance').expect(200);
+      const res = await t.request.get('/api/accounts/ACC-002').expect(503);
+      expect(res.body.error.details).to.deep.equal({ fault: 'db_fail', injected: true });
+    });
+
     it('makes /health and /healthz report the database as down, but not /livez', async () => {
       await t.request.post('/api/failures').send({ db_fail: true }).expect(200);
       await t.request.get('/health').expect(503);

@@ -284,17 +284,32 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
 
   /** Express middleware run before each business handler: runs the request hooks of active faults. */
   gate(): RequestHandler {
-    return async (req, res, next) => {
+    return (req, res, next) => {
       if (!this.deps.enabled) return next();
       const state = this.current();
       const applied: Name[] = [];
       if (!state.hidden) res.locals.faults = applied;
-      for (const [name, fault] of this.each()) {
-        if (!fault.beforeRequest || !this.appliesHere(name, state, req.path)) continue;
-        await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), state.hidden, applied);
-      }
-      next();
+      const due = this.each().filter(([name, fault]) => fault.beforeRequest && this.appliesHere(name, state, req.path));
+      // Synchronous when no fault acts here: the common case pays for no promise.
+      if (due.length === 0) return next();
+      return (async () => {
+        for (const [name, fault] of due)
+          await this.apply(name, () => fault.beforeRequest!(state.settings, { req, res }), state.hidden, applied);
+        next();
+      })();
     };
+  }
+
+  /**
+   * Whether a fault with database hooks is on here: only those read the request's context deep in a
+   * request (its path, for their route scope), so the context is propagated only while this holds.
+   */
+  readsRequestContext(): boolean {
+    if (!this.deps.enabled) return false;
+    const state = this.current();
+    return this.catalogue.names.some(
+      (name) => (this.faults[name].beforeConnect || this.faults[name].beforeQuery) && this.onHere(name, state),
+    );
   }
 
   /** The database hooks: run the connect and query hooks of active faults for operations of in-scope requests. */
