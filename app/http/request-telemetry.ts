@@ -8,8 +8,12 @@ import { methodLabel, routeLabel } from './route-label';
 
 /** Paths whose requests are neither counted nor logged: scrapes would drown the signal. */
 const UNOBSERVED = new Set(['/metrics']);
-/** Probes are counted and timed but not logged: an orchestrator's probe every second is not user traffic. */
-const UNLOGGED = new Set(['/livez', '/health', '/healthz']);
+/**
+ * Probes are counted and timed but not logged: an orchestrator's probe every second is not user traffic.
+ * The scenarios' share verdicts leave them out too (a load balancer's health check is a 200 a second).
+ */
+export const PROBE_PATHS: readonly string[] = ['/livez', '/health', '/healthz'];
+const UNLOGGED = new Set(PROBE_PATHS);
 
 /**
  * Times, counts and logs every request once it is answered (or the client went away), failed and

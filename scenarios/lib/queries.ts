@@ -1,5 +1,6 @@
 import { METRICS, NODE_METRICS, RISK_METRICS } from '../../app/telemetry/catalogue';
 import { NOT_CONTROL_PLANE } from '../../app/faults/engine';
+import { PROBE_PATHS } from '../../app/http/request-telemetry';
 import { HAPROXY_BACKEND } from '../../stack/haproxy';
 
 /**
@@ -14,6 +15,7 @@ const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';
 /** HAProxy's built-in exporter (2.6): responses per backend server, by status class. */
 const HAPROXY_SERVER_RESPONSES = 'haproxy_server_http_responses_total';
 /** Extra label matchers after the control-plane one, e.g. `instance_id="api-2"` for one replica. */
+const NOT_PROBES = `endpoint!~"${PROBE_PATHS.join('|')}"`;
 const also = (matchers: string) => (matchers === '' ? '' : `,${matchers}`);
 
 export const q = {
@@ -22,9 +24,12 @@ export const q = {
   apiReplicasUp: () => `count(up{${API_JOB}} == 1)`,
   riskUp: () => 'up{job="risk"}',
   requestRate: (w = '10s') => `sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}}[${w}]))`,
-  /** User requests answered so far (a counter: window probes take its increase), optionally of one status. */
+  /**
+   * User requests answered so far (a counter: window probes take its increase), optionally of one status.
+   * Probes are left out: HAProxy's health check alone adds a 200 a second to each replica's count.
+   */
   requestsAnswered: (status?: number, matchers = '') =>
-    `sum(${METRICS.requestsTotal.name}{${status === undefined ? '' : `status="${status}",`}${CONTROL_PLANE}${also(matchers)}})`,
+    `sum(${METRICS.requestsTotal.name}{${status === undefined ? '' : `status="${status}",`}${CONTROL_PLANE},${NOT_PROBES}${also(matchers)}})`,
   /** 5xx share of user requests: sum over sum, never per series; `matchers` narrows it (one replica, the others). */
   errorRatio: (w = '10s', matchers = '') =>
     `(sum(rate(${METRICS.requestsTotal.name}{status=~"5..",${CONTROL_PLANE}${also(matchers)}}[${w}])) or vector(0)) / sum(rate(${METRICS.requestsTotal.name}{${CONTROL_PLANE}${also(matchers)}}[${w}]))`,
