@@ -102,6 +102,7 @@ export function writeLine(logger: Logger, level: string, message: string, fields
     ...fields,
     timestamp: new Date().toISOString(),
   };
-  const info = { ...entry, [LEVEL]: level, [MESSAGE]: JSON.stringify(entry) };
+  // The symbols are added after serialising: the entry is the transports' info object as it is.
+  const info = Object.assign(entry, { [MESSAGE]: JSON.stringify(entry), [LEVEL]: level });
   for (const transport of logger.transports) if (!transport.silent) transport.log?.(info, written);
 }
