@@ -30,10 +30,13 @@ export interface QueryContext {
   readonly inTransaction: boolean;
 }
 
-/** The points where database faults hook in: before an operation takes a pool connection, and before each query. */
+/**
+ * The points where database faults hook in: before an operation takes a pool connection, and before each
+ * query. A hook answers undefined when no fault acts on the operation, so the query pays for no promise.
+ */
 export interface DatabaseHooks {
-  beforeConnect?: (ctx: ConnectContext) => Promise<void>;
-  beforeQuery?: (ctx: QueryContext) => Promise<void>;
+  beforeConnect?: (ctx: ConnectContext) => Promise<void> | undefined;
+  beforeQuery?: (ctx: QueryContext) => Promise<void> | undefined;
 }
 
 /**
@@ -95,7 +98,8 @@ export class Database {
       // Named after its operation: prepared once per connection, then sent and planned without its text.
       const rows = await this.run<R>(client, operation, { name: operation, text: sql, values: params }, hooked);
       if (began) {
-        await this.hooks.beforeQuery?.({ operation, client: hooked, inTransaction: true });
+        const hook = this.hooks.beforeQuery?.({ operation, client: hooked, inTransaction: true });
+        if (hook) await hook;
         await client.query('COMMIT');
       }
       return rows;
@@ -118,7 +122,8 @@ export class Database {
 
   private async connect(operation: string): Promise<PoolClient> {
     try {
-      await this.hooks.beforeConnect?.({ operation });
+      const hook = this.hooks.beforeConnect?.({ operation });
+      if (hook) await hook;
       return await this.pool.connect();
     } catch (err) {
       this.metrics.dbQueryErrors.inc({ operation });
@@ -136,7 +141,12 @@ export class Database {
     if (!timer) this.timers.set(operation, (timer = this.metrics.dbQueryDuration.labels({ operation })));
     const end = timer.startTimer();
     try {
-      await this.hooks.beforeQuery?.({ operation, client: hooked ?? client, inTransaction: hooked !== undefined });
+      const hook = this.hooks.beforeQuery?.({
+        operation,
+        client: hooked ?? client,
+        inTransaction: hooked !== undefined,
+      });
+      if (hook) await hook;
       const result = await client.query<R>(query);
       return result.rows;
     } catch (err) {

@@ -87,6 +87,7 @@ function assertKnownInstances(requested: readonly string[] | undefined, known: r
  */
 export class FaultRegistry<Name extends string, Settings extends object, Context> {
   private readonly faults: Record<Name, FaultHooks<Settings>>;
+  private entries?: readonly [Name, FaultHooks<Settings>][];
   private readonly untargeted: readonly string[];
   private readonly timer: NodeJS.Timeout;
   private readonly store: FaultStore<Name, Settings>;
@@ -124,8 +125,10 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return initialFaultState(this.catalogue);
   }
 
-  private each(): [Name, FaultHooks<Settings>][] {
-    return this.catalogue.names.map((name) => [name, this.faults[name]]);
+  /** Every fault with its name, in catalogue order (made once: the gate and the query hooks read it on every call). */
+  private each(): readonly [Name, FaultHooks<Settings>][] {
+    this.entries ??= this.catalogue.names.map((name) => [name, this.faults[name]]);
+    return this.entries;
   }
 
   private inScope(scope: FaultScope | undefined, path: string): boolean {
@@ -321,17 +324,19 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     };
   }
 
-  private async runDatabaseHook(
+  /** Runs the hook of each fault that acts on this operation; undefined (no promise) when none does. */
+  private runDatabaseHook(
     hook: 'beforeConnect' | 'beforeQuery',
     call: (fault: FaultHooks<Settings>, settings: Settings) => Promise<boolean> | boolean,
-  ): Promise<void> {
-    if (!this.deps.enabled) return;
+  ): Promise<void> | undefined {
+    if (!this.deps.enabled) return undefined;
     const state = this.current();
     const path = currentRequest()?.path ?? '';
-    for (const [name, fault] of this.each()) {
-      if (!fault[hook] || !this.appliesHere(name, state, path)) continue;
-      await this.apply(name, () => call(fault, state.settings), state.hidden);
-    }
+    const due = this.each().filter(([name, fault]) => fault[hook] && this.appliesHere(name, state, path));
+    if (due.length === 0) return undefined;
+    return (async () => {
+      for (const [name, fault] of due) await this.apply(name, () => call(fault, state.settings), state.hidden);
+    })();
   }
 
   private appliesHere(name: Name, state: FaultState<Name, Settings>, path: string): boolean {
