@@ -149,7 +149,8 @@ describe('Starting a game from the control room', function () {
       await page.fill('#token', TOKEN);
       await page.click('#token-form button[type="submit"]');
       await fill({ incidents: 'slow-transfers,bogus' });
-      await page.waitForSelector('#game-start-message.error');
+      // The first refusal (no token yet) is still on the page until this answer arrives: wait for this one.
+      await page.locator('#game-start-message.error', { hasText: 'VALIDATION_FAILED' }).waitFor({ timeout: 15_000 });
       const refusal = await text('#game-start-message');
       expect(refusal).to.match(/^Refused \(VALIDATION_FAILED\)/);
       for (const field of ['rounds', 'teams', 'incidents']) expect(refusal).to.include(`${field}:`);
