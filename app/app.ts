@@ -12,6 +12,7 @@ import type { AccountService } from './accounts/service';
 import type { TransferService } from './transfers/service';
 import { requestContext } from './http/request-context';
 import { requestTelemetry } from './http/request-telemetry';
+import { serverSpans } from './http/server-span';
 import { jsonBody } from './http/body';
 import { cors } from './http/cors';
 import { errorHandler, notFound } from './http/error-handler';
@@ -44,8 +45,8 @@ export interface AppDeps {
    * machinery (make bench measures what they cost). Default true.
    */
   instrumentation?: boolean;
-  /** Request latency exemplars carry trace ids (only when traces are exported). */
-  exemplars?: boolean;
+  /** Traces are exported: each request gets a server span, and its latency exemplar carries the trace id. */
+  traced?: boolean;
 }
 
 /** Builds the Express app; it never listens and reads no environment (tests drive it directly). */
@@ -54,6 +55,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  // First, so the span covers every middleware and they all run in its context.
+  if (deps.traced) app.use(serverSpans());
   // Which replica answered: behind a load balancer, the first thing to know about a bad response.
   app.use((_req, res, next) => {
     res.setHeader('X-Instance-Id', deps.config.INSTANCE_ID);
@@ -80,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
   const instrumented = deps.instrumentation !== false;
   if (instrumented) {
     app.use(requestContext({ propagate: () => deps.faults.readsRequestContext() }));
-    app.use(requestTelemetry(deps.metrics, deps.logger, { exemplars: deps.exemplars === true }));
+    app.use(requestTelemetry(deps.metrics, deps.logger, { exemplars: deps.traced === true }));
   }
   if (deps.isShuttingDown) app.use(refuseWhile(deps.isShuttingDown));
   app.use(jsonBody(deps.config.BODY_LIMIT_KB));

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config';
 import { startTracing } from './telemetry/tracing';
-import type * as Migrate from './db/migrate';
-import type * as Services from './services';
+import { migrateIfNeeded } from './db/migrate';
+import { createServices } from './services';
 import { SERVER_KEEP_ALIVE_MS } from './keep-alive';
 
 function readConfig(): Config {
@@ -19,11 +19,6 @@ function readConfig(): Config {
 
 const config = readConfig();
 const tracing = startTracing(config);
-// Loaded only now: express and pg must be required after the instrumentation is registered.
-/* eslint-disable @typescript-eslint/no-require-imports -- an import would load them before the instrumentation */
-const { createServices } = require('./services') as typeof Services;
-const { migrateIfNeeded } = require('./db/migrate') as typeof Migrate;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(): Promise<void> {
   let shuttingDown = false;

@@ -61,14 +61,14 @@ export function createServices(
   const store = createFaultStore(config, logger);
   const promRegistry = new Registry();
   const instrumented = options.instrumentation !== false;
-  const exemplars = Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const traced = Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const metrics = instrumented
     ? createMetrics(
         promRegistry,
         {
           service: config.SERVICE_NAME,
           version,
-          exemplars,
+          exemplars: traced,
           instanceId: config.INSTANCE_ID,
           staleness: () => store?.staleSeconds() ?? 0,
         },
@@ -116,7 +116,7 @@ export function createServices(
     risk,
     isShuttingDown: options.isShuttingDown,
     instrumentation: instrumented,
-    exemplars,
+    traced,
   });
   return {
     app,

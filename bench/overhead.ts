@@ -128,7 +128,7 @@ export async function measureOverhead(ctx: BenchContext): Promise<Omit<SectionRe
         `Each variant is its own process; autocannon runs in the benchmark process with ${settings.connections} connections, ` +
         `${settings.loadSeconds} s per run after ${settings.warmupSeconds} s of warm-up, ${settings.rounds} interleaved rounds. ` +
         'Ratios are paired per round. The full app logs every request at info level (JSON to a /dev/null stdout). ' +
-        '"Traces exported" is the same app with OTEL_EXPORTER_OTLP_ENDPOINT set: every request traced (http, express and pg spans) and sent to a sink process that drops them.',
+        '"Traces exported" is the same app with OTEL_EXPORTER_OTLP_ENDPOINT set: every request traced (a server span and its query spans) and sent to a sink process that drops them.',
       figures,
       notes: [
         'Load generator and server share the 2 cores: the bare server is limited by autocannon as much as by itself.',

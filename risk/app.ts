@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { transferHeaders } from '../app/transfers/schemas';
 import { requestContext } from '../app/http/request-context';
 import { requestTelemetry } from '../app/http/request-telemetry';
+import { serverSpans } from '../app/http/server-span';
 import { jsonBody } from '../app/http/body';
 import { errorHandler, notFound } from '../app/http/error-handler';
 import { parseRequest } from '../app/http/validate';
@@ -43,12 +44,15 @@ export function createRiskApp(deps: RiskAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const traced = Boolean(deps.config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  // First, as in the API: the span covers every middleware and they all run in its context.
+  if (traced) app.use(serverSpans());
   app.use(helmet());
   app.use(requestContext({ propagate: () => deps.faults.readsRequestContext() }));
   app.use(
     requestTelemetry(deps.metrics, deps.logger, {
       exemplars: false,
-      traced: Boolean(deps.config.OTEL_EXPORTER_OTLP_ENDPOINT),
+      traced,
     }),
   );
   app.use(jsonBody(16));

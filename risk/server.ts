@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import { ConfigError } from '../app/config';
 import { startTracing } from '../app/telemetry/tracing';
 import { loadRiskConfig, type RiskConfig } from './config';
-import type * as Services from './services';
-import type * as Migrate from './migrate';
+import { createRiskServices } from './services';
+import { migrateRisk } from './migrate';
 import { SERVER_KEEP_ALIVE_MS } from '../app/keep-alive';
 
 function readConfig(): RiskConfig {
@@ -18,11 +18,6 @@ function readConfig(): RiskConfig {
 
 const config = readConfig();
 const tracing = startTracing(config);
-// Loaded only now: express and pg must be required after the instrumentation is registered.
-/* eslint-disable @typescript-eslint/no-require-imports -- an import would load them before the instrumentation */
-const { createRiskServices } = require('./services') as typeof Services;
-const { migrateRisk } = require('./migrate') as typeof Migrate;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function main(): Promise<void> {
   const services = createRiskServices(config);

@@ -1,3 +1,11 @@
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import {
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_TEXT,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+} from '@opentelemetry/semantic-conventions';
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import type { Histogram } from 'prom-client';
 import type { DatabaseMetrics } from '../telemetry/metrics';
@@ -41,11 +49,13 @@ export interface DatabaseHooks {
 
 /**
  * The single query path of the app: every operation passes the connect hook, every query is timed by
- * operation and passes the query hook, and driver failures become 503 AppErrors.
+ * operation and passes the query hook, and driver failures become 503 AppErrors. Inside a traced request
+ * each query is also a CLIENT span, child of the request's span (none outside a request, or untraced).
  */
 export class Database {
   /** The query-duration histogram's child per operation, made once (operations are a fixed set). */
   private readonly timers = new Map<string, Histogram.Internal<string>>();
+  private readonly tracer = trace.getTracer('fintech-chaos-workshop/db');
 
   constructor(
     private readonly pool: Pool,
@@ -140,6 +150,7 @@ export class Database {
     let timer = this.timers.get(operation);
     if (!timer) this.timers.set(operation, (timer = this.metrics.dbQueryDuration.labels({ operation })));
     const end = timer.startTimer();
+    const span = this.querySpan(operation, query.text);
     try {
       const hook = this.hooks.beforeQuery?.({
         operation,
@@ -151,9 +162,33 @@ export class Database {
       return result.rows;
     } catch (err) {
       this.metrics.dbQueryErrors.inc({ operation });
-      throw toDatabaseError(err);
+      const failure = toDatabaseError(err);
+      if (span) {
+        // The AppError's code (DATABASE_UNAVAILABLE, FAULT_INJECTED) or PostgreSQL's SQLSTATE.
+        const { code, message } = failure as { code?: string; message?: string };
+        span.setAttribute(ATTR_ERROR_TYPE, code ?? 'unknown');
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+      }
+      throw failure;
     } finally {
       end();
+      span?.end();
     }
+  }
+
+  /**
+   * A span for one query, only under a request's span. It is not made active: nothing below it makes
+   * spans, and a fault's event (db_slow, db_fail) then lands on the request's span, as before.
+   */
+  private querySpan(operation: string, text: string): Span | undefined {
+    if (!trace.getActiveSpan()) return undefined;
+    return this.tracer.startSpan(operation, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+        [ATTR_DB_OPERATION_NAME]: operation,
+        [ATTR_DB_QUERY_TEXT]: text,
+      },
+    });
   }
 }

@@ -1,19 +1,16 @@
-import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Config } from '../config';
-
-const UNTRACED_PATHS = new Set(['/metrics', '/livez']);
-
-function httpInstrumentation(): HttpInstrumentation {
-  return new HttpInstrumentation({
-    ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
-    // The API makes no outgoing HTTP calls worth a span.
-    ignoreOutgoingRequestHook: () => true,
-  });
-}
 
 /** What server.ts needs to flush spans on shutdown. */
 export interface Tracing {
@@ -21,31 +18,26 @@ export interface Tracing {
 }
 
 /**
- * Starts OpenTelemetry when traces are exported (OTEL_EXPORTER_OTLP_ENDPOINT set): spans over
- * OTLP/HTTP from the http, express (route handlers) and pg (queries inside a request) instrumentations.
- * Must run before express and pg are first required, or their spans vanish. Without an exporter
- * nothing is loaded: no span would be kept, and the instrumentation and its async-hooks context
- * cost about 80 µs per request (docs/performance.md). Requests then get trace ids of their own
- * (trace-context.ts), so logs and error bodies still carry one.
+ * Starts OpenTelemetry when traces are exported (OTEL_EXPORTER_OTLP_ENDPOINT set): a tracer provider
+ * sending every span over OTLP/HTTP, W3C trace context, and an AsyncLocalStorage context manager. The
+ * spans are made by the app's own code (app/http/server-span.ts, app/db/database.ts), not by
+ * instrumentations that patch http, express and pg: those cost about twice as much CPU per request
+ * (docs/performance.md). Without an exporter nothing is registered: the API's calls are no-ops, no
+ * async-hooks context is paid for, and requests get trace ids of their own (trace-context.ts).
  */
 export function startTracing(config: Pick<Config, 'OTEL_EXPORTER_OTLP_ENDPOINT' | 'SERVICE_NAME'>): Tracing {
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return { shutdown: async () => {} };
-  const sdk = new NodeSDK({
-    serviceName: config.SERVICE_NAME,
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: config.SERVICE_NAME }),
+    // An incoming traceparent decides; every trace started here is kept (the workshop follows single requests).
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors: [
-      new tracing.BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
-    ],
-    sampler: new tracing.ParentBasedSampler({ root: new tracing.AlwaysOnSampler() }),
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: [
-      httpInstrumentation(),
-      // One span per route handler, not per middleware layer; pg spans only inside a request, no connect spans.
-      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER] }),
-      new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true, ignoreConnectSpans: true }),
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` })),
     ],
   });
-  sdk.start();
-  return sdk;
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  return { shutdown: () => provider.shutdown() };
 }

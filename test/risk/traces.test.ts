@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { adminUrl } from '../support/app';
-import { startOtlpReceiver } from '../support/otlp-receiver';
+import { OTLP, startOtlpReceiver, type ExportedSpan } from '../support/otlp-receiver';
 import { waitUntil } from '../../kit/wait';
 import { freshDatabase } from '../../kit/postgres';
 import { spawnServer, type ServerProcess } from '../support/server-process';
@@ -13,12 +13,11 @@ describe('one trace across the API and the risk service', () => {
   before(async function () {
     this.timeout(60_000);
     otlp = await startOtlpReceiver();
+    // The batch span processor exports after 0.2 s instead of 5 s: the test waits less.
+    const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
     const database = await freshDatabase(adminUrl());
-    risk = await spawnServer(
-      { DATABASE_URL: database, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url },
-      { entry: 'risk/server.ts' },
-    );
-    api = await spawnServer({ DATABASE_URL: database, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, RISK_URL: risk.baseUrl });
+    risk = await spawnServer({ DATABASE_URL: database, ...exporting }, { entry: 'risk/server.ts' });
+    api = await spawnServer({ DATABASE_URL: database, ...exporting, RISK_URL: risk.baseUrl });
   });
   after(async () => {
     await api?.kill('SIGKILL');
@@ -47,7 +46,7 @@ describe('one trace across the API and the risk service', () => {
     );
     expect(riskLine?.trace_id).to.equal(traceId);
 
-    const statement = (sp: { attributes: Record<string, unknown> }) => {
+    const statement = (sp: ExportedSpan) => {
       const text = sp.attributes['db.statement'] ?? sp.attributes['db.query.text'];
       return typeof text === 'string' ? text : '';
     };
@@ -57,13 +56,41 @@ describe('one trace across the API and the risk service', () => {
       {
         until: (list) =>
           list.some((sp) => sp.name === 'risk.assess') &&
-          list.some((sp) => sp.scope.includes('http') && String(sp.name).includes('/api/decisions')) &&
-          list.some((sp) => sp.scope.includes('pg') && statement(sp).includes('risk.decisions')) &&
-          list.some((sp) => sp.scope.includes('pg') && statement(sp).includes('transfer_money')),
+          list.some((sp) => sp.kind === OTLP.server && sp.name === 'POST /api/transfers') &&
+          list.some((sp) => sp.kind === OTLP.server && sp.name === 'POST /api/decisions') &&
+          list.some((sp) => sp.kind === OTLP.client && statement(sp).includes('risk.decisions')) &&
+          list.some((sp) => sp.kind === OTLP.client && statement(sp).includes('transfer_money')),
         timeoutMs: 15_000,
         intervalMs: 250,
       },
     );
-    expect(spans.length).to.be.at.least(4);
+    const one = (what: string, match: (sp: ExportedSpan) => boolean) => {
+      const found = spans.filter(match);
+      expect(found, what).to.have.length(1);
+      return found[0] as ExportedSpan;
+    };
+    const apiServer = one(
+      "the API's server span",
+      (sp) => sp.kind === OTLP.server && sp.name === 'POST /api/transfers',
+    );
+    const assess = one('the risk client span', (sp) => sp.name === 'risk.assess');
+    const riskServer = one(
+      "the risk service's server span",
+      (sp) => sp.kind === OTLP.server && sp.name === 'POST /api/decisions',
+    );
+    const decision = one(
+      "the risk service's query",
+      (sp) => sp.kind === OTLP.client && statement(sp).includes('risk.decisions'),
+    );
+    const transfer = one(
+      "the API's transfer query",
+      (sp) => sp.kind === OTLP.client && statement(sp).includes('transfer_money'),
+    );
+    // The tree, link by link: the traceparent sent by the risk client is the parent of the risk service's span.
+    expect(apiServer.parentSpanId, 'the API span is the root').to.equal('');
+    expect(assess.parentSpanId).to.equal(apiServer.spanId);
+    expect(riskServer.parentSpanId).to.equal(assess.spanId);
+    expect(decision.parentSpanId).to.equal(riskServer.spanId);
+    expect(transfer.parentSpanId).to.equal(apiServer.spanId);
   });
 });

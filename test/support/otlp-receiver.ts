@@ -1,11 +1,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** OTLP's numbers for the span kinds and the error status the tests look for. */
+export const OTLP = { server: 2, client: 3, error: 2 } as const;
+
 /** A span as exported over OTLP/HTTP JSON (the fields the tests read). */
 export interface ExportedSpan {
   traceId: string;
   spanId: string;
+  /** Empty for a root span. */
+  parentSpanId: string;
   name: string;
+  /** OTLP's SpanKind: 2 server, 3 client. */
+  kind: number;
+  /** OTLP's status code: 0 unset, 1 ok, 2 error. */
+  statusCode: number;
   scope: string;
   attributes: Record<string, unknown>;
   events: string[];
@@ -29,7 +38,10 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Exporte
               spans: {
                 traceId: string;
                 spanId: string;
+                parentSpanId?: string;
                 name: string;
+                kind: number;
+                status?: { code?: number };
                 attributes?: { key: string; value: Record<string, unknown> }[];
                 events?: { name: string }[];
               }[];
@@ -42,7 +54,10 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Exporte
               spans.push({
                 traceId: s.traceId,
                 spanId: s.spanId,
+                parentSpanId: s.parentSpanId ?? '',
                 name: s.name,
+                kind: s.kind,
+                statusCode: s.status?.code ?? 0,
                 scope: ss.scope.name,
                 attributes: Object.fromEntries((s.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]])),
                 events: (s.events ?? []).map((e) => e.name),
