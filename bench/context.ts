@@ -34,7 +34,7 @@ export const QUICK_SETTINGS: Readonly<Settings> = Object.freeze({
 export interface BenchContext {
   settings: Settings;
   servers: ServerProcesses;
-  /** Superuser URL of the PostgreSQL the parts 1-4 run against. */
+  /** Superuser URL of the PostgreSQL the parts 1-4, 6 and 7 run against (empty during part 5). */
   adminUrl: string;
   /** Its data directory (to find its processes), empty when there is none. */
   postgresDataDir: string;
