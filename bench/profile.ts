@@ -38,19 +38,31 @@ function where(url: string): string {
   return url.includes('/dist/') ? `app (${url.slice(url.indexOf('/dist/') + 6)})` : url;
 }
 
+/** Each node's caller, by node id. */
+function parents(nodes: ProfileNode[]): Map<number, ProfileNode> {
+  const parentOf = new Map<number, ProfileNode>();
+  for (const n of nodes) for (const child of n.children ?? []) parentOf.set(child, n);
+  return parentOf;
+}
+
+/** A function as the tables name it: its name, package or app file, and line. */
+function frameKey(n: ProfileNode): string {
+  const { functionName, url, lineNumber } = n.callFrame;
+  return `${functionName || '(anonymous)'} · ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+}
+
 function summarize(file: string): string {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
   const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   const onStack = new Map<string, number>();
-  const parentOf = new Map<number, ProfileNode>();
-  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n);
+  const parentOf = parents(profile.nodes);
   for (const n of profile.nodes) {
     const hits = n.hitCount ?? 0;
     if (hits === 0) continue;
-    const { functionName, url, lineNumber } = n.callFrame;
-    const key = `${functionName || '(anonymous)'} · ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+    const { url } = n.callFrame;
+    const key = frameKey(n);
     byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
     byPackage.set(where(url), (byPackage.get(where(url)) ?? 0) + hits);
     // Inclusive: the sample counts once for every package or app file on its stack (async hooks included).
@@ -77,8 +89,7 @@ function summarize(file: string): string {
 /** Samples by function, without module loading and idle time. */
 function perFunction(file: string): Map<string, number> {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
-  const parentOf = new Map<number, ProfileNode>();
-  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n);
+  const parentOf = parents(profile.nodes);
   const hits = new Map<string, number>();
   for (const n of profile.nodes) {
     const count = n.hitCount ?? 0;
@@ -87,8 +98,7 @@ function perFunction(file: string): Map<string, number> {
     for (let up: ProfileNode | undefined = n; up && !loading; up = parentOf.get(up.id))
       loading = up.callFrame.url.startsWith('node:internal/modules');
     if (loading) continue;
-    const { functionName, url, lineNumber } = n.callFrame;
-    const key = `${functionName || '(anonymous)'} · ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+    const key = frameKey(n);
     hits.set(key, (hits.get(key) ?? 0) + count);
   }
   return hits;

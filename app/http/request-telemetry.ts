@@ -4,7 +4,7 @@ import type { HttpMetrics } from '../telemetry/metrics';
 import { writeLine, type Logger } from '../telemetry/logger';
 import { activeSpanIds, requestTraceIds, type TraceIds } from '../telemetry/trace-context';
 import { requestOf } from './request-context';
-import { methodLabel, routeLabel } from './route-label';
+import { answeredStatus, methodLabel, routeLabel } from './route-label';
 
 /** Paths whose requests are neither counted nor logged: scrapes would drown the signal. */
 const UNOBSERVED = new Set(['/metrics']);
@@ -38,7 +38,7 @@ export function requestTelemetry(
       metrics.requestsInProgress.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const endpoint = routeLabel(req);
-      const status = res.writableFinished ? res.statusCode : 499;
+      const status = answeredStatus(res);
       record(methodLabel(req), endpoint, status, seconds, spanIds);
       const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (UNLOGGED.has(req.path) || !logger.isLevelEnabled(level)) return;

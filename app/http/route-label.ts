@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ENDPOINT_UNMATCHED } from '../telemetry/catalogue';
 
 /** The route template that handled a request ("/api/accounts/:number"), or one shared value for unknown paths. */
@@ -12,4 +12,9 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIO
 /** The method label, bounded to the usual verbs. */
 export function methodLabel(req: Request): string {
   return METHODS.has(req.method) ? req.method : 'OTHER';
+}
+
+/** The status a request ended with: its response's, or 499 when the client went away before the answer. */
+export function answeredStatus(res: Response): number {
+  return res.writableFinished ? res.statusCode : 499;
 }

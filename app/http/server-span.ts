@@ -7,7 +7,7 @@ import {
   ATTR_URL_PATH,
 } from '@opentelemetry/semantic-conventions';
 import type { RequestHandler } from 'express';
-import { methodLabel, routeLabel } from './route-label';
+import { answeredStatus, methodLabel, routeLabel } from './route-label';
 
 /** Scrapes and liveness probes make no spans: one a second each would bury the requests in Jaeger. */
 const UNTRACED = new Set(['/metrics', '/livez']);
@@ -32,7 +32,7 @@ export function serverSpans(): RequestHandler {
     );
     res.once('close', () => {
       const route = routeLabel(req);
-      const status = res.writableFinished ? res.statusCode : 499;
+      const status = answeredStatus(res);
       span.updateName(`${method} ${route}`);
       span.setAttribute(ATTR_HTTP_ROUTE, route);
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);

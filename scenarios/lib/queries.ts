@@ -14,8 +14,9 @@ const API_JOB = 'job="fintech-api"';
 const PG_SLEEPING_SESSIONS = 'pg_waiting_sessions_pg_sleep';
 /** HAProxy's built-in exporter (2.6): responses per backend server, by status class. */
 const HAPROXY_SERVER_RESPONSES = 'haproxy_server_http_responses_total';
-/** Extra label matchers after the control-plane one, e.g. `instance_id="api-2"` for one replica. */
+/** Leaves out the health probes (see requestsAnswered). */
 const NOT_PROBES = `endpoint!~"${PROBE_PATHS.join('|')}"`;
+/** Extra label matchers after the control-plane one, e.g. `instance_id="api-2"` for one replica. */
 const also = (matchers: string) => (matchers === '' ? '' : `,${matchers}`);
 
 export const q = {
