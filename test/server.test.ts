@@ -172,6 +172,23 @@ describe('the server process (app/server.ts)', () => {
       });
       expect(line?.trace_id).to.equal(body.error.trace_id);
     });
+
+    it("takes the trace id from a request id it made, and draws one for a client's request id", async () => {
+      const errorOf = async (headers: Record<string, string>) => {
+        const res = await fetch(`${s.baseUrl}/api/accounts/ACC-404`, { headers });
+        return ((await res.json()) as { error: { trace_id: string; request_id: string } }).error;
+      };
+      const own = await errorOf({});
+      expect(own.request_id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(own.trace_id).to.equal(own.request_id.replaceAll('-', ''));
+      const [first, second] = [
+        await errorOf({ 'X-Request-Id': 'same-id' }),
+        await errorOf({ 'X-Request-Id': 'same-id' }),
+      ];
+      expect(first?.trace_id).to.match(/^[0-9a-f]{32}$/);
+      expect(second?.trace_id).to.match(/^[0-9a-f]{32}$/);
+      expect(first?.trace_id).to.not.equal(second?.trace_id);
+    });
   });
 
   describe('on SIGTERM under load', () => {

@@ -6,6 +6,8 @@ import type { RequestHandler, Response } from 'express';
 export interface RequestContext {
   readonly requestId: string;
   readonly path: string;
+  /** The app made the request id (a random UUID), rather than taking the client's X-Request-Id. */
+  readonly ownId: boolean;
   /** Set on first use by telemetry/trace-context.ts when no exported span carries the ids. */
   traceIds?: { trace_id: string; span_id: string };
 }
@@ -34,8 +36,9 @@ export function requestContext(options: { propagate?: () => boolean } = {}): Req
   const propagate = options.propagate ?? (() => true);
   return (req, res, next) => {
     const incoming = req.get('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const context: RequestContext = { requestId, path: req.path };
+    const kept = incoming && REQUEST_ID.test(incoming) ? incoming : undefined;
+    const requestId = kept ?? randomUUID();
+    const context: RequestContext = { requestId, path: req.path, ownId: kept === undefined };
     res.locals.requestId = requestId;
     res.locals.request = context;
     res.setHeader('X-Request-Id', requestId);

@@ -38,15 +38,20 @@ const LEVEL = Symbol.for('level');
 const MESSAGE = Symbol.for('message');
 
 /**
- * Lines bound for stdout, written once per turn of the event loop instead of once per line: a write
- * to stdout is a system call (Node writes files and pipes synchronously), and at a few hundred
- * requests a second the per-line write was the request log's largest cost (docs/performance.md).
- * One buffer for the process keeps the lines of every logger in order; what is pending is written
- * when the process exits, so only a SIGKILL can lose it (at most one turn's lines).
+ * Lines bound for stdout, written together every FLUSH_MS (or once MAX_PENDING lines wait) instead of
+ * once per line: a write to stdout is a system call (Node writes files and pipes synchronously), and at
+ * a few thousand requests a second the per-line write was the request log's largest cost
+ * (docs/performance.md). One buffer for the process keeps the lines of every logger in order; what is
+ * pending is written when the process exits, so only a SIGKILL can lose it (at most FLUSH_MS of lines).
  */
+const FLUSH_MS = 20;
+const MAX_PENDING = 256;
 const stdoutLines = (() => {
   let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
@@ -55,7 +60,10 @@ const stdoutLines = (() => {
   };
   process.once('exit', flush);
   return (line: string) => {
-    if (pending.push(line) === 1) setImmediate(flush);
+    const count = pending.push(line);
+    if (count >= MAX_PENDING) flush();
+    // Unreferenced: a pending line never keeps the process alive (the exit hook writes it).
+    else if (count === 1) timer = setTimeout(flush, FLUSH_MS).unref();
   };
 })();
 
@@ -89,20 +97,44 @@ export type Logger = winston.Logger;
 const written = () => undefined;
 
 /**
- * Writes one line of flat fields straight to the logger's transports, serialised once with
- * JSON.stringify: no format chain and no stream pipeline. For the request log line, written on every
- * request; its fields are fixed, so none needs the secret filter. The caller checks the level.
+ * Date.toISOString() for now, from a prefix made once per second: formatting a Date was the request
+ * line's largest single cost (docs/performance.md). The same text as toISOString, to the millisecond.
+ */
+const isoNow = (() => {
+  let second = -1;
+  let prefix = '';
+  return (): string => {
+    const ms = Date.now();
+    const s = Math.floor(ms / 1000);
+    if (s !== second) {
+      second = s;
+      prefix = new Date(s * 1000).toISOString().slice(0, 20); // "2026-12-01T06:12:36."
+    }
+    return `${prefix}${String(ms % 1000).padStart(3, '0')}Z`;
+  };
+})();
+
+/**
+ * Writes one line of flat fields straight to the logger's transports, built as a string (each value
+ * serialised by JSON.stringify): no format chain, no stream pipeline and no intermediate object. For
+ * the request log line, written on every request; its fields are fixed, so none needs the secret
+ * filter, and none repeats a default field (service, instance_id). Undefined fields are left out, as
+ * JSON.stringify does. The caller checks the level.
  */
 export function writeLine(logger: Logger, level: string, message: string, fields: Record<string, unknown>): void {
   if (logger.silent) return;
-  const entry = {
-    level,
-    message,
-    ...(logger.defaultMeta as Record<string, unknown> | undefined),
-    ...fields,
-    timestamp: new Date().toISOString(),
-  };
-  // The symbols are added after serialising: the entry is the transports' info object as it is.
-  const info = Object.assign(entry, { [MESSAGE]: JSON.stringify(entry), [LEVEL]: level });
-  for (const transport of logger.transports) if (!transport.silent) transport.log?.(info, written);
+  let line = `{"level":${JSON.stringify(level)},"message":${JSON.stringify(message)}`;
+  const meta = logger.defaultMeta as Record<string, unknown> | undefined;
+  for (const key in meta) line += `,${JSON.stringify(key)}:${JSON.stringify(meta[key])}`;
+  for (const key in fields) {
+    const value = fields[key];
+    if (value !== undefined) line += `,${JSON.stringify(key)}:${JSON.stringify(value)}`;
+  }
+  line += `,"timestamp":"${isoNow()}"}`;
+  for (const transport of logger.transports) {
+    if (transport.silent) continue;
+    if (transport instanceof StdoutLines) stdoutLines(`${line}\n`);
+    // Other transports (the tests' memory logger) get winston's info object: the finished line and the level.
+    else transport.log?.({ level, message, [MESSAGE]: line, [LEVEL]: level }, written);
+  }
 }

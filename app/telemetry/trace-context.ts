@@ -31,11 +31,17 @@ export function responseSpanIds(res: Response): TraceIds | undefined {
   return activeSpanIds() ?? (request && requestTraceIds(request));
 }
 
-/** The ids of a request that has no exported span, made on first use and then kept. */
+/**
+ * The ids of a request that has no exported span, made on first use and then kept. A request id the
+ * app made is a random UUID already: its 32 hex digits become the trace id, without a second draw
+ * (a client's X-Request-Id can be anything, so that request gets a UUID of its own).
+ */
 export function requestTraceIds(request: RequestContext): TraceIds {
   if (!request.traceIds) {
     // randomUUID draws from a cached entropy pool; randomBytes would make a system call per request.
-    const hex = randomUUID().replaceAll('-', '');
+    const uuid = request.ownId ? request.requestId : randomUUID();
+    // xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx without its dashes.
+    const hex = uuid.slice(0, 8) + uuid.slice(9, 13) + uuid.slice(14, 18) + uuid.slice(19, 23) + uuid.slice(24);
     request.traceIds = { trace_id: hex, span_id: hex.slice(16) };
   }
   return request.traceIds;

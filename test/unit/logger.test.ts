@@ -1,7 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { projectRoot } from '../../app/paths';
+import { waitUntil } from '../../kit/wait';
 
 const run = promisify(execFile);
 
@@ -50,5 +51,49 @@ describe('the stdout logger', () => {
     });
     expect(lines.map((l) => l.n)).to.deep.equal(Array.from({ length: 21 }, (_, i) => i));
     expect(lines.at(-1)).to.include({ level: 'error', message: 'fatal' });
+  });
+
+  it('writes a request line as JSON: default fields first, values escaped, undefined fields left out', async () => {
+    const [line] = await linesOf(`const { createLogger, writeLine } = require('./app/telemetry/logger');
+      const logger = createLogger({ level: 'info', service: 'api', instanceId: 'api-2' });
+      writeLine(logger, 'warn', 'request', { path: '/a"b\\\\c\\nд', status: 404, trace_id: undefined, faults: ['latency'] });`);
+    expect(Object.keys(line ?? {})).to.deep.equal([
+      'level',
+      'message',
+      'service',
+      'instance_id',
+      'path',
+      'status',
+      'faults',
+      'timestamp',
+    ]);
+    expect(line).to.deep.include({ level: 'warn', path: '/a"b\\c\nд', status: 404, faults: ['latency'] });
+    expect(line?.timestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(line?.timestamp as string)).to.be.closeTo(Date.now(), 60_000);
+  });
+
+  it('writes a line while the process keeps running, within a fraction of a second', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--eval',
+        `${LOGGER} writeLine(logger, 'info', 'request', { n: 1 }); setTimeout(() => {}, 20000);`,
+      ],
+      { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    try {
+      const line = await waitUntil('the line on stdout', () => stdout, {
+        until: (t) => t.includes('\n'),
+        timeoutMs: 10_000,
+      });
+      expect(JSON.parse(line)).to.include({ message: 'request', n: 1 });
+      expect(child.exitCode).to.equal(null);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

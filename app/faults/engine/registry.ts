@@ -20,6 +20,13 @@ export interface FaultView {
   [extra: string]: unknown;
 }
 
+/** See FaultRegistry.digest. */
+interface StateDigest<Name extends string, Settings extends object> {
+  readonly on: readonly [Name, FaultHooks<Settings>][];
+  /** Epoch ms of the earliest expiry or mask end; Infinity when none is set. */
+  readonly deadline: number;
+}
+
 export interface Actor {
   address?: string;
   requestId?: string;
@@ -88,6 +95,8 @@ function assertKnownInstances(requested: readonly string[] | undefined, known: r
 export class FaultRegistry<Name extends string, Settings extends object, Context> {
   private readonly faults: Record<Name, FaultHooks<Settings>>;
   private entries?: readonly [Name, FaultHooks<Settings>][];
+  /** What the per-request paths need of a state, worked out once per state (states are replaced, never changed). */
+  private readonly digests = new WeakMap<FaultState<Name, Settings>, StateDigest<Name, Settings>>();
   private readonly untargeted: readonly string[];
   private readonly timer: NodeJS.Timeout;
   private readonly store: FaultStore<Name, Settings>;
@@ -131,6 +140,22 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return this.entries;
   }
 
+  /**
+   * The faults on here under a state, and when its next expiry (or the end of its mask) is due. The
+   * gate, the database hooks and current() run on every request and query: with no fault on they
+   * find an empty list and a deadline in the future, and allocate nothing.
+   */
+  private digest(state: FaultState<Name, Settings>): StateDigest<Name, Settings> {
+    let digest = this.digests.get(state);
+    if (!digest) {
+      let deadline = state.hiddenUntil ?? Infinity;
+      for (const name of this.catalogue.names) deadline = Math.min(deadline, state.scopes[name]?.expiresAt ?? Infinity);
+      digest = { on: this.each().filter(([name]) => this.onHere(name, state)), deadline };
+      this.digests.set(state, digest);
+    }
+    return digest;
+  }
+
   private inScope(scope: FaultScope | undefined, path: string): boolean {
     if (this.untargeted.some((p) => under(path, p))) return false;
     return !scope?.routes || scope.routes.some((prefix) => path.startsWith(prefix));
@@ -147,7 +172,9 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
    */
   current(): FaultState<Name, Settings> {
     const state = this.store.read();
-    const local = this.withoutExpired(state, this.store.now());
+    const now = this.store.now();
+    if (this.digest(state).deadline > now) return state;
+    const local = this.withoutExpired(state, now);
     if (!local) return state;
     if (this.expiring) return local;
     let mine = false;
@@ -290,9 +317,12 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
     return (req, res, next) => {
       if (!this.deps.enabled) return next();
       const state = this.current();
+      const { on } = this.digest(state);
+      if (on.length === 0) return next();
       const applied: Name[] = [];
       if (!state.hidden) res.locals.faults = applied;
-      const due = this.each().filter(([name, fault]) => fault.beforeRequest && this.appliesHere(name, state, req.path));
+      const path = req.path;
+      const due = on.filter(([name, fault]) => fault.beforeRequest && this.inScope(state.scopes[name], path));
       // Synchronous when no fault acts here: the common case pays for no promise.
       if (due.length === 0) return next();
       return (async () => {
@@ -309,9 +339,8 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
    */
   readsRequestContext(): boolean {
     if (!this.deps.enabled) return false;
-    const state = this.current();
-    return this.catalogue.names.some(
-      (name) => (this.faults[name].beforeConnect || this.faults[name].beforeQuery) && this.onHere(name, state),
+    return this.digest(this.current()).on.some(
+      ([, fault]) => fault.beforeConnect !== undefined || fault.beforeQuery !== undefined,
     );
   }
 
@@ -331,16 +360,14 @@ export class FaultRegistry<Name extends string, Settings extends object, Context
   ): Promise<void> | undefined {
     if (!this.deps.enabled) return undefined;
     const state = this.current();
+    const { on } = this.digest(state);
+    if (on.length === 0) return undefined;
     const path = currentRequest()?.path ?? '';
-    const due = this.each().filter(([name, fault]) => fault[hook] && this.appliesHere(name, state, path));
+    const due = on.filter(([name, fault]) => fault[hook] && this.inScope(state.scopes[name], path));
     if (due.length === 0) return undefined;
     return (async () => {
       for (const [name, fault] of due) await this.apply(name, () => call(fault, state.settings), state.hidden);
     })();
-  }
-
-  private appliesHere(name: Name, state: FaultState<Name, Settings>, path: string): boolean {
-    return this.onHere(name, state) && this.inScope(state.scopes[name], path);
   }
 
   async close(): Promise<void> {
