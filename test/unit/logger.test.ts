@@ -72,7 +72,7 @@ describe('the stdout logger', () => {
     expect(Date.parse(line?.timestamp as string)).to.be.closeTo(Date.now(), 60_000);
   });
 
-  it('writes a line while the process keeps running, within a fraction of a second', async () => {
+  it('writes a line while the process keeps running, not only when it exits', async () => {
     const child = spawn(
       process.execPath,
       [
